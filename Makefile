@@ -1,0 +1,147 @@
+# knockd / knock: hand-written Makefile. `make V=1` shows full command lines.
+#   make            build knockd, knockctl (later), knock into $(BUILD)
+#   make check      install missing Debian packages, build with ASan+UBSan, run every test
+#   make demo       install missing packages, build, show knock -> open -> expire in netns
+#   make install    PREFIX, DESTDIR, SYSCONFDIR as usual; WERROR=0 for packagers
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+BUILD      ?= build
+WERROR     ?= 1
+SAN        ?= 0
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+
+# Debian packages: what building, testing and the demo need.
+DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
+	iptables iproute2 socat perl mandoc
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
+	-Wredundant-decls -Wnested-externs -Wuninitialized -Wunused -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+HARDEN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SANLD  := -fsanitize=address,undefined
+else
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection
+SANLD  :=
+endif
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -Icommon -Iknockd -DSYSCONFDIR='"$(SYSCONFDIR)"' $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 $(CFLAGS) $(HARDEN) -fPIE $(WARN) -MMD -MP
+ALL_LDFLAGS  = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
+
+# Deferred (=) so pkg-config runs only once `make deps` has had its chance.
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+KNOCK_PKGS  := libsodium inih
+KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc
+
+COMMON_SRC := $(wildcard common/*.c)
+KNOCKD_SRC := $(filter-out knockd/main.c,$(wildcard knockd/*.c))
+KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+PROGS := $(BUILD)/knockd $(BUILD)/knock
+UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all tests check demo deps install uninstall clean format lint-man
+all: $(PROGS)
+tests: $(PROGS) $(UNITS) $(TOOLS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(call pc_cflags,$(KNOCKD_PKGS)) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(call obj,$(COMMON_SRC))
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libknockd.a: $(call obj,$(KNOCKD_SRC))
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libknock.a: $(call obj,$(KNOCK_SRC))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
+$(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libknockd.a $(BUILD)/libknock.a \
+		$(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
+
+# Installs missing Debian packages (as root), apt-get update first. Quiet when all present.
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "missing Debian packages:$$missing (run make deps as root)" >&2; exit 1; \
+		fi; \
+		echo "installing:$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+SANBUILD := build/san
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
+	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_SRC=$(CURDIR) \
+		prove -f -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) all tests
+	@KNOCK_BUILD=$(abspath $(BUILD)) KNOCK_SRC=$(CURDIR) tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/knockd
+	install -m 0755 $(BUILD)/knockd $(DESTDIR)$(SBINDIR)/knockd
+	install -m 0755 $(BUILD)/knock $(DESTDIR)$(BINDIR)/knock
+	install -m 0644 man/knock.1 $(DESTDIR)$(MANDIR)/man1/knock.1
+	install -m 0644 man/knockd.conf.5 $(DESTDIR)$(MANDIR)/man5/knockd.conf.5
+	install -m 0644 man/knockd.8 $(DESTDIR)$(MANDIR)/man8/knockd.8
+	@# Never overwrite an admin's configuration.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf ] || \
+		install -m 0644 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/knockd $(DESTDIR)$(BINDIR)/knock \
+		$(DESTDIR)$(MANDIR)/man1/knock.1 $(DESTDIR)$(MANDIR)/man5/knockd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/knockd.8
+
+format:
+	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,167 @@
+/* The client configuration (knock.conf): [knock] and [host:NAME] profiles. */
+#include "clientconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgfile.h"
+#include "config.h"
+#include "config_values.h"
+
+struct pstate {
+	struct client_config *c;
+	int kind; /* 0 none, 1 [knock], 2 [host:] */
+	uint32_t seen;
+	int knock_line;
+};
+
+static int on_section(void *user, const char *name, int line, char *err, size_t errlen)
+{
+	struct pstate *st = user;
+	struct client_config *c = st->c;
+	struct host_profile *h;
+
+	st->seen = 0;
+	if (!strcmp(name, "knock")) {
+		if (st->knock_line) {
+			snprintf(err, errlen, "second [knock] section (first at line %d)",
+				 st->knock_line);
+			return -1;
+		}
+		st->kind = 1;
+		st->knock_line = line;
+		return 0;
+	}
+	if (strncmp(name, "host:", 5)) {
+		snprintf(err, errlen, "unknown section [%s] (want knock or host:NAME)", name);
+		return -1;
+	}
+	if (parse_name(name + 5, err, errlen) < 0)
+		return -1;
+	if (clientconf_find(c, name + 5)) {
+		snprintf(err, errlen, "duplicate [%s] (first at line %d)", name,
+			 clientconf_find(c, name + 5)->line);
+		return -1;
+	}
+	h = realloc(c->hosts, (c->nhosts + 1) * sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->hosts = h;
+	h = &c->hosts[c->nhosts++];
+	memset(h, 0, sizeof(*h));
+	strcpy(h->name, name + 5);
+	h->spa_port = DEFAULT_SPA_PORT;
+	h->line = line;
+	st->kind = 2;
+	return 0;
+}
+
+static int host_key(struct host_profile *h, int i, const char *v, char *err, size_t errlen)
+{
+	switch (i) {
+	case 0: return value_string(h->address, sizeof(h->address), v, err, errlen);
+	case 1:
+		if (keys_parse_public(v, h->server_pk) < 0) {
+			snprintf(err, errlen, "bad server_public_key '%s' (want base64 Ed25519)", v);
+			return -1;
+		}
+		h->has_pk = 1;
+		return 0;
+	case 2: return parse_port(v, &h->spa_port, err, errlen);
+	case 3: return value_string(h->doors, sizeof(h->doors), v, err, errlen);
+	default: return parse_duration(v, &h->ttl, err, errlen);
+	}
+}
+
+static int on_key(void *user, const char *key, const char *value, int line, char *err,
+		  size_t errlen)
+{
+	static const char *host_keys[] = {"address", "server_public_key", "spa_port", "doors",
+					  "ttl", NULL};
+	struct pstate *st = user;
+	int i;
+
+	(void)line;
+	if (st->kind == 0) {
+		snprintf(err, errlen, "key '%s' outside a section", key);
+		return -1;
+	}
+	if (st->kind == 1) {
+		if (strcmp(key, "private_key")) {
+			snprintf(err, errlen, "unknown key '%s' in [knock]", key);
+			return -1;
+		}
+		return value_string(st->c->private_key, sizeof(st->c->private_key), value, err,
+				    errlen);
+	}
+	for (i = 0; host_keys[i] && strcmp(host_keys[i], key); i++)
+		;
+	if (!host_keys[i] || (st->seen & (1u << i))) {
+		snprintf(err, errlen, "%s key '%s' in a [host:] section",
+			 host_keys[i] ? "duplicate" : "unknown", key);
+		return -1;
+	}
+	st->seen |= 1u << i;
+	return host_key(&st->c->hosts[st->c->nhosts - 1], i, value, err, errlen);
+}
+
+static int validate(struct client_config *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->nhosts; i++) {
+		const struct host_profile *h = &c->hosts[i];
+
+		if (!h->address[0] || !h->has_pk) {
+			cfg_errorf(err, errlen, c->file, h->line,
+				   "host '%s' needs address and server_public_key", h->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
+		     char *err, size_t errlen)
+{
+	struct pstate st = {.c = c};
+	struct cfg_parser p = {.file = file, .section = on_section, .key = on_key, .user = &st};
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->file, sizeof(c->file), "%s", file);
+	strcpy(c->private_key, "~/.config/knock/id");
+	if (cfg_parse_text(&p, text, len, err, errlen) < 0 || validate(c, err, errlen) < 0) {
+		clientconf_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int clientconf_load(struct client_config *c, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int ret;
+
+	if (cfg_read_file(path, &text, &len, err, errlen) < 0)
+		return -1;
+	ret = clientconf_parse(c, path, text, len, err, errlen);
+	free(text);
+	return ret;
+}
+
+const struct host_profile *clientconf_find(const struct client_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nhosts; i++)
+		if (!strcmp(c->hosts[i].name, name))
+			return &c->hosts[i];
+	return NULL;
+}
+
+void clientconf_free(struct client_config *c)
+{
+	free(c->hosts);
+	c->hosts = NULL;
+	c->nhosts = 0;
+}

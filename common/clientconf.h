@@ -1,0 +1,36 @@
+/* The client configuration (knock.conf): [knock] and [host:NAME] profiles. */
+#ifndef KNOCK_CLIENTCONF_H
+#define KNOCK_CLIENTCONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "parse.h"
+
+struct host_profile {
+	char name[NAME_MAX_LEN + 1];
+	char address[256];
+	uint8_t server_pk[KEY_PUBLIC_LEN];
+	uint16_t spa_port;
+	char doors[256];
+	uint32_t ttl; /* 0 = the server's door default */
+	int line, has_pk;
+};
+
+struct client_config {
+	char file[PATH_MAX];
+	char private_key[PATH_MAX]; /* may start with ~/ */
+	struct host_profile *hosts;
+	size_t nhosts;
+};
+
+int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
+		     char *err, size_t errlen) __attribute__((warn_unused_result));
+int clientconf_load(struct client_config *c, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+const struct host_profile *clientconf_find(const struct client_config *c, const char *name);
+void clientconf_free(struct client_config *c);
+
+#endif

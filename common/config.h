@@ -1,0 +1,105 @@
+/* The server configuration (knockd.conf): types, loading and validation. */
+#ifndef KNOCK_CONFIG_H
+#define KNOCK_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "keys.h"
+#include "parse.h"
+
+#define CONFIG_MAX_DOORS 32 /* a client's doors are a 32-bit mask */
+#define DOOR_MAX_PORTS 15   /* what one multiport match takes */
+#define DOOR_MAX_DESTS 8
+#define SEQ_MAX_STEPS 16
+#define DEFAULT_SPA_PORT 62201
+
+enum backend { BACKEND_AUTO, BACKEND_IPTABLES, BACKEND_NFTABLES };
+enum direction { DIR_IN, DIR_OUT };
+
+struct prefix {
+	struct addr addr;
+	uint8_t len;
+};
+
+struct door {
+	char name[NAME_MAX_LEN + 1];
+	int direction;
+	int protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t ports[DOOR_MAX_PORTS];
+	int nports;
+	uint32_t ttl, max_ttl;
+	struct prefix dests[DOOR_MAX_DESTS];
+	int ndests;
+	int line;
+};
+
+struct client {
+	char name[NAME_MAX_LEN + 1];
+	uint8_t pk[KEY_PUBLIC_LEN];
+	uint32_t doors; /* bit i = config doors[i] */
+	int sequence, nat;
+	int line, pk_line, doors_line;
+	char doors_text[256]; /* resolved after the whole file is read */
+};
+
+struct seq_step {
+	uint16_t port;
+	int protocol;
+};
+
+struct static_seq {
+	char name[NAME_MAX_LEN + 1];
+	struct seq_step steps[SEQ_MAX_STEPS];
+	int nsteps;
+	uint32_t timeout;
+	uint32_t doors;
+	int line, doors_line;
+	char doors_text[256];
+};
+
+struct window {
+	char name[NAME_MAX_LEN + 1];
+	uint32_t doors;
+	int minute_of_day; /* "at", local time */
+	uint8_t days;	   /* bit 0 = Sunday ... bit 6 = Saturday */
+	uint32_t duration;
+	int line, doors_line;
+	char doors_text[256];
+};
+
+struct config {
+	char file[PATH_MAX];
+	char interfaces[256];
+	char private_key[PATH_MAX];
+	uint16_t spa_port;
+	int backend;
+	char nft_table[64], nft_input_chain[64], nft_output_chain[64];
+	char state_dir[PATH_MAX];
+	char control_socket[PATH_MAX];
+	uint32_t replay_window;
+	uint32_t max_grants;
+
+	struct door doors[CONFIG_MAX_DOORS];
+	size_t ndoors;
+	struct client *clients;
+	size_t nclients;
+	struct static_seq *seqs;
+	size_t nseqs;
+	struct window *windows;
+	size_t nwindows;
+};
+
+/* Pure: parses and validates text; on error fills err with "file:line: reason". */
+int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
+		 size_t errlen) __attribute__((warn_unused_result));
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void config_free(struct config *c);
+
+int config_door_index(const struct config *c, const char *name);
+const char *config_backend_name(int backend);
+
+#endif

@@ -1,0 +1,403 @@
+/* knockd.conf section and key handlers (one table per section kind). */
+#include "config_keys.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_values.h"
+
+enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
+
+typedef int (*setter)(struct config_pstate *st, const char *v, int line, char *err, size_t n);
+
+struct keydef {
+	const char *name;
+	setter set;
+};
+
+#define CUR(st, arr) (&(st)->c->arr[(st)->idx])
+
+/* [knockd] */
+static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
+}
+static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_path(st->c->private_key, sizeof(st->c->private_key), v, e, n);
+}
+static int k_spa_port(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return parse_port(v, &st->c->spa_port, e, n);
+}
+static int k_backend(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_backend(&st->c->backend, v, e, n);
+}
+static int k_nft_table(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_nft_table(st->c->nft_table, sizeof(st->c->nft_table), v, e, n);
+}
+static int k_nft_in(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_string(st->c->nft_input_chain, sizeof(st->c->nft_input_chain), v, e, n);
+}
+static int k_nft_out(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_string(st->c->nft_output_chain, sizeof(st->c->nft_output_chain), v, e, n);
+}
+static int k_state_dir(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_path(st->c->state_dir, sizeof(st->c->state_dir), v, e, n);
+}
+static int k_control(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_path(st->c->control_socket, sizeof(st->c->control_socket), v, e, n);
+}
+static int k_replay(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_duration_range(&st->c->replay_window, v, 5, 3600, e, n);
+}
+static int k_max_grants(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	unsigned long x;
+
+	(void)line;
+	if (parse_uint(v, 1000000, &x, e, n) < 0 || x < 16) {
+		snprintf(e, n, "bad max_grants '%s' (want 16 to 1000000)", v);
+		return -1;
+	}
+	st->c->max_grants = (uint32_t)x;
+	return 0;
+}
+
+static const struct keydef knockd_keys[] = {
+	{"interfaces", k_interfaces},	{"private_key", k_private_key},
+	{"spa_port", k_spa_port},	{"backend", k_backend},
+	{"nft_table", k_nft_table},	{"nft_input_chain", k_nft_in},
+	{"nft_output_chain", k_nft_out}, {"state_dir", k_state_dir},
+	{"control_socket", k_control},	{"replay_window", k_replay},
+	{"max_grants", k_max_grants},	{NULL, NULL}};
+
+/* [door:NAME] */
+static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_direction(&CUR(st, doors)->direction, v, e, n);
+}
+static int d_protocol(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_protocol(&CUR(st, doors)->protocol, v, e, n);
+}
+static int d_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	(void)line;
+	return value_port_list(d->ports, DOOR_MAX_PORTS, &d->nports, v, e, n);
+}
+static int d_ttl(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return parse_duration(v, &CUR(st, doors)->ttl, e, n);
+}
+static int d_max_ttl(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return parse_duration(v, &CUR(st, doors)->max_ttl, e, n);
+}
+static int d_dests(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	(void)line;
+	return value_prefix_list(d->dests, DOOR_MAX_DESTS, &d->ndests, v, e, n);
+}
+
+static const struct keydef door_keys[] = {
+	{"direction", d_direction}, {"protocol", d_protocol}, {"ports", d_ports},
+	{"ttl", d_ttl},		    {"max_ttl", d_max_ttl},   {"destinations", d_dests},
+	{NULL, NULL}};
+
+/* [client:NAME] */
+static int c_public_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct client *cl = CUR(st, clients);
+
+	if (keys_parse_public(v, cl->pk) < 0) {
+		snprintf(e, n, "bad public_key '%s' (want a base64 Ed25519 key from knock pubkey)",
+			 v);
+		return -1;
+	}
+	cl->pk_line = line;
+	return 0;
+}
+static int c_doors(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct client *cl = CUR(st, clients);
+
+	cl->doors_line = line;
+	return value_string(cl->doors_text, sizeof(cl->doors_text), v, e, n);
+}
+static int c_sequence(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return parse_bool(v, &CUR(st, clients)->sequence, e, n);
+}
+static int c_nat(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return parse_bool(v, &CUR(st, clients)->nat, e, n);
+}
+
+static const struct keydef client_keys[] = {{"public_key", c_public_key},
+					    {"doors", c_doors},
+					    {"sequence", c_sequence},
+					    {"nat", c_nat},
+					    {NULL, NULL}};
+
+/* [sequence:NAME] */
+static int s_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct static_seq *s = CUR(st, seqs);
+
+	(void)line;
+	return value_seq_steps(s->steps, SEQ_MAX_STEPS, &s->nsteps, v, e, n);
+}
+static int s_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_duration_range(&CUR(st, seqs)->timeout, v, 1, 300, e, n);
+}
+static int s_doors(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct static_seq *s = CUR(st, seqs);
+
+	s->doors_line = line;
+	return value_string(s->doors_text, sizeof(s->doors_text), v, e, n);
+}
+
+static const struct keydef seq_keys[] = {
+	{"ports", s_ports}, {"timeout", s_timeout}, {"doors", s_doors}, {NULL, NULL}};
+
+/* [window:NAME] */
+static int w_doors(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct window *w = CUR(st, windows);
+
+	w->doors_line = line;
+	return value_string(w->doors_text, sizeof(w->doors_text), v, e, n);
+}
+static int w_at(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_time_of_day(&CUR(st, windows)->minute_of_day, v, e, n);
+}
+static int w_days(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_days(&CUR(st, windows)->days, v, e, n);
+}
+static int w_duration(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_duration_range(&CUR(st, windows)->duration, v, 1, 86400, e, n);
+}
+
+static const struct keydef window_keys[] = {
+	{"doors", w_doors}, {"at", w_at}, {"days", w_days}, {"duration", w_duration}, {NULL, NULL}};
+
+static const struct keydef *const tables[] = {NULL, knockd_keys, door_keys, client_keys,
+					      seq_keys, window_keys};
+static const char *const kind_names[] = {"", "knockd", "door", "client", "sequence", "window"};
+
+static int kind_of(const char *name, const char **rest)
+{
+	size_t len;
+
+	if (!strcmp(name, "knockd")) {
+		*rest = NULL;
+		return SEC_KNOCKD;
+	}
+	for (int k = SEC_DOOR; k <= SEC_WINDOW; k++) {
+		len = strlen(kind_names[k]);
+		if (!strncmp(name, kind_names[k], len) && name[len] == ':') {
+			*rest = name + len + 1;
+			return k;
+		}
+	}
+	return SEC_NONE;
+}
+
+static int grow(void **arr, size_t n, size_t size)
+{
+	void *p = realloc(*arr, (n + 1) * size);
+
+	if (!p)
+		return -1;
+	*arr = p;
+	memset((char *)p + n * size, 0, size);
+	return 0;
+}
+
+/* Finds a same-named entity of one kind; returns its line or 0. */
+static int duplicate_line(const struct config *c, int kind, const char *name)
+{
+	size_t i;
+
+	switch (kind) {
+	case SEC_DOOR:
+		i = (size_t)config_door_index(c, name);
+		return i < c->ndoors ? c->doors[i].line : 0;
+	case SEC_CLIENT:
+		for (i = 0; i < c->nclients; i++)
+			if (!strcmp(c->clients[i].name, name))
+				return c->clients[i].line;
+		break;
+	case SEC_SEQ:
+		for (i = 0; i < c->nseqs; i++)
+			if (!strcmp(c->seqs[i].name, name))
+				return c->seqs[i].line;
+		break;
+	case SEC_WINDOW:
+		for (i = 0; i < c->nwindows; i++)
+			if (!strcmp(c->windows[i].name, name))
+				return c->windows[i].line;
+		break;
+	}
+	return 0;
+}
+
+static int add_door(struct config_pstate *st, const char *name, int line, char *err, size_t n)
+{
+	struct config *c = st->c;
+	struct door *d;
+
+	if (c->ndoors == CONFIG_MAX_DOORS) {
+		snprintf(err, n, "more than %d doors", CONFIG_MAX_DOORS);
+		return -1;
+	}
+	st->idx = c->ndoors++;
+	d = &c->doors[st->idx];
+	memset(d, 0, sizeof(*d));
+	strcpy(d->name, name);
+	d->direction = DIR_IN;
+	d->protocol = IPPROTO_TCP;
+	d->ttl = 30;
+	d->line = line;
+	return 0;
+}
+
+static int add_entity(struct config_pstate *st, int kind, const char *name, int line, char *err,
+		      size_t n)
+{
+	struct config *c = st->c;
+	int dup = duplicate_line(c, kind, name);
+
+	if (dup) {
+		snprintf(err, n, "duplicate [%s:%s] (first at line %d)", kind_names[kind], name,
+			 dup);
+		return -1;
+	}
+	if (kind == SEC_DOOR)
+		return add_door(st, name, line, err, n);
+	if (kind == SEC_CLIENT) {
+		if (grow((void **)&c->clients, c->nclients, sizeof(*c->clients)) < 0)
+			goto oom;
+		st->idx = c->nclients++;
+		strcpy(c->clients[st->idx].name, name);
+		c->clients[st->idx].line = line;
+	} else if (kind == SEC_SEQ) {
+		if (grow((void **)&c->seqs, c->nseqs, sizeof(*c->seqs)) < 0)
+			goto oom;
+		st->idx = c->nseqs++;
+		strcpy(c->seqs[st->idx].name, name);
+		c->seqs[st->idx].line = line;
+		c->seqs[st->idx].timeout = 5;
+	} else {
+		if (grow((void **)&c->windows, c->nwindows, sizeof(*c->windows)) < 0)
+			goto oom;
+		st->idx = c->nwindows++;
+		strcpy(c->windows[st->idx].name, name);
+		c->windows[st->idx].line = line;
+		c->windows[st->idx].minute_of_day = -1;
+		c->windows[st->idx].days = 0x7f;
+	}
+	return 0;
+oom:
+	snprintf(err, n, "out of memory");
+	return -1;
+}
+
+int config_on_section(void *user, const char *name, int line, char *err, size_t errlen)
+{
+	struct config_pstate *st = user;
+	const char *sub;
+
+	st->kind = kind_of(name, &sub);
+	st->seen = 0;
+	if (st->kind == SEC_NONE) {
+		snprintf(err, errlen,
+			 "unknown section [%s] (want knockd, door:, client:, sequence:, window:)",
+			 name);
+		return -1;
+	}
+	if (st->kind == SEC_KNOCKD) {
+		if (st->knockd_line) {
+			snprintf(err, errlen, "second [knockd] section (first at line %d)",
+				 st->knockd_line);
+			return -1;
+		}
+		st->knockd_line = line;
+		return 0;
+	}
+	if (parse_name(sub, err, errlen) < 0)
+		return -1;
+	return add_entity(st, st->kind, sub, line, err, errlen);
+}
+
+static int key_index(const struct keydef *t, const char *key)
+{
+	for (int i = 0; t[i].name; i++)
+		if (!strcmp(t[i].name, key))
+			return i;
+	return -1;
+}
+
+int config_on_key(void *user, const char *key, const char *value, int line, char *err,
+		  size_t errlen)
+{
+	struct config_pstate *st = user;
+	const struct keydef *t = tables[st->kind];
+	int i;
+
+	if (st->kind == SEC_NONE) {
+		snprintf(err, errlen, "key '%s' outside a section", key);
+		return -1;
+	}
+	i = key_index(t, key);
+	if (i < 0) {
+		snprintf(err, errlen, "unknown key '%s' in a [%s] section", key,
+			 kind_names[st->kind]);
+		return -1;
+	}
+	if (st->seen & (1u << i)) {
+		snprintf(err, errlen, "duplicate key '%s'", key);
+		return -1;
+	}
+	st->seen |= 1u << i;
+	return t[i].set(st, value, line, err, errlen);
+}

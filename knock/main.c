@@ -1,0 +1,63 @@
+/* knock: the client. A small dispatch over subcommands; sending a token is the default. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keygen.h"
+#include "parse.h"
+#include "send.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: knock keygen [FILE]\n"
+		   "       knock pubkey [FILE]\n"
+		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST [DOOR...]\n");
+}
+
+static int send_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
+						 {"addr", required_argument, NULL, 'A'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	struct send_opts o = {0};
+	char err[128];
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+c:46vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o.config = optarg; break;
+		case '4': o.family = 4; break;
+		case '6': o.family = 6; break;
+		case 'v': o.verbose = 1; break;
+		case 'A': o.addr = optarg; break;
+		case 'T':
+			if (parse_duration(optarg, &o.ttl, err, sizeof(err)) < 0) {
+				fprintf(stderr, "knock: --ttl: %s\n", err);
+				return 1;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	return cmd_send(&o, argv[optind], argv + optind + 1, argc - optind - 1);
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fprintf(stderr, "knock: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "keygen"))
+		return cmd_keygen(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "pubkey"))
+		return cmd_pubkey(argc - 1, argv + 1);
+	return send_main(argc, argv);
+}

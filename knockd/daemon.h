@@ -1,0 +1,47 @@
+/* The daemon: start-up (keys, replay state, firewall reconciliation, capture) and the
+ * single poll loop that waits on captures, signals and the next grant expiry. */
+#ifndef KNOCKD_DAEMON_H
+#define KNOCKD_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "fw.h"
+#include "grants.h"
+#include "pkt.h"
+#include "sniff.h"
+#include "verify.h"
+
+#define MAX_IFACES 8
+#define PENDING_MAX 64 /* grant changes batched into one commit */
+
+struct ratelimit {
+	int64_t window; /* wall second the current window started */
+	unsigned lines;
+	uint64_t suppressed;
+};
+
+struct daemon {
+	const struct config *cfg;
+	struct verifier ver;
+	struct grants grants;
+	struct fw fw;
+	struct sniff sniffs[MAX_IFACES];
+	int nsniffs;
+	int sigfd;
+	int replay_fd;
+	struct fw_change pending[PENDING_MAX];
+	uint32_t pending_new[PENDING_MAX]; /* ids of grants created in this batch */
+	size_t npending;
+	uint64_t frames, pkt_errors[PKT_NERR], other_port;
+	struct ratelimit refusals;
+	int stop;
+};
+
+int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+int daemon_run(struct daemon *d);
+void daemon_free(struct daemon *d);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * Daemon start-up and shutdown: keys, verifier, replay state, grant table, firewall
+ * (with reconciliation of rules left by a previous run), captures and signals.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "replay_store.h"
+
+static struct grant_clock clock_now(void)
+{
+	struct timespec m;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (struct grant_clock){(uint64_t)m.tv_sec * 1000 + (uint64_t)m.tv_nsec / 1000000,
+				    (int64_t)time(NULL)};
+}
+
+static int adopt(struct daemon *d, const struct fw_found *f, int door,
+		 const struct grant_clock *now)
+{
+	struct grant g;
+
+	for (size_t i = 0; i < d->grants.n; i++)
+		if (d->grants.v[i].id == f->id)
+			return 0; /* the same grant's IPv6 twin */
+	memset(&g, 0, sizeof(g));
+	g.id = f->id;
+	g.door = (uint16_t)door;
+	g.origin = ORIGIN_ADOPTED;
+	g.addr = f->addr;
+	g.opened = now->wall;
+	g.deadline = f->deadline;
+	return grants_adopt(&d->grants, &g, now);
+}
+
+/* Rules from a previous run: live ones are adopted with their deadline, the rest go. */
+static int reconcile(struct daemon *d, char *err, size_t errlen)
+{
+	size_t max = (size_t)d->cfg->max_grants * 2, n = 0, ndel = 0;
+	struct fw_found *f = calloc(max, sizeof(*f));
+	struct door *doors = calloc(max, sizeof(*doors));
+	struct fw_change *del = calloc(max, sizeof(*del));
+	struct grant_clock now = clock_now();
+	int ret = -1;
+
+	if (!f || !doors || !del || fw_list(&d->fw, f, max, &n, err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int door = config_door_index(d->cfg, f[i].door);
+
+		if (door >= 0 && d->cfg->doors[door].direction == f[i].direction &&
+		    f[i].deadline > now.wall && adopt(d, &f[i], door, &now) == 0)
+			continue;
+		/* Expired, or its door is gone: delete it by id from the chain it sits in. */
+		snprintf(doors[ndel].name, sizeof(doors[ndel].name), "%s", f[i].door);
+		doors[ndel].direction = f[i].direction;
+		del[ndel].op = FW_DEL;
+		del[ndel].rule.id = f[i].id;
+		del[ndel].rule.door = &doors[ndel];
+		ndel++;
+	}
+	if (fw_commit(&d->fw, del, ndel, err, errlen) < 0)
+		goto out;
+	if (n)
+		log_info("reconcile: %zu rule(s) found, %zu grant(s) adopted, %zu removed", n,
+			 d->grants.n, ndel);
+	ret = 0;
+out:
+	free(f);
+	free(doors);
+	free(del);
+	return ret;
+}
+
+static int open_captures(struct daemon *d, char *err, size_t errlen)
+{
+	const char *cur = d->cfg->interfaces;
+	char iface[64];
+	int r;
+
+	while ((r = parse_list_next(&cur, iface, sizeof(iface))) > 0) {
+		if (d->nsniffs == MAX_IFACES) {
+			snprintf(err, errlen, "more than %d interfaces", MAX_IFACES);
+			return -1;
+		}
+		if (sniff_open(&d->sniffs[d->nsniffs], iface, d->cfg->spa_port, err, errlen) < 0)
+			return -1;
+		d->nsniffs++;
+	}
+	if (r < 0 || !d->nsniffs) {
+		snprintf(err, errlen, "bad interface list '%s'", d->cfg->interfaces);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_signals(struct daemon *d, char *err, size_t errlen)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
+{
+	struct keypair server;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->sigfd = d->replay_fd = -1;
+	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
+		return -1;
+	ret = verify_init(&d->ver, cfg, &server, err, errlen);
+	keys_wipe(&server);
+	if (ret < 0)
+		return -1;
+	d->replay_fd = replay_store_open(cfg->state_dir, &d->ver.replay, (int64_t)time(NULL), err,
+					 errlen);
+	if (d->replay_fd < 0)
+		return -1;
+	if (grants_init(&d->grants, cfg->max_grants) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
+		return -1;
+	if (open_captures(d, err, errlen) < 0 || open_signals(d, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void daemon_free(struct daemon *d)
+{
+	for (int i = 0; i < d->nsniffs; i++)
+		sniff_close(&d->sniffs[i]);
+	fw_close(&d->fw);
+	grants_free(&d->grants);
+	verify_free(&d->ver);
+	if (d->replay_fd >= 0)
+		close(d->replay_fd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+}

@@ -1,0 +1,70 @@
+/*
+ * The backend-neutral firewall interface. The daemon asks for grant rules to be added,
+ * refreshed or removed in one commit, and lists its own rules for reconciliation.
+ * Backends: fw_iptables.c (libiptc, legacy xtables); a fake one lives in the unit tests.
+ */
+#ifndef KNOCKD_FW_H
+#define KNOCKD_FW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+
+#define FW_CHAIN_IN "KNOCKD-INPUT"
+#define FW_CHAIN_OUT "KNOCKD-OUTPUT"
+#define FW_COMMENT_LEN 256
+
+struct fw_rule {
+	uint32_t id;
+	const struct door *door;
+	struct addr addr; /* the granted address (source for in-doors) */
+	int64_t deadline; /* wall seconds: the kernel stops matching after it */
+};
+
+enum fw_op { FW_ADD, FW_DEL }; /* FW_ADD of an id already present replaces its rules */
+
+struct fw_change {
+	int op;
+	struct fw_rule rule;
+};
+
+/* One of our rules as found in the kernel. */
+struct fw_found {
+	uint32_t id;
+	int direction; /* the chain it was found in: DIR_IN or DIR_OUT */
+	char door[NAME_MAX_LEN + 1];
+	struct addr addr;
+	int64_t deadline;
+};
+
+struct fw_backend {
+	const char *name;
+	int (*open)(void **st, const struct config *c, char *err, size_t errlen);
+	int (*commit)(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen);
+	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
+		    size_t errlen);
+	void (*close)(void *st);
+};
+
+struct fw {
+	const struct fw_backend *b;
+	void *st;
+};
+
+extern const struct fw_backend fw_backend_iptables;
+
+int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+void fw_close(struct fw *fw);
+
+/* "knockd id=17 door=ssh addr=192.0.2.10 exp=1790000000": names the grant in the kernel. */
+void fw_comment_format(char *buf, size_t len, const struct fw_rule *r);
+int fw_comment_parse(const char *s, struct fw_found *out);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * One address family of the libiptc backend. Included once by fw_ipt4.c (libip4tc) and
+ * once by fw_ipt6.c (libip6tc) after they define:
+ *   XT(fn)       the library's function, e.g. iptc_##fn
+ *   XT_FN(fn)    our exported name, e.g. fw_ipt4_##fn
+ *   XT_ENTRY     struct ipt_entry / struct ip6t_entry
+ *   XT_FAMILY    4 or 6
+ *   xt_fill(e, rule, dst)  fills the entry's address/protocol part
+ * libiptc itself builds libip6tc the same way.
+ */
+
+#define XT_LOOP_MAX 10 /* commits retried on EAGAIN (the table changed under us) */
+
+static const char *const chains[2] = {FW_CHAIN_IN, FW_CHAIN_OUT};
+static const char *const builtins[2] = {"INPUT", "OUTPUT"};
+
+static const char *rule_comment(const XT_ENTRY *e)
+{
+	return fwxt_comment(e->elems, e->target_offset - sizeof(*e));
+}
+
+static int collect_ids(struct xtc_handle *h, const char *chain, uint32_t id, unsigned *nums,
+		       unsigned max)
+{
+	const XT_ENTRY *e;
+	struct fw_found f;
+	unsigned num = 0, n = 0;
+
+	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h), num++) {
+		const char *c = rule_comment(e);
+
+		if (c && fw_comment_parse(c, &f) == 0 && f.id == id && n < max)
+			nums[n++] = num;
+	}
+	return (int)n;
+}
+
+static int delete_id(struct xtc_handle *h, const char *chain, uint32_t id)
+{
+	unsigned nums[DOOR_MAX_DESTS + 1];
+	int n = collect_ids(h, chain, id, nums, DOOR_MAX_DESTS + 1);
+
+	while (n-- > 0) /* from the bottom, so the numbers above stay valid */
+		if (!XT(delete_num_entry)(chain, nums[n], h))
+			return -1;
+	return 0;
+}
+
+static int append_rule(struct xtc_handle *h, const char *chain, const struct fw_rule *r,
+		       const struct prefix *dst)
+{
+	union fwxt_buf buf;
+	XT_ENTRY *e = (XT_ENTRY *)buf.b;
+	size_t off = sizeof(*e);
+
+	memset(&buf, 0, sizeof(buf));
+	xt_fill(e, r, dst);
+	off += fwxt_matches(buf.b + off, r);
+	e->target_offset = (uint16_t)off;
+	off += fwxt_target(buf.b + off, "ACCEPT");
+	e->next_offset = (uint16_t)off;
+	return XT(append_entry)(chain, e, h) ? 0 : -1;
+}
+
+/* In-doors: one rule for the granted address. Out-doors: one per destination (or none). */
+static int add_rules(struct xtc_handle *h, const struct fw_rule *r)
+{
+	const struct door *d = r->door;
+	const char *chain = chains[d->direction == DIR_OUT];
+	int any_dest = 0;
+
+	if (d->direction == DIR_IN)
+		return r->addr.family == XT_FAMILY ? append_rule(h, chain, r, NULL) : 0;
+	for (int i = 0; i < d->ndests; i++) {
+		if (d->dests[i].addr.family != XT_FAMILY)
+			continue;
+		any_dest = 1;
+		if (append_rule(h, chain, r, &d->dests[i]) < 0)
+			return -1;
+	}
+	return (d->ndests && !any_dest) ? 0 : d->ndests ? 0 : append_rule(h, chain, r, NULL);
+}
+
+static int apply_changes(struct xtc_handle *h, const struct fw_change *ch, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *chain = chains[ch[i].rule.door->direction == DIR_OUT];
+
+		if (delete_id(h, chain, ch[i].rule.id) < 0)
+			return -1;
+		if (ch[i].op == FW_ADD && add_rules(h, &ch[i].rule) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int insert_jump(struct xtc_handle *h, const char *from, const char *to)
+{
+	union fwxt_buf buf;
+	XT_ENTRY *e = (XT_ENTRY *)buf.b;
+
+	memset(&buf, 0, sizeof(buf));
+	e->target_offset = sizeof(*e);
+	e->next_offset = (uint16_t)(sizeof(*e) + fwxt_target(buf.b + sizeof(*e), to));
+	return XT(insert_entry)(from, e, 0, h) ? 0 : -1;
+}
+
+/* Our chains exist, and the first rule of INPUT/OUTPUT jumps to them, exactly once. */
+static int ensure_chains(struct xtc_handle *h)
+{
+	for (int i = 0; i < 2; i++) {
+		const XT_ENTRY *e;
+		unsigned num = 0, stray[16], nstray = 0;
+		int top = 0;
+
+		if (!XT(is_chain)(chains[i], h) && !XT(create_chain)(chains[i], h))
+			return -1;
+		for (e = XT(first_rule)(builtins[i], h); e; e = XT(next_rule)(e, h), num++) {
+			if (strcmp(XT(get_target)(e, h), chains[i]))
+				continue;
+			if (num == 0 && e->target_offset == sizeof(*e))
+				top = 1;
+			else if (nstray < 16)
+				stray[nstray++] = num;
+		}
+		while (nstray-- > 0)
+			if (!XT(delete_num_entry)(builtins[i], stray[nstray], h))
+				return -1;
+		if (!top && insert_jump(h, builtins[i], chains[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int XT_FN(apply)(const struct fw_change *ch, size_t n, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < XT_LOOP_MAX; attempt++) {
+		struct xtc_handle *h = XT(init)("filter");
+		int e;
+
+		if (!h) {
+			snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY,
+				 XT(strerror)(errno));
+			return -1;
+		}
+		if (ensure_chains(h) < 0 || apply_changes(h, ch, n) < 0) {
+			snprintf(err, errlen, "IPv%d rule: %s", XT_FAMILY, XT(strerror)(errno));
+			XT(free)(h);
+			return -1;
+		}
+		e = XT(commit)(h) ? 0 : errno;
+		XT(free)(h);
+		if (!e)
+			return 0;
+		if (e != EAGAIN) {
+			snprintf(err, errlen, "IPv%d commit: %s", XT_FAMILY, XT(strerror)(e));
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "IPv%d commit: table kept changing (EAGAIN)", XT_FAMILY);
+	return -1;
+}
+
+int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
+{
+	struct xtc_handle *h = XT(init)("filter");
+
+	*n = 0;
+	if (!h) {
+		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		const XT_ENTRY *e;
+
+		if (!XT(is_chain)(chains[i], h))
+			continue;
+		for (e = XT(first_rule)(chains[i], h); e && *n < max; e = XT(next_rule)(e, h)) {
+			const char *c = rule_comment(e);
+
+			if (c && fw_comment_parse(c, &out[*n]) == 0) {
+				out[*n].direction = i ? DIR_OUT : DIR_IN;
+				(*n)++;
+			}
+		}
+	}
+	XT(free)(h);
+	return 0;
+}

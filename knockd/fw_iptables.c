@@ -1,0 +1,205 @@
+/*
+ * The iptables backend through libiptc/libip6tc (legacy xtables). Grants live in our own
+ * chains KNOCKD-INPUT / KNOCKD-OUTPUT, jumped to from the top of INPUT / OUTPUT; each
+ * rule carries its deadline (-m time --datestop) and a comment naming the grant.
+ * The xtables lock (/run/xtables.lock, as iptables -w) is held around each init..commit.
+ */
+#include "fw_xt.h"
+
+#include <netinet/in.h> /* before the linux/ headers, which then defer to it */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter/xt_time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOCK_WAIT_MS 5000
+
+static void *add_match(uint8_t **p, const char *name, uint8_t rev, size_t datalen)
+{
+	struct xt_entry_match *m = (struct xt_entry_match *)*p;
+	size_t size = XT_ALIGN(sizeof(*m) + datalen);
+
+	memset(m, 0, size);
+	m->u.user.match_size = (uint16_t)size;
+	snprintf(m->u.user.name, sizeof(m->u.user.name), "%s", name);
+	m->u.user.revision = rev;
+	*p += size;
+	return m->data;
+}
+
+static void port_match(uint8_t **p, const struct door *d)
+{
+	if (d->nports > 1) {
+		struct xt_multiport_v1 *mp = add_match(p, "multiport", 1, sizeof(*mp));
+
+		mp->flags = XT_MULTIPORT_DESTINATION;
+		mp->count = (uint8_t)d->nports;
+		memcpy(mp->ports, d->ports, sizeof(d->ports[0]) * (size_t)d->nports);
+	} else if (d->protocol == IPPROTO_TCP) {
+		struct xt_tcp *t = add_match(p, "tcp", 0, sizeof(*t));
+
+		t->spts[1] = 0xffff;
+		t->dpts[0] = t->dpts[1] = d->ports[0];
+	} else {
+		struct xt_udp *u = add_match(p, "udp", 0, sizeof(*u));
+
+		u->spts[1] = 0xffff;
+		u->dpts[0] = u->dpts[1] = d->ports[0];
+	}
+}
+
+size_t fwxt_matches(uint8_t *p, const struct fw_rule *r)
+{
+	uint8_t *start = p;
+	struct xt_conntrack_mtinfo3 *ct;
+	struct xt_time_info *tm;
+	struct xt_comment_info *cm;
+
+	port_match(&p, r->door);
+	ct = add_match(&p, "conntrack", 3, sizeof(*ct));
+	ct->match_flags = XT_CONNTRACK_STATE;
+	ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
+	tm = add_match(&p, "time", 0, sizeof(*tm));
+	tm->date_stop = (uint32_t)r->deadline;
+	tm->daytime_start = XT_TIME_MIN_DAYTIME;
+	tm->daytime_stop = XT_TIME_MAX_DAYTIME;
+	tm->weekdays_match = XT_TIME_ALL_WEEKDAYS;
+	tm->monthdays_match = XT_TIME_ALL_MONTHDAYS;
+	cm = add_match(&p, "comment", 0, sizeof(*cm));
+	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r);
+	return (size_t)(p - start);
+}
+
+size_t fwxt_target(uint8_t *p, const char *name)
+{
+	struct xt_standard_target *t = (struct xt_standard_target *)p;
+	size_t size = XT_ALIGN(sizeof(*t));
+
+	memset(t, 0, size);
+	t->target.u.user.target_size = (uint16_t)size;
+	snprintf(t->target.u.user.name, sizeof(t->target.u.user.name), "%s", name);
+	return size;
+}
+
+const char *fwxt_comment(const uint8_t *elems, size_t len)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct xt_entry_match) <= len) {
+		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
+
+		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
+			return NULL;
+		if (!strcmp(m->u.user.name, "comment") &&
+		    m->u.match_size >= sizeof(*m) + sizeof(struct xt_comment_info)) {
+			const struct xt_comment_info *c = (const void *)m->data;
+
+			return memchr(c->comment, '\0', sizeof(c->comment)) ? (const char *)c->comment
+									    : NULL;
+		}
+		off += m->u.match_size;
+	}
+	return NULL;
+}
+
+struct ipt_state {
+	int lock_fd;
+};
+
+/* Bounded wait for the lock an admin's `iptables -w` holds for milliseconds at a time. */
+static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
+{
+	struct timespec ms = {0, 1000000};
+
+	for (int waited = 0; waited < LOCK_WAIT_MS; waited++) {
+		if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	snprintf(err, errlen, "cannot take the xtables lock %s: %s", FWXT_LOCK_PATH,
+		 strerror(errno));
+	return -1;
+}
+
+static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen)
+{
+	struct ipt_state *s = st;
+	int ret;
+
+	if (lock_xtables(s, err, errlen) < 0)
+		return -1;
+	ret = fw_ipt4_apply(ch, n, err, errlen);
+	if (ret == 0)
+		ret = fw_ipt6_apply(ch, n, err, errlen);
+	flock(s->lock_fd, LOCK_UN);
+	return ret;
+}
+
+static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
+		    size_t errlen)
+{
+	struct ipt_state *s = st;
+	size_t n4 = 0, n6 = 0;
+	int ret;
+
+	if (lock_xtables(s, err, errlen) < 0)
+		return -1;
+	ret = fw_ipt4_list(out, max, &n4, err, errlen);
+	if (ret == 0)
+		ret = fw_ipt6_list(out + n4, max - n4, &n6, err, errlen);
+	flock(s->lock_fd, LOCK_UN);
+	*n = n4 + n6;
+	return ret;
+}
+
+static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
+{
+	struct ipt_state *s = calloc(1, sizeof(*s));
+
+	(void)c;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->lock_fd = open(FWXT_LOCK_PATH, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0) {
+		snprintf(err, errlen, "%s: %s", FWXT_LOCK_PATH, strerror(errno));
+		free(s);
+		return -1;
+	}
+	*st = s;
+	/* An empty commit creates our chains and jumps, and proves we may write the tables. */
+	return ipt_commit(s, NULL, 0, err, errlen);
+}
+
+static void ipt_close(void *st)
+{
+	struct ipt_state *s = st;
+
+	if (!s)
+		return;
+	close(s->lock_fd);
+	free(s);
+}
+
+const struct fw_backend fw_backend_iptables = {
+	.name = "iptables",
+	.open = ipt_open,
+	.commit = ipt_commit,
+	.list = ipt_list,
+	.close = ipt_close,
+};

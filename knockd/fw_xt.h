@@ -1,0 +1,35 @@
+/*
+ * Internals shared by the libiptc backend's two families (fw_ipt4.c, fw_ipt6.c): the
+ * family-independent matches and target of a grant rule, and the xtables lock.
+ */
+#ifndef KNOCKD_FW_XT_H
+#define KNOCKD_FW_XT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fw.h"
+
+#define FWXT_ENTRY_MAX 1536
+#define FWXT_LOCK_PATH "/run/xtables.lock"
+
+/* A buffer for one ipt_entry/ip6t_entry with its matches, suitably aligned. */
+union fwxt_buf {
+	uint64_t align;
+	uint8_t b[FWXT_ENTRY_MAX];
+};
+
+/* Writes -p's port match, conntrack NEW, time --datestop and comment. Returns bytes. */
+size_t fwxt_matches(uint8_t *p, const struct fw_rule *r);
+/* Writes a standard target: a verdict (ACCEPT) or a jump to a chain. Returns bytes. */
+size_t fwxt_target(uint8_t *p, const char *name);
+/* Finds the comment match text between the entry header and its target, or NULL. */
+const char *fwxt_comment(const uint8_t *elems, size_t len);
+
+/* Each family: apply changes in one commit (retrying EAGAIN), or list our rules. */
+int fw_ipt4_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen);
+int fw_ipt4_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
+int fw_ipt6_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen);
+int fw_ipt6_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
+
+#endif

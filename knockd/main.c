@@ -1,0 +1,108 @@
+/* knockd: command line, configuration check (-t), and the daemon's life. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v]\n"
+		   "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
+		   "  -f       stay in the foreground, log to stderr\n"
+		   "  -t       check the configuration and keys, then exit\n"
+		   "  -v       verbose logging\n");
+}
+
+/* -t: everything start-up would refuse, without touching the firewall or the network. */
+static int check_only(const struct config *c)
+{
+	struct keypair server;
+	struct verifier v;
+	char err[512];
+
+	if (keys_read_private(c->private_key, &server, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
+	if (verify_init(&v, c, &server, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		keys_wipe(&server);
+		return 1;
+	}
+	verify_free(&v);
+	keys_wipe(&server);
+	if (c->backend == BACKEND_NFTABLES) {
+		fprintf(stderr, "knockd: %s: backend nftables is not implemented yet\n", c->file);
+		return 1;
+	}
+	printf("%s: OK: %zu door(s), %zu client(s), %zu sequence(s), %zu window(s); "
+	       "backend %s (libiptc); token port udp/%u on %s\n",
+	       c->file, c->ndoors, c->nclients, c->nseqs, c->nwindows,
+	       config_backend_name(c->backend), c->spa_port, c->interfaces);
+	if (c->nseqs || c->nwindows)
+		printf("%s: note: [sequence:] and [window:] sections are checked but not acted on "
+		       "yet\n",
+		       c->file);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	int foreground = 0, test = 0, verbose = 0, opt, ret;
+	char err[512];
+	struct config cfg;
+	struct daemon d;
+
+	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 't': test = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "knockd: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (config_load(&cfg, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
+	if (test) {
+		ret = check_only(&cfg);
+		config_free(&cfg);
+		return ret;
+	}
+	log_init("knockd", foreground, verbose);
+	if (daemon_init(&d, &cfg, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		daemon_free(&d);
+		config_free(&cfg);
+		return 1;
+	}
+	if (!foreground && daemon(0, 0) < 0)
+		fatal("daemon: cannot detach");
+	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
+		 "adopted",
+		 cfg.ndoors, cfg.nclients, cfg.spa_port, cfg.interfaces, d.grants.n);
+	ret = daemon_run(&d);
+	daemon_free(&d);
+	config_free(&cfg);
+	return ret;
+}

@@ -1,0 +1,86 @@
+/* Packet capture: the only libpcap user. One handle per configured interface. */
+#include "sniff.h"
+
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SNAPLEN 1024 /* link + IPv6 with extension headers + UDP + a 273-byte token */
+#define BATCH 256    /* frames per dispatch, so one interface cannot starve the loop */
+
+struct cb_ctx {
+	sniff_cb cb;
+	void *user;
+	int dlt;
+};
+
+static int set_filter(pcap_t *p, uint16_t spa_port, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	char expr[64];
+	int ret;
+
+	snprintf(expr, sizeof(expr), "udp dst port %u", spa_port);
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "pcap filter '%s': %s", expr, pcap_geterr(p));
+		return -1;
+	}
+	ret = pcap_setfilter(p, &prog);
+	if (ret < 0)
+		snprintf(err, errlen, "pcap filter: %s", pcap_geterr(p));
+	pcap_freecode(&prog);
+	return ret;
+}
+
+int sniff_open(struct sniff *s, const char *iface, uint16_t spa_port, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->iface, sizeof(s->iface), "%s", iface);
+	p = pcap_create(iface, perr);
+	if (!p) {
+		snprintf(err, errlen, "capture on %s: %s", iface, perr);
+		return -1;
+	}
+	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_immediate_mode(p, 1) ||
+	    pcap_set_promisc(p, 0) || pcap_activate(p) < 0) {
+		snprintf(err, errlen, "capture on %s: %s", iface, pcap_geterr(p));
+		goto fail;
+	}
+	if (set_filter(p, spa_port, err, errlen) < 0)
+		goto fail;
+	if (pcap_setnonblock(p, 1, perr) < 0) {
+		snprintf(err, errlen, "capture on %s: %s", iface, perr);
+		goto fail;
+	}
+	s->fd = pcap_get_selectable_fd(p);
+	s->dlt = pcap_datalink(p);
+	s->pcap = p;
+	return 0;
+fail:
+	pcap_close(p);
+	return -1;
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct cb_ctx *c = (struct cb_ctx *)user;
+
+	c->cb(c->user, c->dlt, bytes, h->caplen);
+}
+
+int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user)
+{
+	struct cb_ctx c = {cb, user, s->dlt};
+
+	return pcap_dispatch(s->pcap, BATCH, on_packet, (u_char *)&c);
+}
+
+void sniff_close(struct sniff *s)
+{
+	if (s->pcap)
+		pcap_close(s->pcap);
+	s->pcap = NULL;
+}

@@ -1,0 +1,24 @@
+/* Packet capture: the only libpcap user. One handle per configured interface. */
+#ifndef KNOCKD_SNIFF_H
+#define KNOCKD_SNIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sniff {
+	void *pcap; /* pcap_t */
+	int dlt;
+	int fd;
+	char iface[64];
+};
+
+typedef void (*sniff_cb)(void *user, int dlt, const uint8_t *frame, size_t caplen);
+
+/* Immediate mode, non-blocking, small snaplen, BPF filter for the token port. */
+int sniff_open(struct sniff *s, const char *iface, uint16_t spa_port, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Handles what is queued now (bounded batch). Returns frames handled, or -1. */
+int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user);
+void sniff_close(struct sniff *s);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * Token verification, cheapest check first: size and version, an O(1) key-hint lookup,
+ * one AEAD open, timestamp window, replay cache, Ed25519 signature, then policy.
+ * No trial decryption: the rotating hint names the client (or nothing) before any crypto.
+ */
+#include "verify.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hint_slot {
+	uint64_t hint; /* 0 = empty (a zero hint is skipped on insert: 2^-64) */
+	int client;
+};
+
+static const char *const result_names[V_NRESULTS] = {
+	"ok",	     "bad-size",  "bad-version", "unknown-hint", "aead",
+	"malformed", "stale",	  "future",	 "replay",	 "signature",
+	"replay-full", "address", "door"};
+
+const char *verify_strresult(int r)
+{
+	return (r >= 0 && r < V_NRESULTS) ? result_names[r] : "unknown";
+}
+
+static uint64_t hint_u64(const uint8_t h[HINT_LEN])
+{
+	uint64_t v;
+
+	memcpy(&v, h, sizeof(v));
+	return v;
+}
+
+static void hints_insert(struct verifier *v, uint64_t h, int client)
+{
+	size_t i = (size_t)h & v->hint_mask;
+
+	if (!h)
+		return;
+	while (v->hints[i].hint)
+		i = (i + 1) & v->hint_mask;
+	v->hints[i].hint = h;
+	v->hints[i].client = client;
+}
+
+/* Rebuilt lazily when the time step changes: no timer, no wake-up while idle. */
+static void hints_rebuild(struct verifier *v, uint64_t step)
+{
+	uint8_t h[HINT_LEN];
+
+	memset(v->hints, 0, (v->hint_mask + 1) * sizeof(*v->hints));
+	for (size_t c = 0; c < v->cfg->nclients; c++) {
+		for (int d = -v->hint_span; d <= v->hint_span; d++) {
+			crypto_hint(h, &v->keys[c], step + (uint64_t)d);
+			hints_insert(v, hint_u64(h), (int)c);
+		}
+	}
+	v->hint_step = step;
+}
+
+static size_t next_pow2(size_t n)
+{
+	size_t p = 16;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
+		char *err, size_t errlen)
+{
+	uint8_t rkey[16];
+	size_t n = cfg->nclients ? cfg->nclients : 1;
+
+	memset(v, 0, sizeof(*v));
+	v->cfg = cfg;
+	memcpy(v->server_pk, server->pk, KEY_PUBLIC_LEN);
+	v->hint_span = (int)((cfg->replay_window + TIME_STEP - 1) / TIME_STEP);
+	v->keys = sodium_allocarray(n, sizeof(*v->keys));
+	v->hint_mask = next_pow2(n * (size_t)(2 * v->hint_span + 1) * 2) - 1;
+	v->hints = calloc(v->hint_mask + 1, sizeof(*v->hints));
+	randombytes_buf(rkey, sizeof(rkey));
+	if (!v->keys || !v->hints || replay_init(&v->replay, 65536, rkey) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t c = 0; c < cfg->nclients; c++) {
+		const struct client *cl = &cfg->clients[c];
+
+		if (crypto_pair_derive(&v->keys[c], server, cl->pk, cl->pk, server->pk) < 0) {
+			snprintf(err, errlen, "client '%s': key agreement failed", cl->name);
+			return -1;
+		}
+	}
+	v->hint_step = UINT64_MAX;
+	return 0;
+}
+
+void verify_free(struct verifier *v)
+{
+	sodium_free(v->keys);
+	free(v->hints);
+	replay_free(&v->replay);
+	v->keys = NULL;
+	v->hints = NULL;
+}
+
+uint32_t verify_door_ttl(const struct door *d, uint32_t requested)
+{
+	if (!requested)
+		return d->ttl;
+	return requested < d->max_ttl ? requested : d->max_ttl;
+}
+
+static int lookup(struct verifier *v, const uint8_t *hint, int64_t now)
+{
+	uint64_t h = hint_u64(hint), step = (uint64_t)now / TIME_STEP;
+	size_t i;
+
+	if (step != v->hint_step)
+		hints_rebuild(v, step);
+	for (i = (size_t)h & v->hint_mask; v->hints[i].hint; i = (i + 1) & v->hint_mask)
+		if (v->hints[i].hint == h)
+			return v->hints[i].client;
+	return -1;
+}
+
+static int check_doors(const struct verifier *v, const struct token *t, int client,
+		       uint32_t *mask)
+{
+	size_t off = 0;
+	const char *name;
+	int i;
+
+	*mask = 0;
+	while ((name = token_next_door(t, &off))) {
+		i = config_door_index(v->cfg, name);
+		if (i < 0 || !(v->cfg->clients[client].doors & (1u << i)))
+			return V_DOOR;
+		*mask |= 1u << i;
+	}
+	return *mask ? V_OK : V_DOOR;
+}
+
+static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t now,
+			struct token *t)
+{
+	int64_t w = v->cfg->replay_window;
+
+	if (token_open(t, buf, &v->keys[c]) != TOKEN_OK)
+		return V_AEAD; /* a malformed body from a key holder counts the same */
+	if ((int64_t)t->timestamp < now - w)
+		return V_STALE;
+	if ((int64_t)t->timestamp > now + w)
+		return V_FUTURE;
+	if (replay_seen(&v->replay, t->nonce, now))
+		return V_REPLAY;
+	if (token_verify(t, v->cfg->clients[c].pk, v->server_pk) != TOKEN_OK)
+		return V_SIGNATURE;
+	/* Remembered until the timestamp leaves the window: then the clock check refuses it. */
+	if (replay_add(&v->replay, t->nonce, (int64_t)t->timestamp + w + 1, now) < 0)
+		return V_REPLAY_FULL;
+	return V_OK;
+}
+
+static int result(struct verifier *v, int r)
+{
+	v->counts[r]++;
+	return r;
+}
+
+int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struct addr *src,
+		 int64_t now, struct verdict *out)
+{
+	struct token t;
+	int c, r;
+
+	memset(out, 0, sizeof(*out));
+	r = token_check_header(buf, len);
+	if (r != TOKEN_OK)
+		return result(v, r == TOKEN_E_SIZE ? V_SIZE : V_VERSION);
+	c = lookup(v, token_hint(buf), now);
+	if (c < 0)
+		return result(v, V_HINT);
+	out->client = c;
+	r = authenticate(v, buf, c, now, &t);
+	if (r != V_OK)
+		return result(v, r);
+	memcpy(out->nonce_id, t.nonce, REPLAY_ID_LEN);
+	out->nonce_expires = (int64_t)t.timestamp + v->cfg->replay_window + 1;
+	out->timestamp = t.timestamp;
+	out->ttl = t.ttl;
+	out->addr = t.addr;
+	if (addr_is_unspecified(&t.addr) || !addr_equal(&t.addr, src)) {
+		if (!v->cfg->clients[c].nat)
+			return result(v, V_ADDRESS);
+		if (addr_is_unspecified(&t.addr))
+			out->addr = *src;
+	}
+	return result(v, check_doors(v, &t, c, &out->doors));
+}

@@ -1,0 +1,68 @@
+/*
+ * Token verification, cheapest check first: size and version, an O(1) key-hint lookup,
+ * one AEAD open, timestamp window, replay cache, Ed25519 signature, then policy (address
+ * binding, doors, TTL). Pure apart from libsodium; the caller persists accepted nonces.
+ */
+#ifndef KNOCKD_VERIFY_H
+#define KNOCKD_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "replay.h"
+#include "token.h"
+
+enum verify_result {
+	V_OK = 0,
+	V_SIZE,		/* junk: wrong size */
+	V_VERSION,	/* junk: unknown version */
+	V_HINT,		/* junk: no client has this key hint now */
+	V_AEAD,		/* junk: does not decrypt */
+	V_MALFORMED,	/* decrypted, fields not canonical */
+	V_STALE,	/* timestamp older than replay_window */
+	V_FUTURE,	/* timestamp further ahead than replay_window */
+	V_REPLAY,	/* nonce seen before */
+	V_SIGNATURE,	/* signature does not verify */
+	V_REPLAY_FULL,	/* replay cache bucket full: refused, fail closed */
+	V_ADDRESS,	/* token names another address than the packet's source */
+	V_DOOR,		/* a door unknown or not allowed for this client */
+	V_NRESULTS
+};
+
+struct verdict {
+	int client;	  /* index in config clients */
+	uint32_t doors;	  /* mask of config doors */
+	uint32_t ttl;	  /* requested, 0 = door default */
+	struct addr addr; /* address to open */
+	uint8_t nonce_id[REPLAY_ID_LEN];
+	int64_t nonce_expires;
+	uint64_t timestamp;
+};
+
+struct hint_slot;
+
+struct verifier {
+	const struct config *cfg;
+	uint8_t server_pk[KEY_PUBLIC_LEN];
+	struct pair_keys *keys; /* one per client, guarded memory */
+	struct hint_slot *hints;
+	size_t hint_mask;
+	uint64_t hint_step; /* step the table was built for */
+	int hint_span;	    /* steps on each side of now */
+	struct replay replay;
+	uint64_t counts[V_NRESULTS];
+};
+
+int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
+		char *err, size_t errlen) __attribute__((warn_unused_result));
+void verify_free(struct verifier *v);
+/* src is the packet's source address; now is wall-clock seconds. */
+int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struct addr *src,
+		 int64_t now, struct verdict *out);
+/* The TTL a door gets for a request: the door default, or the request capped at max_ttl. */
+uint32_t verify_door_ttl(const struct door *d, uint32_t requested);
+const char *verify_strresult(int r);
+
+#endif

@@ -1,0 +1,174 @@
+# Network test library: namespaces, veth pairs and a bridge, all created here and deleted
+# by the EXIT trap. Only 192.0.2.0/24 and 2001:db8::/32 are used. Every process started is
+# recorded by PID and killed by PID; every wait is bounded in count and time.
+#
+# Topology (NS = a per-run prefix):
+#   NS-lan: bridge br0 --+-- NS-srv  192.0.2.1   2001:db8::1   (knockd, sshd stand-in on 22)
+#                        +-- NS-c1   192.0.2.10  2001:db8::10  (the knocking client)
+#                        +-- NS-c2   192.0.2.20  2001:db8::20  (a bystander)
+# shellcheck shell=bash
+
+set -u
+: "${KNOCK_BUILD:?set KNOCK_BUILD to the build directory}"
+: "${KNOCK_SRC:?set KNOCK_SRC to the source tree}"
+
+NS="kn$$"
+SRV="$NS-srv" C1="$NS-c1" C2="$NS-c2" LAN="$NS-lan"
+SRV4=192.0.2.1 C14=192.0.2.10 C24=192.0.2.20
+SRV6=2001:db8::1 C16=2001:db8::10 C26=2001:db8::20
+TMP=$(mktemp -d /tmp/knocktest.XXXXXX)
+PIDS=()
+T_N=0 T_FAIL=0
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+diag() { echo "# $*"; }
+done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null
+	done
+	for n in "$SRV" "$C1" "$C2" "$LAN"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || bail "network tests need root (namespaces, iptables)"
+	for t in ip iptables-legacy iptables-legacy-save ip6tables-legacy socat; do
+		command -v "$t" >/dev/null || bail "missing $t (run make deps)"
+	done
+}
+
+add_host() { # add_host NAMESPACE IFNAME V4 V6
+	ip netns add "$1"
+	local port="v-${1##*-}" # the bridge side, named after the host: v-srv, v-c1, ...
+	ip link add "$2" netns "$1" type veth peer name "$port" netns "$LAN"
+	in_ns "$1" ip link set lo up
+	in_ns "$1" ip link set "$2" up
+	in_ns "$1" ip addr add "$3/24" dev "$2"
+	in_ns "$1" ip addr add "$4/64" dev "$2" nodad
+	in_ns "$LAN" ip link set "$port" master br0 up
+}
+
+# The guides' base ruleset: INPUT policy DROP, established traffic and loopback accepted.
+server_firewall() {
+	local t
+	for t in iptables-legacy ip6tables-legacy; do
+		in_ns "$SRV" "$t" -P INPUT DROP
+		in_ns "$SRV" "$t" -A INPUT -i lo -j ACCEPT
+		in_ns "$SRV" "$t" -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	done
+	in_ns "$SRV" ip6tables-legacy -A INPUT -p ipv6-icmp -j ACCEPT # neighbour discovery
+}
+
+net_setup() {
+	require_root
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	ip netns add "$LAN"
+	in_ns "$LAN" ip link add br0 type bridge
+	in_ns "$LAN" ip link set br0 up
+	add_host "$SRV" eth0 "$SRV4" "$SRV6"
+	add_host "$C1" eth0 "$C14" "$C16"
+	add_host "$C2" eth0 "$C24" "$C26"
+	server_firewall
+	# The sshd stand-in: answers "ok" on port 22, for IPv4 and IPv6.
+	# Started with ip netns exec directly (not through a function) so that $! is its PID.
+	ip netns exec "$SRV" socat TCP6-LISTEN:22,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' \
+		</dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+}
+
+# can_connect NAMESPACE ADDRESS PORT: one real TCP connection, answered "ok" within 1 s.
+can_connect() {
+	local out host=$2
+	case $host in *:*) host="[$host]" ;; esac
+	out=$(in_ns "$1" timeout 2 socat -T1 -u "TCP:$host:$3,connect-timeout=0.5" STDOUT 2>/dev/null)
+	[ "$out" = ok ]
+}
+cannot_connect() { ! can_connect "$@"; }
+
+# wait_until TENTHS COMMAND...: retries every 0.1 s, at most TENTHS times.
+wait_until() {
+	local n=$1; shift
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+# Keys and configs. Server key in $TMP/server.key, client keys in $TMP/NAME.key.
+make_key() { "$KNOCK_BUILD/knock" keygen "$TMP/$1.key" 2>/dev/null; }
+
+# write_server_conf FILE CLIENT_PUBKEY [extra lines...]
+write_server_conf() {
+	local f=$1 pk=$2; shift 2
+	cat >"$f" <<CONF
+[knockd]
+interfaces = eth0
+private_key = $TMP/server.key
+spa_port = 62201
+backend = iptables
+state_dir = $TMP/state
+replay_window = 60s
+
+[door:ssh]
+direction = in
+protocol = tcp
+ports = 22
+ttl = ${TTL:-4s}
+max_ttl = 1h
+
+[door:web]
+direction = in
+protocol = tcp
+ports = 80
+
+[client:laptop]
+public_key = $pk
+doors = ssh
+CONF
+	local line
+	for line in "$@"; do echo "$line" >>"$f"; done
+}
+
+# write_client_conf FILE KEYFILE SERVER_PUBKEY SERVER_ADDRESS
+write_client_conf() {
+	cat >"$1" <<CONF
+[knock]
+private_key = $2
+
+[host:prod]
+address = $4
+server_public_key = $3
+spa_port = 62201
+doors = ssh
+CONF
+}
+
+# start_knockd CONFIG LOGFILE: runs knockd in the server namespace, waits for "started".
+start_knockd() {
+	ip netns exec "$SRV" "$KNOCK_BUILD/knockd" -f -c "$1" </dev/null >/dev/null 2>"$2" &
+	KNOCKD_PID=$!
+	PIDS+=("$KNOCKD_PID")
+	wait_until 50 grep -q 'started' "$2"
+}
+
+stop_knockd() {
+	kill "$KNOCKD_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$KNOCKD_PID" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$KNOCKD_PID" 2>/dev/null
+}
+
+# Grant rules currently in the server's kernel (legacy xtables), one per line.
+grant_rules4() { in_ns "$SRV" iptables-legacy-save -t filter | grep -- '-A KNOCKD-INPUT' || true; }
+grant_rules6() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -- '-A KNOCKD-INPUT' || true; }
