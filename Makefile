@@ -18,7 +18,7 @@ CC         ?= cc
 
 # Debian packages: what building, testing and the demo need.
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
-	iptables iproute2 socat perl mandoc
+	iptables iproute2 socat perl mandoc bc
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
@@ -65,6 +65,7 @@ else
 Q := @
 endif
 
+.SECONDARY:
 .PHONY: all tests check demo deps install uninstall clean format lint-man
 all: $(PROGS)
 tests: $(PROGS) $(UNITS) $(TOOLS)

@@ -78,7 +78,9 @@ int verify_init(struct verifier *v, const struct config *cfg, const struct keypa
 	memset(v, 0, sizeof(*v));
 	v->cfg = cfg;
 	memcpy(v->server_pk, server->pk, KEY_PUBLIC_LEN);
-	v->hint_span = (int)((cfg->replay_window + TIME_STEP - 1) / TIME_STEP);
+	/* One step beyond the window, so a skewed clock is refused as stale/future (logged,
+	 * diagnosable) rather than as an unknown hint (junk, silent). */
+	v->hint_span = (int)((cfg->replay_window + TIME_STEP - 1) / TIME_STEP) + 1;
 	v->keys = sodium_allocarray(n, sizeof(*v->keys));
 	v->hint_mask = next_pow2(n * (size_t)(2 * v->hint_span + 1) * 2) - 1;
 	v->hints = calloc(v->hint_mask + 1, sizeof(*v->hints));

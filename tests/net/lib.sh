@@ -6,6 +6,8 @@
 #   NS-lan: bridge br0 --+-- NS-srv  192.0.2.1   2001:db8::1   (knockd, sshd stand-in on 22)
 #                        +-- NS-c1   192.0.2.10  2001:db8::10  (the knocking client)
 #                        +-- NS-c2   192.0.2.20  2001:db8::20  (a bystander)
+#   NS-srv eth1 203.0.113.1 2001:db8:1::1 ---- NS-out eth0 203.0.113.80 2001:db8:1::80
+#                                              (web servers on 80 and 443; add_outside)
 # shellcheck shell=bash
 
 set -u
@@ -16,6 +18,7 @@ NS="kn$$"
 SRV="$NS-srv" C1="$NS-c1" C2="$NS-c2" LAN="$NS-lan"
 SRV4=192.0.2.1 C14=192.0.2.10 C24=192.0.2.20
 SRV6=2001:db8::1 C16=2001:db8::10 C26=2001:db8::20
+OUT="$NS-out" OUT4=203.0.113.80 OUT6=2001:db8:1::80
 TMP=$(mktemp -d /tmp/knocktest.XXXXXX)
 PIDS=()
 T_N=0 T_FAIL=0
@@ -39,7 +42,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$pid" 2>/dev/null
 	done
-	for n in "$SRV" "$C1" "$C2" "$LAN"; do ip netns del "$n" 2>/dev/null; done
+	for n in "$SRV" "$C1" "$C2" "$LAN" "$OUT"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 
@@ -91,6 +94,32 @@ net_setup() {
 }
 
 # can_connect NAMESPACE ADDRESS PORT: one real TCP connection, answered "ok" within 1 s.
+# An "outside" network behind the server's eth1, with listeners on 80 and 443, and a
+# server whose OUTPUT policy is DROP apart from established traffic and loopback.
+add_outside() {
+	local t p
+	ip netns add "$OUT"
+	ip link add eth1 netns "$SRV" type veth peer name eth0 netns "$OUT"
+	in_ns "$OUT" ip link set lo up
+	in_ns "$OUT" ip link set eth0 up
+	in_ns "$SRV" ip link set eth1 up
+	in_ns "$SRV" ip addr add 203.0.113.1/24 dev eth1
+	in_ns "$SRV" ip addr add 2001:db8:1::1/64 dev eth1 nodad
+	in_ns "$OUT" ip addr add "$OUT4/24" dev eth0
+	in_ns "$OUT" ip addr add "$OUT6/64" dev eth0 nodad
+	for t in iptables-legacy ip6tables-legacy; do
+		in_ns "$SRV" "$t" -P OUTPUT DROP
+		in_ns "$SRV" "$t" -A OUTPUT -o lo -j ACCEPT
+		in_ns "$SRV" "$t" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	done
+	in_ns "$SRV" ip6tables-legacy -A OUTPUT -p ipv6-icmp -j ACCEPT
+	for p in 80 443; do
+		ip netns exec "$OUT" socat "TCP6-LISTEN:$p,fork,reuseaddr,ipv6only=0" \
+			SYSTEM:'echo ok' </dev/null >/dev/null 2>&1 &
+		PIDS+=($!)
+	done
+}
+
 can_connect() {
 	local out host=$2
 	case $host in *:*) host="[$host]" ;; esac
@@ -169,6 +198,10 @@ stop_knockd() {
 	kill -9 "$KNOCKD_PID" 2>/dev/null
 }
 
+grant_out_rules4() { in_ns "$SRV" iptables-legacy-save -t filter | grep -- '-A KNOCKD-OUTPUT' || true; }
+grant_out_rules6() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -- '-A KNOCKD-OUTPUT' || true; }
 # Grant rules currently in the server's kernel (legacy xtables), one per line.
 grant_rules4() { in_ns "$SRV" iptables-legacy-save -t filter | grep -- '-A KNOCKD-INPUT' || true; }
 grant_rules6() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -- '-A KNOCKD-INPUT' || true; }
+# rules_empty FN: true when the rule listing FN prints nothing (re-read on every call).
+rules_empty() { [ -z "$("$1")" ]; }

@@ -1,0 +1,53 @@
+/* Key files: created 0600, read back, refused when group/other can read them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "keys.h"
+#include "tap.h"
+
+int main(void)
+{
+	char dir[] = "/tmp/knockkeys.XXXXXX", path[128], err[512], b64[KEY_B64_LEN];
+	struct keypair kp, back;
+	struct stat st;
+	uint8_t pk[32];
+	FILE *f;
+
+	if (sodium_init() < 0 || !mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/id", dir);
+	ok(keys_generate_file(path, &kp, err, sizeof(err)) == 0, "keygen writes %s", path);
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "created with mode 0600");
+	ok(keys_generate_file(path, &back, err, sizeof(err)) < 0 && strstr(err, "File exists"),
+	   "keygen never overwrites: %s", err);
+	ok(keys_read_private(path, &back, err, sizeof(err)) == 0 &&
+		   !memcmp(kp.pk, back.pk, sizeof(kp.pk)),
+	   "read back: same public key");
+	keys_format_public(kp.pk, b64);
+	ok(strlen(b64) == 44 && keys_parse_public(b64, pk) == 0 && !memcmp(pk, kp.pk, 32),
+	   "public key base64 round trip");
+	ok(keys_parse_public("AAAA", pk) < 0, "short public key refused");
+	chmod(path, 0640);
+	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "mode 0640") &&
+		   strstr(err, "chmod 600"),
+	   "group-readable key refused: %s", err);
+	chmod(path, 0604);
+	ok(keys_read_private(path, &back, err, sizeof(err)) < 0, "world-readable key refused");
+	unlink(path);
+	f = fopen(path, "w");
+	fputs("not a key\n", f);
+	fclose(f);
+	chmod(path, 0600);
+	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "not a knock private key"),
+	   "garbage key file refused: %s", err);
+	unlink(path);
+	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "No such file"),
+	   "missing key file: %s", err);
+	rmdir(dir);
+	return tap_done();
+}
