@@ -124,7 +124,8 @@ int cfg_parse_text(const struct cfg_parser *p, const char *text, size_t len, cha
 		return -1;
 	}
 	if (ret > 0 && (!r.err_line || ret < r.err_line)) {
-		cfg_errorf(err, errlen, p->file, ret, "syntax error (want [section] or key = value)");
+		cfg_errorf(err, errlen, p->file, ret,
+			   "syntax error (want [section] or key = value)");
 		return -1;
 	}
 	return r.err_line ? -1 : 0;

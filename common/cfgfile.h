@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define CFG_ERRLEN 512
+#define CFG_ERRLEN   512
 #define CFG_MAX_FILE (1 << 20)
 
 struct cfg_parser {
@@ -23,10 +23,10 @@ int cfg_parse_text(const struct cfg_parser *p, const char *text, size_t len, cha
 		   size_t errlen) __attribute__((warn_unused_result));
 /* Reads a whole file (at most CFG_MAX_FILE bytes) into a NUL-terminated malloc'd buffer. */
 int cfg_read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Lets section and key handlers attach "file:line: " to an error found after the parse. */
 void cfg_errorf(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 #endif

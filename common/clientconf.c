@@ -62,25 +62,30 @@ static int on_section(void *user, const char *name, int line, char *err, size_t 
 static int host_key(struct host_profile *h, int i, const char *v, char *err, size_t errlen)
 {
 	switch (i) {
-	case 0: return value_string(h->address, sizeof(h->address), v, err, errlen);
+	case 0:
+		return value_string(h->address, sizeof(h->address), v, err, errlen);
 	case 1:
 		if (keys_parse_public(v, h->server_pk) < 0) {
-			snprintf(err, errlen, "bad server_public_key '%s' (want base64 Ed25519)", v);
+			snprintf(err, errlen, "bad server_public_key '%s' (want base64 Ed25519)",
+				 v);
 			return -1;
 		}
 		h->has_pk = 1;
 		return 0;
-	case 2: return parse_port(v, &h->spa_port, err, errlen);
-	case 3: return value_string(h->doors, sizeof(h->doors), v, err, errlen);
-	default: return parse_duration(v, &h->ttl, err, errlen);
+	case 2:
+		return parse_port(v, &h->spa_port, err, errlen);
+	case 3:
+		return value_string(h->doors, sizeof(h->doors), v, err, errlen);
+	default:
+		return parse_duration(v, &h->ttl, err, errlen);
 	}
 }
 
 static int on_key(void *user, const char *key, const char *value, int line, char *err,
 		  size_t errlen)
 {
-	static const char *host_keys[] = {"address", "server_public_key", "spa_port", "doors",
-					  "ttl", NULL};
+	static const char *host_keys[] = {
+	    "address", "server_public_key", "spa_port", "doors", "ttl", NULL};
 	struct pstate *st = user;
 	int i;
 

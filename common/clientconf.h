@@ -29,7 +29,7 @@ struct client_config {
 int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
 		     char *err, size_t errlen) __attribute__((warn_unused_result));
 int clientconf_load(struct client_config *c, const char *path, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 const struct host_profile *clientconf_find(const struct client_config *c, const char *name);
 void clientconf_free(struct client_config *c);
 

@@ -23,8 +23,10 @@ int config_door_index(const struct config *c, const char *name)
 const char *config_backend_name(int backend)
 {
 	switch (backend) {
-	case BACKEND_IPTABLES: return "iptables";
-	case BACKEND_NFTABLES: return "nftables";
+	case BACKEND_IPTABLES:
+		return "iptables";
+	case BACKEND_NFTABLES:
+		return "nftables";
 	}
 	return "auto";
 }
@@ -122,8 +124,8 @@ static int validate_seq(struct config *c, struct static_seq *s, char *err, size_
 static int validate_window(struct config *c, struct window *w, char *err, size_t errlen)
 {
 	if (!w->doors_line || w->minute_of_day < 0 || !w->duration) {
-		cfg_errorf(err, errlen, c->file, w->line, "window '%s' needs doors, at and duration",
-			   w->name);
+		cfg_errorf(err, errlen, c->file, w->line,
+			   "window '%s' needs doors, at and duration", w->name);
 		return -1;
 	}
 	return resolve_doors(c, w->doors_text, w->doors_line, &w->doors, err, errlen);
@@ -155,7 +157,7 @@ int config_parse(struct config *c, const char *file, const char *text, size_t le
 {
 	struct config_pstate st;
 	struct cfg_parser p = {
-		.file = file, .section = config_on_section, .key = config_on_key, .user = &st};
+	    .file = file, .section = config_on_section, .key = config_on_key, .user = &st};
 
 	set_defaults(c, file);
 	memset(&st, 0, sizeof(st));

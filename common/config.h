@@ -11,9 +11,9 @@
 #include "parse.h"
 
 #define CONFIG_MAX_DOORS 32 /* a client's doors are a 32-bit mask */
-#define DOOR_MAX_PORTS 15   /* what one multiport match takes */
-#define DOOR_MAX_DESTS 8
-#define SEQ_MAX_STEPS 16
+#define DOOR_MAX_PORTS   15 /* what one multiport match takes */
+#define DOOR_MAX_DESTS   8
+#define SEQ_MAX_STEPS    16
 #define DEFAULT_SPA_PORT 62201
 
 enum backend { BACKEND_AUTO, BACKEND_IPTABLES, BACKEND_NFTABLES };
@@ -64,7 +64,7 @@ struct window {
 	char name[NAME_MAX_LEN + 1];
 	uint32_t doors;
 	int minute_of_day; /* "at", local time */
-	uint8_t days;	   /* bit 0 = Sunday ... bit 6 = Saturday */
+	uint8_t days;      /* bit 0 = Sunday ... bit 6 = Saturday */
 	uint32_t duration;
 	int line, doors_line;
 	char doors_text[256];
@@ -96,7 +96,7 @@ struct config {
 int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
 		 size_t errlen) __attribute__((warn_unused_result));
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void config_free(struct config *c);
 
 int config_door_index(const struct config *c, const char *name);

@@ -84,12 +84,10 @@ static int k_max_grants(struct config_pstate *st, const char *v, int line, char 
 }
 
 static const struct keydef knockd_keys[] = {
-	{"interfaces", k_interfaces},	{"private_key", k_private_key},
-	{"spa_port", k_spa_port},	{"backend", k_backend},
-	{"nft_table", k_nft_table},	{"nft_input_chain", k_nft_in},
-	{"nft_output_chain", k_nft_out}, {"state_dir", k_state_dir},
-	{"control_socket", k_control},	{"replay_window", k_replay},
-	{"max_grants", k_max_grants},	{NULL, NULL}};
+    {"interfaces", k_interfaces},    {"private_key", k_private_key}, {"spa_port", k_spa_port},
+    {"backend", k_backend},          {"nft_table", k_nft_table},     {"nft_input_chain", k_nft_in},
+    {"nft_output_chain", k_nft_out}, {"state_dir", k_state_dir},     {"control_socket", k_control},
+    {"replay_window", k_replay},     {"max_grants", k_max_grants},   {NULL, NULL}};
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -128,9 +126,8 @@ static int d_dests(struct config_pstate *st, const char *v, int line, char *e, s
 }
 
 static const struct keydef door_keys[] = {
-	{"direction", d_direction}, {"protocol", d_protocol}, {"ports", d_ports},
-	{"ttl", d_ttl},		    {"max_ttl", d_max_ttl},   {"destinations", d_dests},
-	{NULL, NULL}};
+    {"direction", d_direction}, {"protocol", d_protocol},  {"ports", d_ports}, {"ttl", d_ttl},
+    {"max_ttl", d_max_ttl},     {"destinations", d_dests}, {NULL, NULL}};
 
 /* [client:NAME] */
 static int c_public_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -191,7 +188,7 @@ static int s_doors(struct config_pstate *st, const char *v, int line, char *e, s
 }
 
 static const struct keydef seq_keys[] = {
-	{"ports", s_ports}, {"timeout", s_timeout}, {"doors", s_doors}, {NULL, NULL}};
+    {"ports", s_ports}, {"timeout", s_timeout}, {"doors", s_doors}, {NULL, NULL}};
 
 /* [window:NAME] */
 static int w_doors(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -218,10 +215,10 @@ static int w_duration(struct config_pstate *st, const char *v, int line, char *e
 }
 
 static const struct keydef window_keys[] = {
-	{"doors", w_doors}, {"at", w_at}, {"days", w_days}, {"duration", w_duration}, {NULL, NULL}};
+    {"doors", w_doors}, {"at", w_at}, {"days", w_days}, {"duration", w_duration}, {NULL, NULL}};
 
-static const struct keydef *const tables[] = {NULL, knockd_keys, door_keys, client_keys,
-					      seq_keys, window_keys};
+static const struct keydef *const tables[] = {NULL,        knockd_keys, door_keys,
+					      client_keys, seq_keys,    window_keys};
 static const char *const kind_names[] = {"", "knockd", "door", "client", "sequence", "window"};
 
 static int kind_of(const char *name, const char **rest)

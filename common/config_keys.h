@@ -9,9 +9,9 @@
 
 struct config_pstate {
 	struct config *c;
-	int kind;	/* enum in config_keys.c */
-	size_t idx;	/* the current door/client/sequence/window */
-	uint32_t seen;	/* keys already set in the current section */
+	int kind;      /* enum in config_keys.c */
+	size_t idx;    /* the current door/client/sequence/window */
+	uint32_t seen; /* keys already set in the current section */
 	int knockd_line;
 };
 

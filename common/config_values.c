@@ -138,8 +138,7 @@ int prefix_parse(const char *s, struct prefix *out)
 	return 0;
 }
 
-int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *err,
-		      size_t errlen)
+int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *err, size_t errlen)
 {
 	const char *cur = v;
 	char item[64];
@@ -148,8 +147,8 @@ int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *er
 	*n = 0;
 	while ((r = parse_list_next(&cur, item, sizeof(item))) > 0) {
 		if (*n == max || prefix_parse(item, &p[*n]) < 0) {
-			snprintf(err, errlen, "bad destination '%s' (want at most %d of ADDR[/LEN])",
-				 item, max);
+			snprintf(err, errlen,
+				 "bad destination '%s' (want at most %d of ADDR[/LEN])", item, max);
 			return -1;
 		}
 		(*n)++;
@@ -174,8 +173,7 @@ static int seq_step(struct seq_step *s, char *item, char *err, size_t errlen)
 	return parse_port(item, &s->port, err, errlen);
 }
 
-int value_seq_steps(struct seq_step *s, int max, int *n, const char *v, char *err,
-		    size_t errlen)
+int value_seq_steps(struct seq_step *s, int max, int *n, const char *v, char *err, size_t errlen)
 {
 	const char *cur = v;
 	char item[32];

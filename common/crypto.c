@@ -10,7 +10,8 @@ static const char kdf_ctx[crypto_kdf_CONTEXTBYTES + 1] = "knock-v1";
 enum { KDF_AEAD = 1, KDF_HINT = 2, KDF_SEQ = 3 };
 
 int crypto_pair_derive(struct pair_keys *out, const struct keypair *own,
-		       const uint8_t peer_pk[KEY_PUBLIC_LEN], const uint8_t client_pk[KEY_PUBLIC_LEN],
+		       const uint8_t peer_pk[KEY_PUBLIC_LEN],
+		       const uint8_t client_pk[KEY_PUBLIC_LEN],
 		       const uint8_t server_pk[KEY_PUBLIC_LEN])
 {
 	uint8_t own_x[32], peer_x[32], dh[32], master[32];

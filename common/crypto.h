@@ -6,7 +6,7 @@
 
 #include "keys.h"
 
-#define HINT_LEN 8
+#define HINT_LEN  8
 #define TIME_STEP 30 /* seconds; the key hint and the knock sequence rotate at this step */
 
 /* Derived once per (client, server) pair at config load; identical on both sides. */
@@ -21,7 +21,8 @@ struct pair_keys {
  * fix the order so both sides hash the same transcript.
  */
 int crypto_pair_derive(struct pair_keys *out, const struct keypair *own,
-		       const uint8_t peer_pk[KEY_PUBLIC_LEN], const uint8_t client_pk[KEY_PUBLIC_LEN],
+		       const uint8_t peer_pk[KEY_PUBLIC_LEN],
+		       const uint8_t client_pk[KEY_PUBLIC_LEN],
 		       const uint8_t server_pk[KEY_PUBLIC_LEN]) __attribute__((warn_unused_result));
 void crypto_hint(uint8_t out[HINT_LEN], const struct pair_keys *k, uint64_t step);
 

@@ -7,7 +7,7 @@
 
 #define KEY_PUBLIC_LEN 32
 #define KEY_SECRET_LEN 64 /* libsodium's seed||public form */
-#define KEY_B64_LEN 45    /* 44 characters and the terminating NUL */
+#define KEY_B64_LEN    45 /* 44 characters and the terminating NUL */
 
 struct keypair {
 	uint8_t pk[KEY_PUBLIC_LEN];
@@ -16,11 +16,12 @@ struct keypair {
 
 /* Creates a new key file (never overwrites); fills kp. */
 int keys_generate_file(const char *path, struct keypair *kp, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Reads a private key file, refusing one that group or others can access. */
 int keys_read_private(const char *path, struct keypair *kp, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
-int keys_parse_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN]) __attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+int keys_parse_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
+    __attribute__((warn_unused_result));
 void keys_wipe(struct keypair *kp);
 void keys_format_public(const uint8_t pk[KEY_PUBLIC_LEN], char out[KEY_B64_LEN]);
 

@@ -21,7 +21,7 @@ void log_init(const char *ident, int to_stderr, int verbose)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-static void vlog(int pri, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt, va_list ap)
 {
 	if (!logstate.to_stderr) {
 		vsyslog(pri, fmt, ap);

@@ -37,10 +37,18 @@ int parse_duration(const char *s, uint32_t *out, char *err, size_t errlen)
 		goto bad;
 	memcpy(num, s, len + 1);
 	switch (num[len - 1]) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
 	default:
 		if (!isdigit((unsigned char)num[len - 1]))
 			goto bad;

@@ -9,7 +9,7 @@
 
 #include "parse.h"
 
-#define FIXED_LEN 32
+#define FIXED_LEN  32
 #define SIGNED_LEN (FIXED_LEN + TOKEN_DOORS_LEN) /* plaintext bytes the signature covers */
 
 static const char sig_label[] = "knock token v1";
@@ -97,8 +97,8 @@ void token_seal(uint8_t out[TOKEN_SIZE], struct token *t, const struct pair_keys
 	crypto_hint(out + 1, k, t->timestamp / TIME_STEP);
 	memcpy(out + 1 + HINT_LEN, t->nonce, TOKEN_NONCE_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + TOKEN_HEADER_LEN, NULL, plain,
-						   sizeof(plain), out, 1 + HINT_LEN, NULL,
-						   t->nonce, k->aead);
+						   sizeof(plain), out, 1 + HINT_LEN, NULL, t->nonce,
+						   k->aead);
 	sodium_memzero(plain, sizeof(plain));
 }
 
@@ -183,13 +183,20 @@ int token_verify(const struct token *t, const uint8_t client_pk[KEY_PUBLIC_LEN],
 const char *token_strerror(int err)
 {
 	switch (err) {
-	case TOKEN_OK: return "ok";
-	case TOKEN_E_SIZE: return "bad-size";
-	case TOKEN_E_VERSION: return "bad-version";
-	case TOKEN_E_AEAD: return "aead";
-	case TOKEN_E_MALFORMED: return "malformed";
-	case TOKEN_E_SIGNATURE: return "signature";
-	case TOKEN_E_DOORS: return "doors";
+	case TOKEN_OK:
+		return "ok";
+	case TOKEN_E_SIZE:
+		return "bad-size";
+	case TOKEN_E_VERSION:
+		return "bad-version";
+	case TOKEN_E_AEAD:
+		return "aead";
+	case TOKEN_E_MALFORMED:
+		return "malformed";
+	case TOKEN_E_SIGNATURE:
+		return "signature";
+	case TOKEN_E_DOORS:
+		return "doors";
 	}
 	return "unknown";
 }

@@ -66,8 +66,9 @@ int cmd_keygen(int argc, char **argv)
 	keys_format_public(kp.pk, b64);
 	keys_wipe(&kp);
 	printf("%s\n", b64);
-	fprintf(stderr, "knock: private key written to %s (mode 0600); the line above is the "
-			"public key\n",
+	fprintf(stderr,
+		"knock: private key written to %s (mode 0600); the line above is the "
+		"public key\n",
 		path);
 	return 0;
 }

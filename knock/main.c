@@ -27,19 +27,33 @@ static int send_main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "+c:46vh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': o.config = optarg; break;
-		case '4': o.family = 4; break;
-		case '6': o.family = 6; break;
-		case 'v': o.verbose = 1; break;
-		case 'A': o.addr = optarg; break;
+		case 'c':
+			o.config = optarg;
+			break;
+		case '4':
+			o.family = 4;
+			break;
+		case '6':
+			o.family = 6;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'A':
+			o.addr = optarg;
+			break;
 		case 'T':
 			if (parse_duration(optarg, &o.ttl, err, sizeof(err)) < 0) {
 				fprintf(stderr, "knock: --ttl: %s\n", err);
 				return 1;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (optind >= argc) {

@@ -17,7 +17,7 @@
 #include "token.h"
 
 #define DEFAULT_CONF "~/.config/knock/knock.conf"
-#define MAX_DOORS 16
+#define MAX_DOORS    16
 
 /* A UDP socket connected to the host's token port; its local address is ours to open. */
 static int connect_host(const struct host_profile *h, int family, struct sockaddr_storage *peer)
@@ -78,8 +78,8 @@ static int split_doors(const char *list, char names[MAX_DOORS][NAME_MAX_LEN + 1]
 	return *n ? 0 : -1;
 }
 
-static int build(struct token *t, const struct send_opts *o, const struct host_profile *h,
-		 int fd, char **doors, int ndoors)
+static int build(struct token *t, const struct send_opts *o, const struct host_profile *h, int fd,
+		 char **doors, int ndoors)
 {
 	char names[MAX_DOORS][NAME_MAX_LEN + 1];
 	const char *ptrs[MAX_DOORS];
@@ -100,7 +100,8 @@ static int build(struct token *t, const struct send_opts *o, const struct host_p
 	for (int i = 0; i < n; i++)
 		ptrs[i] = names[i];
 	if (token_set_doors(t, ptrs, (size_t)n) != TOKEN_OK) {
-		fprintf(stderr, "knock: bad door list (names of A-Z a-z 0-9 _ . -, 128 bytes in all)\n");
+		fprintf(stderr,
+			"knock: bad door list (names of A-Z a-z 0-9 _ . -, 128 bytes in all)\n");
 		return -1;
 	}
 	t->timestamp = (uint64_t)time(NULL);
@@ -126,8 +127,8 @@ static void report(const struct token *t, const struct sockaddr_storage *peer, u
 {
 	char a[ADDR_STRLEN], p[INET6_ADDRSTRLEN], doors[TOKEN_DOORS_LEN];
 	const void *src = peer->ss_family == AF_INET
-				  ? (const void *)&((const struct sockaddr_in *)peer)->sin_addr
-				  : (const void *)&((const struct sockaddr_in6 *)peer)->sin6_addr;
+			      ? (const void *)&((const struct sockaddr_in *)peer)->sin_addr
+			      : (const void *)&((const struct sockaddr_in6 *)peer)->sin6_addr;
 	size_t off = 0;
 	const char *name;
 

@@ -6,8 +6,8 @@
 
 struct send_opts {
 	const char *config; /* NULL = ~/.config/knock/knock.conf */
-	int family;	    /* 0, 4 or 6 */
-	uint32_t ttl;	    /* 0 = profile's, else the door default */
+	int family;         /* 0, 4 or 6 */
+	uint32_t ttl;       /* 0 = profile's, else the door default */
 	const char *addr;   /* address to open; NULL = our source address toward the host */
 	int verbose;
 };

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "replay_store.h"
 
-#define EXPIRE_BATCH 64
+#define EXPIRE_BATCH  64
 #define REFUSAL_LINES 20 /* per 10 s: refusals are logged, but a flood cannot fill syslog */
 
 static const char *const origin_names[] = {"token", "sequence", "window", "local", "adopted"};

@@ -13,7 +13,7 @@
 #include "sniff.h"
 #include "verify.h"
 
-#define MAX_IFACES 8
+#define MAX_IFACES  8
 #define PENDING_MAX 64 /* grant changes batched into one commit */
 
 struct ratelimit {
@@ -40,7 +40,7 @@ struct daemon {
 };
 
 int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);
 

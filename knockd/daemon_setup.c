@@ -135,8 +135,8 @@ int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t er
 	keys_wipe(&server);
 	if (ret < 0)
 		return -1;
-	d->replay_fd = replay_store_open(cfg->state_dir, &d->ver.replay, (int64_t)time(NULL), err,
-					 errlen);
+	d->replay_fd =
+	    replay_store_open(cfg->state_dir, &d->ver.replay, (int64_t)time(NULL), err, errlen);
 	if (d->replay_fd < 0)
 		return -1;
 	if (grants_init(&d->grants, cfg->max_grants) < 0) {

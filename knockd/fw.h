@@ -12,8 +12,8 @@
 #include "addr.h"
 #include "config.h"
 
-#define FW_CHAIN_IN "KNOCKD-INPUT"
-#define FW_CHAIN_OUT "KNOCKD-OUTPUT"
+#define FW_CHAIN_IN    "KNOCKD-INPUT"
+#define FW_CHAIN_OUT   "KNOCKD-OUTPUT"
 #define FW_COMMENT_LEN 256
 
 struct fw_rule {
@@ -56,11 +56,11 @@ struct fw {
 extern const struct fw_backend fw_backend_iptables;
 
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
-int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err,
-	    size_t errlen) __attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
 
 /* "knockd id=17 door=ssh addr=192.0.2.10 exp=1790000000": names the grant in the kernel. */

@@ -6,9 +6,9 @@
 
 #include "fw_xt.h"
 
-#define XT(fn) iptc_##fn
+#define XT(fn)    iptc_##fn
 #define XT_FN(fn) fw_ipt4_##fn
-#define XT_ENTRY struct ipt_entry
+#define XT_ENTRY  struct ipt_entry
 #define XT_FAMILY 4
 
 static void xt_fill(struct ipt_entry *e, const struct fw_rule *r, const struct prefix *dst)

@@ -6,9 +6,9 @@
 
 #include "fw_xt.h"
 
-#define XT(fn) ip6tc_##fn
+#define XT(fn)    ip6tc_##fn
 #define XT_FN(fn) fw_ipt6_##fn
-#define XT_ENTRY struct ip6t_entry
+#define XT_ENTRY  struct ip6t_entry
 #define XT_FAMILY 6
 
 static void prefix_mask(uint8_t mask[16], unsigned len)

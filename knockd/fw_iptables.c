@@ -106,8 +106,9 @@ const char *fwxt_comment(const uint8_t *elems, size_t len)
 		    m->u.match_size >= sizeof(*m) + sizeof(struct xt_comment_info)) {
 			const struct xt_comment_info *c = (const void *)m->data;
 
-			return memchr(c->comment, '\0', sizeof(c->comment)) ? (const char *)c->comment
-									    : NULL;
+			return memchr(c->comment, '\0', sizeof(c->comment))
+				   ? (const char *)c->comment
+				   : NULL;
 		}
 		off += m->u.match_size;
 	}
@@ -149,8 +150,7 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 	return ret;
 }
 
-static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
-		    size_t errlen)
+static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
 {
 	struct ipt_state *s = st;
 	size_t n4 = 0, n6 = 0;
@@ -197,9 +197,9 @@ static void ipt_close(void *st)
 }
 
 const struct fw_backend fw_backend_iptables = {
-	.name = "iptables",
-	.open = ipt_open,
-	.commit = ipt_commit,
-	.list = ipt_list,
-	.close = ipt_close,
+    .name = "iptables",
+    .open = ipt_open,
+    .commit = ipt_commit,
+    .list = ipt_list,
+    .close = ipt_close,
 };

@@ -18,7 +18,7 @@ struct grant {
 	uint16_t door;
 	uint8_t origin;
 	struct addr addr;
-	int64_t opened;	     /* wall seconds */
+	int64_t opened;      /* wall seconds */
 	int64_t deadline;    /* wall seconds, as written into the kernel rule */
 	uint64_t expires_ms; /* monotonic milliseconds */
 };
@@ -42,10 +42,11 @@ struct grant *grants_find(struct grants *g, unsigned door, const struct addr *a)
  * Returns 1 when new, 0 when refreshed, -1 when the table is full. *out is the grant.
  */
 int grants_open(struct grants *g, unsigned door, const struct addr *a, int origin, uint32_t ttl,
-		const struct grant_clock *now, struct grant **out) __attribute__((warn_unused_result));
+		const struct grant_clock *now, struct grant **out)
+    __attribute__((warn_unused_result));
 /* Re-adopts a grant found in the kernel at start-up with its id and deadline. */
 int grants_adopt(struct grants *g, const struct grant *in, const struct grant_clock *now)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Milliseconds until the next expiry (0 if overdue), or -1 when there is none. */
 int64_t grants_next_timeout(const struct grants *g, uint64_t now_ms);
 /* Moves up to max expired grants into out; returns how many. */

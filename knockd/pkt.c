@@ -9,11 +9,11 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
-#define MAX_VLAN_TAGS 2
+#define ETHERTYPE_IPV4  0x0800
+#define ETHERTYPE_IPV6  0x86dd
+#define ETHERTYPE_VLAN  0x8100
+#define ETHERTYPE_QINQ  0x88a8
+#define MAX_VLAN_TAGS   2
 #define MAX_EXT_HEADERS 8
 
 static uint16_t be16(const uint8_t *p)
@@ -180,7 +180,7 @@ int pkt_parse(struct pkt *out, int dlt, const uint8_t *frame, size_t caplen)
 
 const char *pkt_strerror(int err)
 {
-	static const char *names[PKT_NERR] = {"ok",	  "truncated", "link",	    "ip-header",
+	static const char *names[PKT_NERR] = {"ok",       "truncated", "link",     "ip-header",
 					      "fragment", "protocol",  "transport"};
 
 	return (err <= 0 && err > -PKT_NERR) ? names[-err] : "unknown";

@@ -14,7 +14,7 @@ enum pkt_err {
 	PKT_OK = 0,
 	PKT_E_TRUNCATED = -1, /* shorter than its headers say */
 	PKT_E_LINK = -2,      /* link type or ethertype we do not handle */
-	PKT_E_IP = -3,	      /* bad IP header */
+	PKT_E_IP = -3,        /* bad IP header */
 	PKT_E_FRAGMENT = -4,  /* fragments never carry a knock */
 	PKT_E_PROTO = -5,     /* neither UDP nor TCP */
 	PKT_E_TRANSPORT = -6, /* bad UDP/TCP header */
@@ -32,7 +32,7 @@ struct pkt {
 
 /* dlt is pcap's link type (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, ...). */
 int pkt_parse(struct pkt *out, int dlt, const uint8_t *frame, size_t caplen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 const char *pkt_strerror(int err);
 
 #endif

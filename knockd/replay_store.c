@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "KNOCKRP1"
+#define MAGIC      "KNOCKRP1"
 #define RECORD_LEN (REPLAY_ID_LEN + 8)
 
 static void put_le64(uint8_t *p, int64_t v)

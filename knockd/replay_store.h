@@ -14,6 +14,6 @@
 int replay_store_open(const char *state_dir, struct replay *r, int64_t now, char *err,
 		      size_t errlen) __attribute__((warn_unused_result));
 int replay_store_append(int fd, const uint8_t id[REPLAY_ID_LEN], int64_t expires)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define SNAPLEN 1024 /* link + IPv6 with extension headers + UDP + a 273-byte token */
-#define BATCH 256    /* frames per dispatch, so one interface cannot starve the loop */
+#define BATCH   256  /* frames per dispatch, so one interface cannot starve the loop */
 
 struct cb_ctx {
 	sniff_cb cb;

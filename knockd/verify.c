@@ -16,9 +16,8 @@ struct hint_slot {
 };
 
 static const char *const result_names[V_NRESULTS] = {
-	"ok",	     "bad-size",  "bad-version", "unknown-hint", "aead",
-	"malformed", "stale",	  "future",	 "replay",	 "signature",
-	"replay-full", "address", "door"};
+    "ok",     "bad-size", "bad-version", "unknown-hint", "aead",    "malformed", "stale",
+    "future", "replay",   "signature",   "replay-full",  "address", "door"};
 
 const char *verify_strresult(int r)
 {
@@ -130,8 +129,7 @@ static int lookup(struct verifier *v, const uint8_t *hint, int64_t now)
 	return -1;
 }
 
-static int check_doors(const struct verifier *v, const struct token *t, int client,
-		       uint32_t *mask)
+static int check_doors(const struct verifier *v, const struct token *t, int client, uint32_t *mask)
 {
 	size_t off = 0;
 	const char *name;
@@ -147,8 +145,7 @@ static int check_doors(const struct verifier *v, const struct token *t, int clie
 	return *mask ? V_OK : V_DOOR;
 }
 
-static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t now,
-			struct token *t)
+static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t now, struct token *t)
 {
 	int64_t w = v->cfg->replay_window;
 

@@ -16,25 +16,25 @@
 
 enum verify_result {
 	V_OK = 0,
-	V_SIZE,		/* junk: wrong size */
-	V_VERSION,	/* junk: unknown version */
-	V_HINT,		/* junk: no client has this key hint now */
-	V_AEAD,		/* junk: does not decrypt */
-	V_MALFORMED,	/* decrypted, fields not canonical */
-	V_STALE,	/* timestamp older than replay_window */
-	V_FUTURE,	/* timestamp further ahead than replay_window */
-	V_REPLAY,	/* nonce seen before */
-	V_SIGNATURE,	/* signature does not verify */
-	V_REPLAY_FULL,	/* replay cache bucket full: refused, fail closed */
-	V_ADDRESS,	/* token names another address than the packet's source */
-	V_DOOR,		/* a door unknown or not allowed for this client */
+	V_SIZE,        /* junk: wrong size */
+	V_VERSION,     /* junk: unknown version */
+	V_HINT,        /* junk: no client has this key hint now */
+	V_AEAD,        /* junk: does not decrypt */
+	V_MALFORMED,   /* decrypted, fields not canonical */
+	V_STALE,       /* timestamp older than replay_window */
+	V_FUTURE,      /* timestamp further ahead than replay_window */
+	V_REPLAY,      /* nonce seen before */
+	V_SIGNATURE,   /* signature does not verify */
+	V_REPLAY_FULL, /* replay cache bucket full: refused, fail closed */
+	V_ADDRESS,     /* token names another address than the packet's source */
+	V_DOOR,        /* a door unknown or not allowed for this client */
 	V_NRESULTS
 };
 
 struct verdict {
-	int client;	  /* index in config clients */
-	uint32_t doors;	  /* mask of config doors */
-	uint32_t ttl;	  /* requested, 0 = door default */
+	int client;       /* index in config clients */
+	uint32_t doors;   /* mask of config doors */
+	uint32_t ttl;     /* requested, 0 = door default */
 	struct addr addr; /* address to open */
 	uint8_t nonce_id[REPLAY_ID_LEN];
 	int64_t nonce_expires;
@@ -50,7 +50,7 @@ struct verifier {
 	struct hint_slot *hints;
 	size_t hint_mask;
 	uint64_t hint_step; /* step the table was built for */
-	int hint_span;	    /* steps on each side of now */
+	int hint_span;      /* steps on each side of now */
 	struct replay replay;
 	uint64_t counts[V_NRESULTS];
 };

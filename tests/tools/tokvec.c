@@ -50,7 +50,8 @@ int main(void)
 	printf("server public key: %s\n", b64);
 	hex("aead key: ", k.aead, 32);
 	hex("hint key: ", k.hint, 32);
-	printf("timestamp 1767225600, address 192.0.2.10, ttl 30, doors \"ssh\", nonce 24 x 0x03\n");
+	printf(
+	    "timestamp 1767225600, address 192.0.2.10, ttl 30, doors \"ssh\", nonce 24 x 0x03\n");
 	hex("token (273 bytes):\n    ", out, sizeof(out));
 	return 0;
 }

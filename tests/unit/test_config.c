@@ -50,19 +50,19 @@ static void parses_good(void)
 	ok(!strcmp(c.state_dir, "/var/lib/knockd") && c.backend == BACKEND_AUTO,
 	   "defaults: state_dir, backend auto");
 	ok(c.ndoors == 2 && c.doors[0].ttl == 30 && c.doors[0].max_ttl == 3600 &&
-		   c.doors[0].direction == DIR_IN && c.doors[0].nports == 1,
+	       c.doors[0].direction == DIR_IN && c.doors[0].nports == 1,
 	   "door ssh");
-	ok(c.doors[1].direction == DIR_OUT && c.doors[1].nports == 2 && c.doors[1].ports[1] == 443 &&
-		   c.doors[1].max_ttl == 600 && c.doors[1].ndests == 2 &&
-		   c.doors[1].dests[0].len == 24 && c.doors[1].dests[1].addr.family == 6,
+	ok(c.doors[1].direction == DIR_OUT && c.doors[1].nports == 2 &&
+	       c.doors[1].ports[1] == 443 && c.doors[1].max_ttl == 600 && c.doors[1].ndests == 2 &&
+	       c.doors[1].dests[0].len == 24 && c.doors[1].dests[1].addr.family == 6,
 	   "door web-egress: out, two ports, max_ttl defaults to ttl, destinations");
 	ok(c.nclients == 1 && c.clients[0].doors == 3 && c.clients[0].sequence,
 	   "client laptop: both doors, sequence");
 	ok(c.nseqs == 1 && c.seqs[0].nsteps == 3 && c.seqs[0].steps[1].protocol == 17 &&
-		   c.seqs[0].steps[2].port == 9000,
+	       c.seqs[0].steps[2].port == 9000,
 	   "static sequence 7000,8000:udp,9000");
 	ok(c.nwindows == 1 && c.windows[0].minute_of_day == 180 && c.windows[0].duration == 1800 &&
-		   c.windows[0].days == 0x7f,
+	       c.windows[0].days == 0x7f,
 	   "window at 03:00 for 30m, every day");
 	config_free(&c);
 }
@@ -71,32 +71,35 @@ static const struct {
 	const char *text;
 	const char *want; /* expected error, with file:line */
 } bad[] = {
-	{"[knockd]\nbogus = 1\n", "bad.conf:2: unknown key 'bogus'"},
-	{"[nonsense]\n", "bad.conf:1: unknown section [nonsense]"},
-	{"[door:ssh]\nports = 22\nttl = 5x\n", "bad.conf:3: bad duration '5x'"},
-	{"[door:ssh]\nports = 0\n", "bad.conf:2: bad port '0'"},
-	{"[door:ssh]\nports = 70000\n", "bad.conf:2: bad port '70000'"},
-	{"[door:ssh]\nports = 22\n[door:ssh]\nports = 23\n",
-	 "bad.conf:3: duplicate [door:ssh] (first at line 1)"},
-	{"[door:ssh]\nports = 22\nports = 23\n", "bad.conf:3: duplicate key 'ports'"},
-	{"[door:ssh]\nports = 22\n[client:a]\npublic_key = " PK1 "\ndoors = ssh, web\n",
-	 "bad.conf:5: door 'web' is not defined"},
-	{"[door:ssh]\nports = 22\n[client:a]\npublic_key = " PK1 "\ndoors = ssh\n"
-	 "[client:b]\npublic_key = " PK1 "\ndoors = ssh\n",
-	 "bad.conf:7: client 'b' has the same public_key as client 'a' (line 4)"},
-	{"[door:ssh]\nports = 22\n[client:a]\npublic_key = notbase64\n",
-	 "bad.conf:4: bad public_key 'notbase64'"},
-	{"[door:ssh]\nports = 22\nttl = 2h\nmax_ttl = 1h\n", "bad.conf:1: door 'ssh': ttl is above max_ttl"},
-	{"[door:ssh]\nprotocol = sctp\n", "bad.conf:2: bad protocol 'sctp'"},
-	{"[door:ssh]\nports = 22\n[client:a]\ndoors = ssh\n", "bad.conf:3: client 'a' has no public_key"},
-	{"[knockd]\nspa_port = 62201\n[knockd]\n", "bad.conf:3: second [knockd] section"},
-	{"[knockd]\nthis line has no equals sign\n", "bad.conf:2: syntax error"},
-	{"orphan = 1\n", "bad.conf:1: key 'orphan' outside a section"},
-	{"[door:bad name]\n", "bad.conf:1: bad name 'bad name'"},
-	{"[knockd]\nreplay_window = 2s\n", "bad.conf:2: duration '2s' is out of range"},
-	{"[knockd]\nbackend = pf\n", "bad.conf:2: bad backend 'pf'"},
-	{"[door:ssh]\nports = 22\n[window:w]\ndoors = ssh\nat = 25:00\n", "bad.conf:5: bad time '25:00'"},
-	{"[knockd]\n", "bad.conf:1: no [door:NAME] section"},
+    {"[knockd]\nbogus = 1\n", "bad.conf:2: unknown key 'bogus'"},
+    {"[nonsense]\n", "bad.conf:1: unknown section [nonsense]"},
+    {"[door:ssh]\nports = 22\nttl = 5x\n", "bad.conf:3: bad duration '5x'"},
+    {"[door:ssh]\nports = 0\n", "bad.conf:2: bad port '0'"},
+    {"[door:ssh]\nports = 70000\n", "bad.conf:2: bad port '70000'"},
+    {"[door:ssh]\nports = 22\n[door:ssh]\nports = 23\n",
+     "bad.conf:3: duplicate [door:ssh] (first at line 1)"},
+    {"[door:ssh]\nports = 22\nports = 23\n", "bad.conf:3: duplicate key 'ports'"},
+    {"[door:ssh]\nports = 22\n[client:a]\npublic_key = " PK1 "\ndoors = ssh, web\n",
+     "bad.conf:5: door 'web' is not defined"},
+    {"[door:ssh]\nports = 22\n[client:a]\npublic_key = " PK1 "\ndoors = ssh\n"
+     "[client:b]\npublic_key = " PK1 "\ndoors = ssh\n",
+     "bad.conf:7: client 'b' has the same public_key as client 'a' (line 4)"},
+    {"[door:ssh]\nports = 22\n[client:a]\npublic_key = notbase64\n",
+     "bad.conf:4: bad public_key 'notbase64'"},
+    {"[door:ssh]\nports = 22\nttl = 2h\nmax_ttl = 1h\n",
+     "bad.conf:1: door 'ssh': ttl is above max_ttl"},
+    {"[door:ssh]\nprotocol = sctp\n", "bad.conf:2: bad protocol 'sctp'"},
+    {"[door:ssh]\nports = 22\n[client:a]\ndoors = ssh\n",
+     "bad.conf:3: client 'a' has no public_key"},
+    {"[knockd]\nspa_port = 62201\n[knockd]\n", "bad.conf:3: second [knockd] section"},
+    {"[knockd]\nthis line has no equals sign\n", "bad.conf:2: syntax error"},
+    {"orphan = 1\n", "bad.conf:1: key 'orphan' outside a section"},
+    {"[door:bad name]\n", "bad.conf:1: bad name 'bad name'"},
+    {"[knockd]\nreplay_window = 2s\n", "bad.conf:2: duration '2s' is out of range"},
+    {"[knockd]\nbackend = pf\n", "bad.conf:2: bad backend 'pf'"},
+    {"[door:ssh]\nports = 22\n[window:w]\ndoors = ssh\nat = 25:00\n",
+     "bad.conf:5: bad time '25:00'"},
+    {"[knockd]\n", "bad.conf:1: no [door:NAME] section"},
 };
 
 static void refuses_bad(void)
@@ -126,13 +129,13 @@ static void sample_and_client(void)
 	   "sample etc/knock.conf parses: %s", err);
 	clientconf_free(&cc);
 	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
-		   cc.nhosts == 1 && clientconf_find(&cc, "prod") &&
-		   clientconf_find(&cc, "prod")->spa_port == 62201,
+	       cc.nhosts == 1 && clientconf_find(&cc, "prod") &&
+	       clientconf_find(&cc, "prod")->spa_port == 62201,
 	   "client profile with default spa_port: %s", err);
 	clientconf_free(&cc);
 	ctext = "[host:prod]\naddress = 192.0.2.1\n";
 	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
-		   !strcmp(err, "k.conf:1: host 'prod' needs address and server_public_key"),
+	       !strcmp(err, "k.conf:1: host 'prod' needs address and server_public_key"),
 	   "client profile without a server key refused: %s", err);
 }
 

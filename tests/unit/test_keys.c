@@ -26,7 +26,7 @@ int main(void)
 	ok(keys_generate_file(path, &back, err, sizeof(err)) < 0 && strstr(err, "File exists"),
 	   "keygen never overwrites: %s", err);
 	ok(keys_read_private(path, &back, err, sizeof(err)) == 0 &&
-		   !memcmp(kp.pk, back.pk, sizeof(kp.pk)),
+	       !memcmp(kp.pk, back.pk, sizeof(kp.pk)),
 	   "read back: same public key");
 	keys_format_public(kp.pk, b64);
 	ok(strlen(b64) == 44 && keys_parse_public(b64, pk) == 0 && !memcmp(pk, kp.pk, 32),
@@ -34,7 +34,7 @@ int main(void)
 	ok(keys_parse_public("AAAA", pk) < 0, "short public key refused");
 	chmod(path, 0640);
 	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "mode 0640") &&
-		   strstr(err, "chmod 600"),
+	       strstr(err, "chmod 600"),
 	   "group-readable key refused: %s", err);
 	chmod(path, 0604);
 	ok(keys_read_private(path, &back, err, sizeof(err)) < 0, "world-readable key refused");
@@ -43,7 +43,8 @@ int main(void)
 	fputs("not a key\n", f);
 	fclose(f);
 	chmod(path, 0600);
-	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "not a knock private key"),
+	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 &&
+	       strstr(err, "not a knock private key"),
 	   "garbage key file refused: %s", err);
 	unlink(path);
 	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "No such file"),

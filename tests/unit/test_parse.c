@@ -9,10 +9,10 @@ static void durations(void)
 	static const struct {
 		const char *in;
 		uint32_t want;
-	} good[] = {{"90", 90}, {"90s", 90}, {"15m", 900}, {"2h", 7200}, {"1d", 86400},
-		    {"30d", 2592000}};
-	static const char *bad[] = {"", "0", "0s", "-1", "1x", "m", "1.5h", "31d", "99999999999",
-				    " 5", "5 ", "5mm"};
+	} good[] = {{"90", 90},   {"90s", 90},   {"15m", 900},
+		    {"2h", 7200}, {"1d", 86400}, {"30d", 2592000}};
+	static const char *bad[] = {"",     "0",   "0s",          "-1", "1x", "m",
+				    "1.5h", "31d", "99999999999", " 5", "5 ", "5mm"};
 	char err[128];
 	uint32_t v;
 

@@ -13,16 +13,15 @@
 
 #define T0 1767225600 /* the vector's timestamp */
 
-static const char vector_hex[] =
-	"018ced7de6d38753b30303030303030303030303030303030303030303030303"
-	"03ffe76b2bebcabbae5b036b4d1235b4fef157417bb02250d8667b8044db0018"
-	"4a1e4fb5e213137e5a1b4568cfe653ca1ba6f2cefa3d81f7f76e35377372ea50"
-	"e8203019e781eb08203870703367166f9b225836c0086bbf582d045270473cb0"
-	"506a571f7d48f2ec98b095e861c5aacd39f5f432c9a475334ba7c95304f5cb30"
-	"bb3d2742aa49a86285ae09d0d41dd851a15010cf96802b2e14f285e4afa91444"
-	"5e619cc980880a9cf992e25a24b09e2f5eaa871cd91a0904869f17da98673e27"
-	"34d2274e5d350b64949c999a28bdfc91b0a164f9b8e7a9ea25f710c73969c9b4"
-	"33c125d372ef2c4df4ada6968ab5aa1a4e";
+static const char vector_hex[] = "018ced7de6d38753b30303030303030303030303030303030303030303030303"
+				 "03ffe76b2bebcabbae5b036b4d1235b4fef157417bb02250d8667b8044db0018"
+				 "4a1e4fb5e213137e5a1b4568cfe653ca1ba6f2cefa3d81f7f76e35377372ea50"
+				 "e8203019e781eb08203870703367166f9b225836c0086bbf582d045270473cb0"
+				 "506a571f7d48f2ec98b095e861c5aacd39f5f432c9a475334ba7c95304f5cb30"
+				 "bb3d2742aa49a86285ae09d0d41dd851a15010cf96802b2e14f285e4afa91444"
+				 "5e619cc980880a9cf992e25a24b09e2f5eaa871cd91a0904869f17da98673e27"
+				 "34d2274e5d350b64949c999a28bdfc91b0a164f9b8e7a9ea25f710c73969c9b4"
+				 "33c125d372ef2c4df4ada6968ab5aa1a4e";
 
 static struct keypair client, server, stranger, natty;
 static struct pair_keys kc, ks, kn;
@@ -71,7 +70,7 @@ static void known_answer(void)
 	   "sealing reproduces the documented 273-byte vector");
 	ok(token_open(&o, want, &ks) == TOKEN_OK, "the server side opens the vector");
 	ok(o.timestamp == T0 && o.ttl == 30 && o.addr.family == 4 &&
-		   !strcmp(token_next_door(&o, &off), "ssh") && !token_next_door(&o, &off),
+	       !strcmp(token_next_door(&o, &off), "ssh") && !token_next_door(&o, &off),
 	   "fields decode: timestamp, ttl, address, one door");
 	ok(token_verify(&o, client.pk, server.pk) == TOKEN_OK, "signature verifies");
 	ok(token_verify(&o, stranger.pk, server.pk) == TOKEN_E_SIGNATURE,
@@ -122,7 +121,7 @@ static void verifier(void)
 	addr_parse("192.0.2.10", &src);
 	make_token(tok, &kc, &client, T0, "192.0.2.10", "ssh", 0);
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 5, &vd) == V_OK && vd.client == 0 &&
-		   vd.doors == 1 && addr_equal(&vd.addr, &src),
+	       vd.doors == 1 && addr_equal(&vd.addr, &src),
 	   "valid token accepted: client laptop, door ssh, its address");
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 5, &vd) == V_REPLAY,
 	   "the same token again: replay");
@@ -153,14 +152,15 @@ static void verifier(void)
 			return;
 		make_token(tok, &kr, &natty, T0, "192.0.2.99", "web", 7200);
 		ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_OK &&
-			   vd.addr.a[3] == 99 && vd.doors == 2,
+		       vd.addr.a[3] == 99 && vd.doors == 2,
 		   "nat = yes client: the token's address is opened");
-		ok(verify_door_ttl(&c.doors[1], vd.ttl) == 600 && verify_door_ttl(&c.doors[0], 7200) == 3600 &&
-			   verify_door_ttl(&c.doors[0], 0) == 30,
+		ok(verify_door_ttl(&c.doors[1], vd.ttl) == 600 &&
+		       verify_door_ttl(&c.doors[0], 7200) == 3600 &&
+		       verify_door_ttl(&c.doors[0], 0) == 30,
 		   "TTL: capped at max_ttl, 0 means the door default");
 		make_token(tok, &kr, &natty, T0, "0.0.0.0", "ssh", 0);
 		ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_OK &&
-			   addr_equal(&vd.addr, &src),
+		       addr_equal(&vd.addr, &src),
 		   "nat = yes and address 0.0.0.0: the packet's source is opened");
 	}
 	ok(v.counts[V_OK] == 3 && v.counts[V_REPLAY] == 1 && v.counts[V_DOOR] == 2,
