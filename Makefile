@@ -139,6 +139,9 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/knock.1 $(DESTDIR)$(MANDIR)/man5/knockd.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/knockd.8
 
+lint-man:
+	@out=$$(mandoc -Tlint -W warning man/*.[158] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
+
 format:
 	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c
 

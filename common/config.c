@@ -77,6 +77,11 @@ static int validate_door(struct config *c, struct door *d, char *err, size_t err
 		cfg_errorf(err, errlen, c->file, d->line, "door '%s' has no ports", d->name);
 		return -1;
 	}
+	if (d->ndests && d->direction != DIR_OUT) {
+		cfg_errorf(err, errlen, c->file, d->line,
+			   "door '%s': destinations need direction = out", d->name);
+		return -1;
+	}
 	if (!d->max_ttl)
 		d->max_ttl = d->ttl;
 	if (d->ttl > d->max_ttl) {

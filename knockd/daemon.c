@@ -56,10 +56,15 @@ static void flush(struct daemon *d)
 {
 	char err[256];
 	struct grant gone;
+	uint64_t t0;
 
 	if (!d->npending)
 		return;
-	if (fw_commit(&d->fw, d->pending, d->npending, err, sizeof(err)) < 0) {
+	t0 = clock_now().mono_ms;
+	if (fw_commit(&d->fw, d->pending, d->npending, err, sizeof(err)) == 0) {
+		log_debug("commit: %zu change(s) in %" PRIu64 " ms", d->npending,
+			  clock_now().mono_ms - t0);
+	} else {
 		log_err("firewall commit failed, %zu change(s) not applied: %s", d->npending, err);
 		for (size_t i = 0; i < d->npending; i++)
 			if (d->pending_new[i])
@@ -198,6 +203,21 @@ static void on_signal(struct daemon *d)
 	}
 }
 
+/* Counters at exit (and with -v): what was seen and why it was dropped. */
+static void log_counters(const struct daemon *d)
+{
+	char buf[512];
+	size_t off = 0;
+
+	for (int r = 0; r < V_NRESULTS; r++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%" PRIu64,
+					verify_strresult(r), d->ver.counts[r]);
+	log_info("counters: frames=%" PRIu64 " truncated=%" PRIu64 " not-ip=%" PRIu64
+		 " fragments=%" PRIu64 " tokens:%s",
+		 d->frames, d->pkt_errors[-PKT_E_TRUNCATED], d->pkt_errors[-PKT_E_LINK],
+		 d->pkt_errors[-PKT_E_FRAGMENT], buf);
+}
+
 int daemon_run(struct daemon *d)
 {
 	struct pollfd pfd[MAX_IFACES + 1];
@@ -227,5 +247,6 @@ int daemon_run(struct daemon *d)
 			on_signal(d);
 		expire(d);
 	}
+	log_counters(d);
 	return 0;
 }

@@ -103,6 +103,8 @@ int main(int argc, char **argv)
 	}
 	log_init("knockd", foreground, verbose);
 	if (daemon_init(&d, &cfg, err, sizeof(err)) < 0) {
+		if (!foreground) /* the admin starting us by hand must see why, too */
+			fprintf(stderr, "knockd: %s\n", err);
 		log_err("%s", err);
 		daemon_free(&d);
 		config_free(&cfg);

@@ -149,8 +149,11 @@ static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t n
 {
 	int64_t w = v->cfg->replay_window;
 
-	if (token_open(t, buf, &v->keys[c]) != TOKEN_OK)
-		return V_AEAD; /* a malformed body from a key holder counts the same */
+	switch (token_open(t, buf, &v->keys[c])) {
+	case TOKEN_OK: break;
+	case TOKEN_E_MALFORMED: return V_MALFORMED; /* only a key holder gets this far */
+	default: return V_AEAD;
+	}
 	if ((int64_t)t->timestamp < now - w)
 		return V_STALE;
 	if ((int64_t)t->timestamp > now + w)
