@@ -17,10 +17,21 @@ struct cb_ctx {
 static int set_filter(pcap_t *p, uint16_t spa_port, char *err, size_t errlen)
 {
 	struct bpf_program prog;
-	char expr[64];
-	int ret;
+	char expr[256];
+	int ret, n;
 
-	snprintf(expr, sizeof(expr), "udp dst port %u", spa_port);
+	/*
+	 * The token port; IPv6 packets whose first header is an extension header go to pkt.c,
+	 * which walks the chain (BPF cannot). On Ethernet, also behind an 802.1Q tag that the
+	 * driver did not strip (Linux normally strips it before the filter runs).
+	 */
+	n = snprintf(expr, sizeof(expr),
+		     "udp dst port %u or (ip6 and not ip6 proto 6 and not ip6 proto 17 and "
+		     "not ip6 proto 58)",
+		     spa_port);
+	if (pcap_datalink(p) == DLT_EN10MB)
+		snprintf(expr + n, sizeof(expr) - (size_t)n, " or (vlan and udp dst port %u)",
+			 spa_port);
 	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(err, errlen, "pcap filter '%s': %s", expr, pcap_geterr(p));
 		return -1;
