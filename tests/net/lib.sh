@@ -113,11 +113,13 @@ add_outside() {
 		in_ns "$SRV" "$t" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 	done
 	in_ns "$SRV" ip6tables-legacy -A OUTPUT -p ipv6-icmp -j ACCEPT
-	for p in 80 443; do
-		ip netns exec "$OUT" socat "TCP6-LISTEN:$p,fork,reuseaddr,ipv6only=0" \
-			SYSTEM:'echo ok' </dev/null >/dev/null 2>&1 &
-		PIDS+=($!)
-	done
+	# 80 answers "ok" (probes); 443 echoes what it gets (long-lived connections).
+	ip netns exec "$OUT" socat TCP6-LISTEN:80,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' \
+		</dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+	ip netns exec "$OUT" socat TCP6-LISTEN:443,fork,reuseaddr,ipv6only=0 EXEC:cat \
+		</dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
 }
 
 can_connect() {
@@ -127,6 +129,13 @@ can_connect() {
 	[ "$out" = ok ]
 }
 cannot_connect() { ! can_connect "$@"; }
+# can_echo NAMESPACE ADDRESS PORT: a line sent to the echo service comes back.
+can_echo() {
+	local host=$2
+	case $host in *:*) host="[$host]" ;; esac
+	[ "$(echo ping | in_ns "$1" timeout 2 socat -T1 - "TCP:$host:$3,connect-timeout=0.5" 2>/dev/null)" = ping ]
+}
+cannot_echo() { ! can_echo "$@"; }
 
 # wait_until TENTHS COMMAND...: retries every 0.1 s, at most TENTHS times.
 wait_until() {
