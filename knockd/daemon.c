@@ -25,17 +25,6 @@
 
 static const char *const origin_names[] = {"token", "sequence", "window", "local", "adopted"};
 
-static struct grant_clock clock_now(void)
-{
-	struct timespec m;
-	struct grant_clock c;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	c.mono_ms = (uint64_t)m.tv_sec * 1000 + (uint64_t)m.tv_nsec / 1000000;
-	c.wall = (int64_t)time(NULL);
-	return c;
-}
-
 static void queue(struct daemon *d, int op, const struct grant *g, int is_new)
 {
 	struct fw_change *ch;
@@ -60,10 +49,10 @@ static void flush(struct daemon *d)
 
 	if (!d->npending)
 		return;
-	t0 = clock_now().mono_ms;
+	t0 = daemon_clock().mono_ms;
 	if (fw_commit(&d->fw, d->pending, d->npending, err, sizeof(err)) == 0) {
 		log_debug("commit: %zu change(s) in %" PRIu64 " ms", d->npending,
-			  clock_now().mono_ms - t0);
+			  daemon_clock().mono_ms - t0);
 	} else {
 		log_err("firewall commit failed, %zu change(s) not applied: %s", d->npending, err);
 		for (size_t i = 0; i < d->npending; i++)
@@ -130,9 +119,9 @@ static void open_doors(struct daemon *d, const struct verdict *v, int origin,
 
 static void on_token(struct daemon *d, const struct pkt *p)
 {
-	struct grant_clock now = clock_now();
+	struct grant_clock now = daemon_clock();
 	struct verdict v;
-	int r = verify_token(&d->ver, p->payload, p->payload_len, &p->src, now.wall, &v);
+	int r = verify_token(&d->ver, p->payload, p->payload_len, &p->src, now.wall_ms / 1000, &v);
 
 	if (r == V_OK || r >= V_ADDRESS) {
 		/* The nonce is spent once the signature verified: persist it before acting. */
@@ -168,7 +157,7 @@ static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen)
 
 static void expire(struct daemon *d)
 {
-	struct grant_clock now = clock_now();
+	struct grant_clock now = daemon_clock();
 	struct grant gone[EXPIRE_BATCH];
 	size_t n;
 	char a[ADDR_STRLEN];
@@ -227,7 +216,7 @@ int daemon_run(struct daemon *d)
 		pfd[i] = (struct pollfd){.fd = d->sniffs[i].fd, .events = POLLIN};
 	pfd[n] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
 	while (!d->stop) {
-		int64_t t = grants_next_timeout(&d->grants, clock_now().mono_ms);
+		int64_t t = grants_next_timeout(&d->grants, daemon_clock().mono_ms);
 		int r = poll(pfd, (nfds_t)n + 1, t < 0 ? -1 : (int)(t > 86400000 ? 86400000 : t));
 
 		if (r < 0 && errno != EINTR) {

@@ -39,6 +39,8 @@ struct daemon {
 	int stop;
 };
 
+/* Both clocks at once: monotonic for timers, realtime for kernel deadlines and tokens. */
+struct grant_clock daemon_clock(void);
 int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int daemon_run(struct daemon *d);

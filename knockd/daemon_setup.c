@@ -16,13 +16,14 @@
 #include "log.h"
 #include "replay_store.h"
 
-static struct grant_clock clock_now(void)
+struct grant_clock daemon_clock(void)
 {
-	struct timespec m;
+	struct timespec m, r;
 
 	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
 	return (struct grant_clock){(uint64_t)m.tv_sec * 1000 + (uint64_t)m.tv_nsec / 1000000,
-				    (int64_t)time(NULL)};
+				    (int64_t)r.tv_sec * 1000 + r.tv_nsec / 1000000};
 }
 
 static int adopt(struct daemon *d, const struct fw_found *f, int door,
@@ -38,7 +39,7 @@ static int adopt(struct daemon *d, const struct fw_found *f, int door,
 	g.door = (uint16_t)door;
 	g.origin = ORIGIN_ADOPTED;
 	g.addr = f->addr;
-	g.opened = now->wall;
+	g.opened = now->wall_ms / 1000;
 	g.deadline = f->deadline;
 	return grants_adopt(&d->grants, &g, now);
 }
@@ -50,7 +51,7 @@ static int reconcile(struct daemon *d, char *err, size_t errlen)
 	struct fw_found *f = calloc(max, sizeof(*f));
 	struct door *doors = calloc(max, sizeof(*doors));
 	struct fw_change *del = calloc(max, sizeof(*del));
-	struct grant_clock now = clock_now();
+	struct grant_clock now = daemon_clock();
 	int ret = -1;
 
 	if (!f || !doors || !del || fw_list(&d->fw, f, max, &n, err, errlen) < 0)
@@ -59,7 +60,7 @@ static int reconcile(struct daemon *d, char *err, size_t errlen)
 		int door = config_door_index(d->cfg, f[i].door);
 
 		if (door >= 0 && d->cfg->doors[door].direction == f[i].direction &&
-		    f[i].deadline > now.wall && adopt(d, &f[i], door, &now) == 0)
+		    f[i].deadline >= now.wall_ms / 1000 && adopt(d, &f[i], door, &now) == 0)
 			continue;
 		/* Expired, or its door is gone: delete it by id from the chain it sits in. */
 		snprintf(doors[ndel].name, sizeof(doors[ndel].name), "%s", f[i].door);

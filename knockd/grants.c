@@ -31,16 +31,25 @@ struct grant *grants_find(struct grants *g, unsigned door, const struct addr *a)
 	return NULL;
 }
 
+/* The monotonic instant at which the wall-clock second `deadline` ends. */
+static uint64_t mono_end_of(int64_t deadline, const struct grant_clock *now)
+{
+	int64_t ms = (deadline + 1) * 1000 - now->wall_ms;
+
+	return now->mono_ms + (uint64_t)(ms > 0 ? ms : 0);
+}
+
 int grants_open(struct grants *g, unsigned door, const struct addr *a, int origin, uint32_t ttl,
 		const struct grant_clock *now, struct grant **out)
 {
 	struct grant *gr = grants_find(g, door, a);
-	uint64_t expires = now->mono_ms + (uint64_t)ttl * 1000;
+	int64_t deadline = now->wall_ms / 1000 + ttl;
+	uint64_t expires = mono_end_of(deadline, now);
 
 	if (gr) {
 		if (expires > gr->expires_ms) {
 			gr->expires_ms = expires;
-			gr->deadline = now->wall + ttl;
+			gr->deadline = deadline;
 		}
 		*out = gr;
 		return 0;
@@ -53,8 +62,8 @@ int grants_open(struct grants *g, unsigned door, const struct addr *a, int origi
 	gr->door = (uint16_t)door;
 	gr->origin = (uint8_t)origin;
 	gr->addr = *a;
-	gr->opened = now->wall;
-	gr->deadline = now->wall + ttl;
+	gr->opened = now->wall_ms / 1000;
+	gr->deadline = deadline;
 	gr->expires_ms = expires;
 	*out = gr;
 	return 1;
@@ -64,11 +73,11 @@ int grants_adopt(struct grants *g, const struct grant *in, const struct grant_cl
 {
 	struct grant *gr;
 
-	if (g->n == g->cap || in->deadline <= now->wall)
+	if (g->n == g->cap || in->deadline < now->wall_ms / 1000)
 		return -1;
 	gr = &g->v[g->n++];
 	*gr = *in;
-	gr->expires_ms = now->mono_ms + (uint64_t)(in->deadline - now->wall) * 1000;
+	gr->expires_ms = mono_end_of(in->deadline, now);
 	if (in->id >= g->next_id)
 		g->next_id = in->id + 1;
 	return 0;

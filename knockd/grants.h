@@ -1,7 +1,10 @@
 /*
  * The grant table: (door, address) -> deadline. Pure: both clocks are arguments. Sized at
  * start-up (max_grants); expiry runs on the monotonic clock, the kernel rule carries the
- * wall-clock deadline.
+ * wall-clock deadline in whole seconds (-m time --datestop), and matches until that second
+ * ends. A grant expires exactly then, on the monotonic clock: never before the kernel would
+ * stop matching, at most 1 s after its TTL, and grants sharing a deadline second expire in
+ * the same wake-up (one commit).
  */
 #ifndef KNOCKD_GRANTS_H
 #define KNOCKD_GRANTS_H
@@ -31,7 +34,7 @@ struct grants {
 
 struct grant_clock {
 	uint64_t mono_ms;
-	int64_t wall; /* seconds */
+	int64_t wall_ms; /* realtime, milliseconds */
 };
 
 int grants_init(struct grants *g, size_t cap) __attribute__((warn_unused_result));

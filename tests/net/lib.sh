@@ -193,12 +193,14 @@ doors = ssh
 CONF
 }
 
-# start_knockd CONFIG LOGFILE: runs knockd in the server namespace, waits for "started".
+# start_knockd CONFIG LOGFILE [ARGS...]: runs knockd in the server namespace, waits for
+# its "started" line.
 start_knockd() {
-	ip netns exec "$SRV" "$KNOCK_BUILD/knockd" -f -c "$1" </dev/null >/dev/null 2>"$2" &
+	local conf=$1 log=$2; shift 2
+	ip netns exec "$SRV" "$KNOCK_BUILD/knockd" -f -c "$conf" "$@" </dev/null >/dev/null 2>"$log" &
 	KNOCKD_PID=$!
 	PIDS+=("$KNOCKD_PID")
-	wait_until 50 grep -q 'started' "$2"
+	wait_until 50 grep -q 'started' "$log"
 }
 
 stop_knockd() {

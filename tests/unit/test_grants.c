@@ -1,4 +1,5 @@
-/* Grant table: open, refresh without duplicates, expiry order, adoption. */
+/* Grant table: open, refresh without duplicates, expiry at the end of the deadline second,
+ * batching of grants that share a deadline second, adoption. */
 #include <string.h>
 
 #include "grants.h"
@@ -8,7 +9,8 @@ int main(void)
 {
 	struct grants g;
 	struct grant *a, *b, out[8];
-	struct grant_clock now = {100000, 1700000000};
+	/* 0.250 s into wall second 1700000000 */
+	struct grant_clock now = {100000, 1700000000250};
 	struct addr x, y;
 	int r;
 
@@ -18,35 +20,38 @@ int main(void)
 	addr_parse("2001:db8::10", &y);
 	ok(grants_next_timeout(&g, now.mono_ms) == -1, "no grants: no timeout (poll sleeps)");
 	r = grants_open(&g, 0, &x, ORIGIN_TOKEN, 30, &now, &a);
-	ok(r == 1 && a->id == 1 && a->deadline == now.wall + 30, "new grant id 1, deadline +30s");
-	ok(grants_next_timeout(&g, now.mono_ms) == 30000, "next timeout 30000 ms");
+	ok(r == 1 && a->id == 1 && a->deadline == 1700000030, "new grant id 1, deadline +30 s");
+	ok(grants_next_timeout(&g, now.mono_ms) == 30750,
+	   "expires when the kernel stops matching: end of the deadline second (30.75 s)");
 	now.mono_ms += 10000;
-	now.wall += 10;
+	now.wall_ms += 10000;
 	r = grants_open(&g, 0, &x, ORIGIN_TOKEN, 30, &now, &b);
 	ok(r == 0 && b == a && g.n == 1, "re-knock refreshes, no second grant");
-	ok(a->deadline == now.wall + 30 && a->expires_ms == now.mono_ms + 30000,
+	ok(a->deadline == 1700000040 && a->expires_ms == now.mono_ms + 30750,
 	   "refresh moves the deadline");
 	r = grants_open(&g, 0, &x, ORIGIN_TOKEN, 5, &now, &b);
-	ok(r == 0 && a->expires_ms == now.mono_ms + 30000, "a shorter re-knock never shortens");
+	ok(r == 0 && a->deadline == 1700000040, "a shorter re-knock never shortens");
 	ok(grants_open(&g, 0, &y, ORIGIN_TOKEN, 5, &now, &b) == 1 && b->id == 2,
 	   "same door, other address: a new grant");
+	now.mono_ms += 600; /* 0.85 s into the second: same deadline second as grant 2 */
+	now.wall_ms += 600;
 	ok(grants_open(&g, 1, &x, ORIGIN_TOKEN, 5, &now, &b) == 1 && b->id == 3,
 	   "same address, other door: a new grant");
 	ok(grants_open(&g, 2, &x, ORIGIN_TOKEN, 5, &now, &b) == -1, "full table refuses");
-	ok(grants_take_expired(&g, now.mono_ms + 4999, out, 8) == 0, "nothing expired early");
-	ok(grants_take_expired(&g, now.mono_ms + 5000, out, 8) == 2 && g.n == 1,
-	   "both 5 s grants expire together");
-	ok(grants_take_expired(&g, now.mono_ms + 30000, out, 1) == 1 && out[0].id == 1,
+	ok(grants_take_expired(&g, now.mono_ms + 5149, out, 8) == 0, "nothing expired early");
+	ok(grants_take_expired(&g, now.mono_ms + 5150, out, 8) == 2 && g.n == 1,
+	   "two 5 s grants opened 0.6 s apart share a deadline second: they expire together");
+	ok(grants_take_expired(&g, now.mono_ms + 30150, out, 1) == 1 && out[0].id == 1,
 	   "the refreshed grant expires at its new deadline");
 	{
-		struct grant in = {.id = 41, .door = 0, .addr = x, .deadline = now.wall + 7};
+		struct grant in = {.id = 41, .door = 0, .addr = x, .deadline = 1700000017};
 
-		ok(grants_adopt(&g, &in, &now) == 0 && g.v[0].expires_ms == now.mono_ms + 7000,
-		   "adopted grant keeps its remaining TTL");
+		ok(grants_adopt(&g, &in, &now) == 0 && g.v[0].expires_ms == now.mono_ms + 7150,
+		   "adopted grant keeps its remaining time (to the end of its deadline second)");
 		ok(grants_open(&g, 1, &y, ORIGIN_TOKEN, 5, &now, &b) == 1 && b->id == 42,
 		   "ids continue after adopted ones");
-		in.deadline = now.wall;
-		ok(grants_adopt(&g, &in, &now) == -1, "an expired rule is not adopted");
+		in.deadline = 1700000009;
+		ok(grants_adopt(&g, &in, &now) == -1, "a rule past its deadline is not adopted");
 	}
 	ok(grants_remove(&g, 41, out) == 0 && grants_remove(&g, 41, out) == -1, "remove by id");
 	grants_free(&g);
