@@ -137,7 +137,15 @@ can_echo() {
 }
 cannot_echo() { ! can_echo "$@"; }
 
-# wait_until TENTHS COMMAND...: retries every 0.1 s, at most TENTHS times.
+# wait_for TENTHS 'SHELL EXPRESSION': like wait_until, but the expression (with its $(...))
+# is evaluated afresh on every try.
+wait_for() {
+	local n=$1; shift
+	for _ in $(seq "$n"); do eval "$*" && return 0; sleep 0.1; done
+	return 1
+}
+# wait_until TENTHS COMMAND...: retries every 0.1 s, at most TENTHS times. The arguments are
+# expanded once, by the caller: use wait_for for conditions written with $(...).
 wait_until() {
 	local n=$1; shift
 	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done

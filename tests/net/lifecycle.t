@@ -18,7 +18,7 @@ for i in 1 2 3 4 5; do
 	in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/roamer.conf" --addr "198.51.100.$i" prod
 done
 check "nat = yes: five tokens naming five other addresses open five grants" \
-	wait_until 20 [ "$(count_rules)" = 5 ]
+	wait_for 20 '[ "$(count_rules)" = 5 ]'
 check "... one per named address" [ "$(grant_rules4 | grep -c -- '-s 198.51.100.[1-5]/32')" = 5 ]
 deadlines=$(grant_rules4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p' | sort -u | wc -l)
 diag "distinct deadline seconds among them: $deadlines"

@@ -72,6 +72,6 @@ sleep 0.3
 in_ns "$SRV" ip addr add 198.51.100.129/25 dev eth2
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/k2.conf" prod
 check "it loses and regains the address: still running, the next knock is seen" \
-	wait_until 20 [ "$(grep -c 'grant door=ssh addr=198.51.100.138' "$TMP/knockd3.log")" = 2 ]
+	wait_for 20 '[ "$(grep -c "grant door=ssh addr=198.51.100.138" "$TMP/knockd3.log")" = 2 ]'
 for f in "$TMP"/knockd?.log; do sed "s|^|#   ${f##*/}: |" "$f"; done
 done_testing

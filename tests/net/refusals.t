@@ -27,7 +27,7 @@ wait_until 30 grep -q ready "$TMP/wiretap.out" || bail "wiretap did not start"
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod || not_ok "knock exited non-zero"
 check "the genuine knock opens port 22" wait_until 10 can_connect "$C1" "$SRV4" 22
 check "the token was captured off the wire (273 bytes)" \
-	wait_until 20 [ "$(stat -c %s "$TMP/token.bin" 2>/dev/null)" = 273 ]
+	wait_for 20 '[ "$(stat -c %s "$TMP/token.bin" 2>/dev/null)" = 273 ]'
 deadline=$(grant_rules4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p')
 
 resend() { in_ns "$C1" socat -u "FILE:$TMP/token.bin" "UDP-SENDTO:$SRV4:62201"; }

@@ -46,7 +46,7 @@ kill -9 "$KNOCKD_PID"
 wait "$KNOCKD_PID" 2>/dev/null # reap it quietly (no "Killed" job notice)
 sleep 0.2
 check "(b) kill -9: the rule is still listed" [ "$(exp_of)" = "$deadline" ]
-wait_until 100 [ "$(date +%s)" -gt $((deadline + 1)) ]
+wait_for 100 '[ "$(date +%s)" -gt $((deadline + 1)) ]'
 check "(b) past its deadline the rule text is still in the kernel" [ "$(exp_of)" = "$deadline" ]
 check "(b) but the kernel no longer matches it: connect fails" cannot_connect "$C1" "$SRV4" 22
 
