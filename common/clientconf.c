@@ -8,6 +8,7 @@
 #include "cfgfile.h"
 #include "config.h"
 #include "config_values.h"
+#include "seqgen.h"
 
 struct pstate {
 	struct client_config *c;
@@ -54,6 +55,9 @@ static int on_section(void *user, const char *name, int line, char *err, size_t 
 	memset(h, 0, sizeof(*h));
 	strcpy(h->name, name + 5);
 	h->spa_port = DEFAULT_SPA_PORT;
+	h->seq_base = SEQ_DEFAULT_BASE;
+	h->seq_count = SEQ_DEFAULT_COUNT;
+	h->seq_len = SEQ_DEFAULT_LEN;
 	h->line = line;
 	st->kind = 2;
 	return 0;
@@ -76,8 +80,12 @@ static int host_key(struct host_profile *h, int i, const char *v, char *err, siz
 		return parse_port(v, &h->spa_port, err, errlen);
 	case 3:
 		return value_string(h->doors, sizeof(h->doors), v, err, errlen);
-	default:
+	case 4:
 		return parse_duration(v, &h->ttl, err, errlen);
+	case 5:
+		return value_port_range(&h->seq_base, &h->seq_count, v, err, errlen);
+	default:
+		return value_seq_length(&h->seq_len, v, err, errlen);
 	}
 }
 
@@ -85,7 +93,8 @@ static int on_key(void *user, const char *key, const char *value, int line, char
 		  size_t errlen)
 {
 	static const char *host_keys[] = {
-	    "address", "server_public_key", "spa_port", "doors", "ttl", NULL};
+	    "address", "server_public_key", "spa_port",        "doors",
+	    "ttl",     "sequence_ports",    "sequence_length", NULL};
 	struct pstate *st = user;
 	int i;
 

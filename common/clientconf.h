@@ -15,7 +15,9 @@ struct host_profile {
 	uint8_t server_pk[KEY_PUBLIC_LEN];
 	uint16_t spa_port;
 	char doors[256];
-	uint32_t ttl; /* 0 = the server's door default */
+	uint32_t ttl;                 /* 0 = the server's door default */
+	uint16_t seq_base, seq_count; /* must match the server's sequence_ports */
+	int seq_len;
 	int line, has_pk;
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cfgfile.h"
+#include "seqgen.h"
 #include "config_keys.h"
 
 int config_door_index(const struct config *c, const char *name)
@@ -46,6 +47,10 @@ static void set_defaults(struct config *c, const char *file)
 	strcpy(c->control_socket, "/run/knockd.sock");
 	c->replay_window = 60;
 	c->max_grants = 16384;
+	c->seq_base = SEQ_DEFAULT_BASE;
+	c->seq_count = SEQ_DEFAULT_COUNT;
+	c->seq_len = SEQ_DEFAULT_LEN;
+	c->seq_timeout = 10;
 }
 
 static int resolve_doors(const struct config *c, const char *text, int line, uint32_t *mask,

@@ -10,11 +10,12 @@
 #include "keys.h"
 #include "parse.h"
 
-#define CONFIG_MAX_DOORS 32 /* a client's doors are a 32-bit mask */
-#define DOOR_MAX_PORTS   15 /* what one multiport match takes */
-#define DOOR_MAX_DESTS   8
-#define SEQ_MAX_STEPS    16
-#define DEFAULT_SPA_PORT 62201
+#define CONFIG_MAX_DOORS       32 /* a client's doors are a 32-bit mask */
+#define DOOR_MAX_PORTS         15 /* what one multiport match takes */
+#define DOOR_MAX_DESTS         8
+#define SEQ_MAX_STEPS          16
+#define CONFIG_MAX_STATIC_SEQS 16
+#define DEFAULT_SPA_PORT       62201
 
 enum backend { BACKEND_AUTO, BACKEND_IPTABLES, BACKEND_NFTABLES };
 enum direction { DIR_IN, DIR_OUT };
@@ -81,6 +82,9 @@ struct config {
 	char control_socket[PATH_MAX];
 	uint32_t replay_window;
 	uint32_t max_grants;
+	uint16_t seq_base, seq_count; /* sequence_ports: the watched range */
+	int seq_len;                  /* sequence_length */
+	uint32_t seq_timeout;         /* sequence_timeout */
 
 	struct door doors[CONFIG_MAX_DOORS];
 	size_t ndoors;

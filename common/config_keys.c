@@ -83,11 +83,37 @@ static int k_max_grants(struct config_pstate *st, const char *v, int line, char 
 	return 0;
 }
 
-static const struct keydef knockd_keys[] = {
-    {"interfaces", k_interfaces},    {"private_key", k_private_key}, {"spa_port", k_spa_port},
-    {"backend", k_backend},          {"nft_table", k_nft_table},     {"nft_input_chain", k_nft_in},
-    {"nft_output_chain", k_nft_out}, {"state_dir", k_state_dir},     {"control_socket", k_control},
-    {"replay_window", k_replay},     {"max_grants", k_max_grants},   {NULL, NULL}};
+static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_port_range(&st->c->seq_base, &st->c->seq_count, v, e, n);
+}
+static int k_seq_len(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_seq_length(&st->c->seq_len, v, e, n);
+}
+static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_duration_range(&st->c->seq_timeout, v, 1, 300, e, n);
+}
+
+static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
+					    {"private_key", k_private_key},
+					    {"spa_port", k_spa_port},
+					    {"backend", k_backend},
+					    {"nft_table", k_nft_table},
+					    {"nft_input_chain", k_nft_in},
+					    {"nft_output_chain", k_nft_out},
+					    {"state_dir", k_state_dir},
+					    {"control_socket", k_control},
+					    {"replay_window", k_replay},
+					    {"max_grants", k_max_grants},
+					    {"sequence_ports", k_seq_ports},
+					    {"sequence_length", k_seq_len},
+					    {"sequence_timeout", k_seq_timeout},
+					    {NULL, NULL}};
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -318,6 +344,11 @@ static int add_entity(struct config_pstate *st, int kind, const char *name, int 
 		strcpy(c->clients[st->idx].name, name);
 		c->clients[st->idx].line = line;
 	} else if (kind == SEC_SEQ) {
+		if (c->nseqs == CONFIG_MAX_STATIC_SEQS) {
+			snprintf(err, n, "more than %d [sequence:] sections",
+				 CONFIG_MAX_STATIC_SEQS);
+			return -1;
+		}
 		if (grow((void **)&c->seqs, c->nseqs, sizeof(*c->seqs)) < 0)
 			goto oom;
 		st->idx = c->nseqs++;

@@ -231,3 +231,31 @@ int value_days(uint8_t *days, const char *v, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int value_port_range(uint16_t *base, uint16_t *count, const char *v, char *err, size_t errlen)
+{
+	char lo[8], hi[8], tail;
+	uint16_t a, b;
+
+	if (sscanf(v, "%7[0-9]-%7[0-9]%c", lo, hi, &tail) != 2 ||
+	    parse_port(lo, &a, err, errlen) < 0 || parse_port(hi, &b, err, errlen) < 0 || b < a ||
+	    b - a + 1 < 16) {
+		snprintf(err, errlen, "bad port range '%s' (want LOW-HIGH, 16 ports or more)", v);
+		return -1;
+	}
+	*base = a;
+	*count = (uint16_t)(b - a + 1);
+	return 0;
+}
+
+int value_seq_length(int *out, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 8, &n, err, errlen) < 0 || n < 2) {
+		snprintf(err, errlen, "bad sequence_length '%s' (want 2 to 8)", v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}

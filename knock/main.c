@@ -7,12 +7,15 @@
 #include "keygen.h"
 #include "parse.h"
 #include "send.h"
+#include "sequence.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: knock keygen [FILE]\n"
 		   "       knock pubkey [FILE]\n"
-		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST [DOOR...]\n");
+		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST [DOOR...]\n"
+		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST\n"
+		   "       knock [-c FILE] [-4|-6] [-v] HOST PORT[:tcp|udp]...\n");
 }
 
 static int send_main(int argc, char **argv)
@@ -20,10 +23,11 @@ static int send_main(int argc, char **argv)
 	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
 						 {"addr", required_argument, NULL, 'A'},
 						 {"help", no_argument, NULL, 'h'},
+						 {"sequence", no_argument, NULL, 'S'},
 						 {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
-	int opt;
+	int opt, sequence = 0;
 
 	while ((opt = getopt_long(argc, argv, "+c:46vh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -41,6 +45,9 @@ static int send_main(int argc, char **argv)
 			break;
 		case 'A':
 			o.addr = optarg;
+			break;
+		case 'S':
+			sequence = 1;
 			break;
 		case 'T':
 			if (parse_duration(optarg, &o.ttl, err, sizeof(err)) < 0) {
@@ -60,6 +67,16 @@ static int send_main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	if (sequence) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "knock: --sequence takes one HOST and no doors (a sequence "
+					"opens every door of its client)\n");
+			return 1;
+		}
+		return cmd_sequence(&o, argv[optind]);
+	}
+	if (argc - optind >= 2 && is_port_spec(argv[optind + 1]))
+		return cmd_static(&o, argv[optind], argv + optind + 1, argc - optind - 1);
 	return cmd_send(&o, argv[optind], argv + optind + 1, argc - optind - 1);
 }
 

@@ -14,10 +14,10 @@
 
 #include "clientconf.h"
 #include "keygen.h"
+#include "profile.h"
 #include "token.h"
 
-#define DEFAULT_CONF "~/.config/knock/knock.conf"
-#define MAX_DOORS    16
+#define MAX_DOORS 16
 
 /* A UDP socket connected to the host's token port; its local address is ours to open. */
 static int connect_host(const struct host_profile *h, int family, struct sockaddr_storage *peer)
@@ -110,19 +110,6 @@ static int build(struct token *t, const struct send_opts *o, const struct host_p
 	return 0;
 }
 
-static int load_key(const struct client_config *cc, struct keypair *kp)
-{
-	char path[PATH_MAX], err[512];
-
-	if (expand_home(cc->private_key, path, sizeof(path)) < 0)
-		return -1;
-	if (keys_read_private(path, kp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "knock: %s (create one with: knock keygen)\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 static void report(const struct token *t, const struct sockaddr_storage *peer, uint16_t port)
 {
 	char a[ADDR_STRLEN], p[INET6_ADDRSTRLEN], doors[TOKEN_DOORS_LEN];
@@ -144,50 +131,28 @@ static void report(const struct token *t, const struct sockaddr_storage *peer, u
 
 int cmd_send(const struct send_opts *o, const char *host, char **doors, int ndoors)
 {
-	char path[PATH_MAX], err[512];
-	struct client_config cc;
-	const struct host_profile *h;
+	struct knock_ctx x;
 	struct sockaddr_storage peer;
-	struct keypair kp;
-	struct pair_keys k;
 	struct token t;
 	uint8_t pkt[TOKEN_SIZE];
-	int fd = -1, ret = 1;
+	int fd, ret = 1;
 
-	if (expand_home(o->config ? o->config : DEFAULT_CONF, path, sizeof(path)) < 0)
+	if (knock_ctx_load(&x, o->config, host) < 0)
 		return 1;
-	if (clientconf_load(&cc, path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "knock: %s\n", err);
-		return 1;
-	}
-	h = clientconf_find(&cc, host);
-	if (!h) {
-		fprintf(stderr, "knock: no [host:%s] profile in %s\n", host, path);
+	fd = connect_host(x.h, o->family, &peer);
+	if (fd < 0 || build(&t, o, x.h, fd, doors, ndoors) < 0)
 		goto out;
-	}
-	if (load_key(&cc, &kp) < 0)
-		goto out;
-	if (crypto_pair_derive(&k, &kp, h->server_pk, kp.pk, h->server_pk) < 0) {
-		fprintf(stderr, "knock: [host:%s]: server_public_key is unusable\n", host);
-		goto wipe;
-	}
-	fd = connect_host(h, o->family, &peer);
-	if (fd < 0 || build(&t, o, h, fd, doors, ndoors) < 0)
-		goto wipe;
-	token_seal(pkt, &t, &k, &kp, h->server_pk);
+	token_seal(pkt, &t, &x.k, &x.kp, x.h->server_pk);
 	if (send(fd, pkt, sizeof(pkt), 0) != (ssize_t)sizeof(pkt)) {
-		fprintf(stderr, "knock: send to %s: %s\n", h->address, strerror(errno));
-		goto wipe;
+		fprintf(stderr, "knock: send to %s: %s\n", x.h->address, strerror(errno));
+		goto out;
 	}
 	if (o->verbose)
-		report(&t, &peer, h->spa_port);
+		report(&t, &peer, x.h->spa_port);
 	ret = 0;
-wipe:
-	keys_wipe(&kp);
-	sodium_memzero(&k, sizeof(k));
+out:
 	if (fd >= 0)
 		close(fd);
-out:
-	clientconf_free(&cc);
+	knock_ctx_free(&x);
 	return ret;
 }

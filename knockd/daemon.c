@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,7 +63,8 @@ static void flush(struct daemon *d)
 	d->npending = 0;
 }
 
-static void log_refusal(struct daemon *d, int r, const struct addr *src, int client)
+static void log_refusal(struct daemon *d, const char *reason, const struct addr *src,
+			const char *who)
 {
 	struct ratelimit *rl = &d->refusals;
 	int64_t now = (int64_t)time(NULL);
@@ -80,60 +82,98 @@ static void log_refusal(struct daemon *d, int r, const struct addr *src, int cli
 		return;
 	}
 	addr_format(src, a, sizeof(a));
-	log_warn("refuse reason=%s src=%s client=%s", verify_strresult(r), a,
-		 client >= 0 ? d->cfg->clients[client].name : "-");
+	log_warn("refuse reason=%s src=%s client=%s", reason, a, who);
 }
 
-static void open_doors(struct daemon *d, const struct verdict *v, int origin,
-		       const struct grant_clock *now)
+/* Opens (or refreshes) each door in the mask for addr; queues the kernel changes. */
+static void open_doors(struct daemon *d, uint32_t doors, const struct addr *addr, uint32_t ttl_req,
+		       int origin, const char *who, const struct grant_clock *now)
 {
 	char a[ADDR_STRLEN], ttlbuf[16];
 
-	addr_format(&v->addr, a, sizeof(a));
+	addr_format(addr, a, sizeof(a));
 	for (unsigned i = 0; i < d->cfg->ndoors; i++) {
 		const struct door *door = &d->cfg->doors[i];
-		uint32_t ttl = verify_door_ttl(door, v->ttl);
+		uint32_t ttl = verify_door_ttl(door, ttl_req);
 		struct grant *g;
 		int64_t before;
 		int r;
 
-		if (!(v->doors & (1u << i)))
+		if (!(doors & (1u << i)))
 			continue;
 		if (d->npending == PENDING_MAX)
 			flush(d);
-		g = grants_find(&d->grants, i, &v->addr);
+		g = grants_find(&d->grants, i, addr);
 		before = g ? g->deadline : 0;
-		r = grants_open(&d->grants, i, &v->addr, origin, ttl, now, &g);
+		r = grants_open(&d->grants, i, addr, origin, ttl, now, &g);
 		if (r < 0) {
 			log_err("refuse reason=grant-table-full door=%s addr=%s", door->name, a);
 			continue;
 		}
 		format_duration(ttl, ttlbuf, sizeof(ttlbuf));
 		log_info("grant door=%s addr=%s ttl=%s id=%" PRIu32 " client=%s origin=%s%s",
-			 door->name, a, ttlbuf, g->id, d->cfg->clients[v->client].name,
-			 origin_names[origin], r ? "" : " refresh=yes");
+			 door->name, a, ttlbuf, g->id, who, origin_names[origin],
+			 r ? "" : " refresh=yes");
 		if (r == 1 || g->deadline != before)
 			queue(d, FW_ADD, g, r == 1);
 	}
+}
+
+/* A nonce or a (client, step) sequence is spent: remember it, durably, before acting. */
+static int spend(struct daemon *d, const uint8_t id[REPLAY_ID_LEN], int64_t expires)
+{
+	if (replay_store_append(d->replay_fd, id, expires) < 0) {
+		log_err("refuse reason=state-write: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void on_token(struct daemon *d, const struct pkt *p)
 {
 	struct grant_clock now = daemon_clock();
 	struct verdict v;
-	int r = verify_token(&d->ver, p->payload, p->payload_len, &p->src, now.wall_ms / 1000, &v);
+	int64_t wall = now.wall_ms / 1000;
+	int r = verify_token(&d->ver, p->payload, p->payload_len, &p->src, wall, &v);
 
-	if (r == V_OK || r >= V_ADDRESS) {
-		/* The nonce is spent once the signature verified: persist it before acting. */
-		if (replay_store_append(d->replay_fd, v.nonce_id, v.nonce_expires) < 0) {
-			log_err("refuse reason=state-write: %s", strerror(errno));
-			return;
-		}
-	}
+	/* The verifier already holds the nonce in memory once the signature verified. */
+	if ((r == V_OK || r >= V_ADDRESS) && spend(d, v.nonce_id, v.nonce_expires) < 0)
+		return;
 	if (r == V_OK)
-		open_doors(d, &v, ORIGIN_TOKEN, &now);
+		open_doors(d, v.doors, &v.addr, v.ttl, ORIGIN_TOKEN, d->cfg->clients[v.client].name,
+			   &now);
 	else if (r >= V_STALE) /* only tokens that opened with a client's key are logged */
-		log_refusal(d, r, &p->src, v.client);
+		log_refusal(d, verify_strresult(r), &p->src, d->cfg->clients[v.client].name);
+}
+
+static void on_knock(struct daemon *d, const struct pkt *p)
+{
+	struct grant_clock now = daemon_clock();
+	int64_t wall = now.wall_ms / 1000;
+	struct seq_result s;
+	char who[NAME_MAX_LEN + 16], src[ADDR_STRLEN];
+
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) != TH_SYN)
+		return; /* only a connection attempt is a knock */
+	switch (seq_knock(&d->seq, &p->src, p->proto, p->dport, now.mono_ms, wall, &d->ver.replay,
+			  &s)) {
+	case SEQ_AUTH:
+		if (replay_add(&d->ver.replay, s.replay_id, s.replay_expires, wall) < 0 ||
+		    spend(d, s.replay_id, s.replay_expires) < 0)
+			return;
+		open_doors(d, d->cfg->clients[s.client].doors, &p->src, 0, ORIGIN_SEQUENCE,
+			   d->cfg->clients[s.client].name, &now);
+		break;
+	case SEQ_AUTH_REPLAY:
+		log_refusal(d, "sequence-replay", &p->src, d->cfg->clients[s.client].name);
+		break;
+	case SEQ_STATIC:
+		snprintf(who, sizeof(who), "sequence:%s", d->cfg->seqs[s.seq].name);
+		addr_format(&p->src, src, sizeof(src));
+		log_warn("unauthenticated static %s completed by %s", who, src);
+		open_doors(d, d->cfg->seqs[s.seq].doors, &p->src, 0, ORIGIN_SEQUENCE, who, &now);
+		break;
+	}
 }
 
 static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen)
@@ -148,11 +188,12 @@ static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen)
 		d->pkt_errors[-r]++;
 		return;
 	}
-	if (p.proto != IPPROTO_UDP || p.dport != d->cfg->spa_port) {
+	if (p.proto == IPPROTO_UDP && p.dport == d->cfg->spa_port)
+		on_token(d, &p);
+	else if (seq_watched(&d->seq, p.proto, p.dport))
+		on_knock(d, &p);
+	else
 		d->other_port++;
-		return;
-	}
-	on_token(d, &p);
 }
 
 static void expire(struct daemon *d)
@@ -202,9 +243,11 @@ static void log_counters(const struct daemon *d)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%" PRIu64,
 					verify_strresult(r), d->ver.counts[r]);
 	log_info("counters: frames=%" PRIu64 " truncated=%" PRIu64 " not-ip=%" PRIu64
-		 " fragments=%" PRIu64 " tokens:%s",
+		 " fragments=%" PRIu64 " knocks=%" PRIu64 " sequence-resets=%" PRIu64
+		 " sequences=%" PRIu64 " sequence-replays=%" PRIu64 " tokens:%s",
 		 d->frames, d->pkt_errors[-PKT_E_TRUNCATED], d->pkt_errors[-PKT_E_LINK],
-		 d->pkt_errors[-PKT_E_FRAGMENT], buf);
+		 d->pkt_errors[-PKT_E_FRAGMENT], d->seq.knocks, d->seq.resets, d->seq.completed,
+		 d->seq.replays, buf);
 }
 
 int daemon_run(struct daemon *d)

@@ -10,6 +10,7 @@
 #include "fw.h"
 #include "grants.h"
 #include "pkt.h"
+#include "seq.h"
 #include "sniff.h"
 #include "verify.h"
 
@@ -25,6 +26,7 @@ struct ratelimit {
 struct daemon {
 	const struct config *cfg;
 	struct verifier ver;
+	struct seq_engine seq;
 	struct grants grants;
 	struct fw fw;
 	struct sniff sniffs[MAX_IFACES];

@@ -5,6 +5,8 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,18 +85,48 @@ out:
 	return ret;
 }
 
+/*
+ * What the kernel passes up: the token port, the knock ports, and IPv6 packets whose first
+ * header is an extension header (pkt.c walks the chain; BPF cannot). TCP flags are checked
+ * in pkt.c too: BPF's tcp[] offsets do not work for IPv6.
+ */
+static void capture_filter(const struct daemon *d, char *buf, size_t len)
+{
+	const struct config *c = d->cfg;
+	size_t n;
+
+	n = (size_t)snprintf(buf, len,
+			     "udp dst port %u or (ip6 and not ip6 proto 6 and not ip6 proto 17 "
+			     "and not ip6 proto 58)",
+			     c->spa_port);
+	if (d->seq.nauth)
+		n += (size_t)snprintf(buf + n, len - n,
+				      " or tcp dst portrange %u-%u or udp dst "
+				      "portrange %u-%u",
+				      c->seq_base, c->seq_base + c->seq_count - 1, c->seq_base,
+				      c->seq_base + c->seq_count - 1);
+	for (size_t i = 0; i < c->nseqs && n < len; i++)
+		for (int j = 0; j < c->seqs[i].nsteps && n < len; j++)
+			n += (size_t)snprintf(buf + n, len - n, " or %s dst port %u",
+					      c->seqs[i].steps[j].protocol == IPPROTO_UDP ? "udp"
+											  : "tcp",
+					      c->seqs[i].steps[j].port);
+}
+
 static int open_captures(struct daemon *d, char *err, size_t errlen)
 {
 	const char *cur = d->cfg->interfaces;
-	char iface[64];
+	char iface[64], filter[8192];
 	int r;
 
+	capture_filter(d, filter, sizeof(filter));
+	log_debug("capture filter: %s", filter);
 	while ((r = parse_list_next(&cur, iface, sizeof(iface))) > 0) {
 		if (d->nsniffs == MAX_IFACES) {
 			snprintf(err, errlen, "more than %d interfaces", MAX_IFACES);
 			return -1;
 		}
-		if (sniff_open(&d->sniffs[d->nsniffs], iface, d->cfg->spa_port, err, errlen) < 0)
+		if (sniff_open(&d->sniffs[d->nsniffs], iface, filter, err, errlen) < 0)
 			return -1;
 		d->nsniffs++;
 	}
@@ -125,6 +157,7 @@ static int open_signals(struct daemon *d, char *err, size_t errlen)
 int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
 {
 	struct keypair server;
+	uint8_t hashkey[16];
 	int ret;
 
 	memset(d, 0, sizeof(*d));
@@ -136,6 +169,11 @@ int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t er
 	keys_wipe(&server);
 	if (ret < 0)
 		return -1;
+	randombytes_buf(hashkey, sizeof(hashkey));
+	if (seq_init(&d->seq, cfg, d->ver.keys, hashkey) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	d->replay_fd =
 	    replay_store_open(cfg->state_dir, &d->ver.replay, (int64_t)time(NULL), err, errlen);
 	if (d->replay_fd < 0)
@@ -157,6 +195,7 @@ void daemon_free(struct daemon *d)
 		sniff_close(&d->sniffs[i]);
 	fw_close(&d->fw);
 	grants_free(&d->grants);
+	seq_free(&d->seq);
 	verify_free(&d->ver);
 	if (d->replay_fd >= 0)
 		close(d->replay_fd);

@@ -14,24 +14,20 @@ struct cb_ctx {
 	int dlt;
 };
 
-static int set_filter(pcap_t *p, uint16_t spa_port, char *err, size_t errlen)
+static int set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
 {
 	struct bpf_program prog;
-	char expr[256];
-	int ret, n;
+	char expr[2 * 8192 + 32];
+	int ret;
 
 	/*
-	 * The token port; IPv6 packets whose first header is an extension header go to pkt.c,
-	 * which walks the chain (BPF cannot). On Ethernet, also behind an 802.1Q tag that the
-	 * driver did not strip (Linux normally strips it before the filter runs).
+	 * On Ethernet, also behind an 802.1Q tag that was not stripped before the filter ran
+	 * (Linux normally strips it, and libpcap restores it in the captured bytes).
 	 */
-	n = snprintf(expr, sizeof(expr),
-		     "udp dst port %u or (ip6 and not ip6 proto 6 and not ip6 proto 17 and "
-		     "not ip6 proto 58)",
-		     spa_port);
 	if (pcap_datalink(p) == DLT_EN10MB)
-		snprintf(expr + n, sizeof(expr) - (size_t)n, " or (vlan and udp dst port %u)",
-			 spa_port);
+		snprintf(expr, sizeof(expr), "%s or (vlan and (%s))", filter, filter);
+	else
+		snprintf(expr, sizeof(expr), "%s", filter);
 	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(err, errlen, "pcap filter '%s': %s", expr, pcap_geterr(p));
 		return -1;
@@ -43,7 +39,7 @@ static int set_filter(pcap_t *p, uint16_t spa_port, char *err, size_t errlen)
 	return ret;
 }
 
-int sniff_open(struct sniff *s, const char *iface, uint16_t spa_port, char *err, size_t errlen)
+int sniff_open(struct sniff *s, const char *iface, const char *filter, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
@@ -60,7 +56,7 @@ int sniff_open(struct sniff *s, const char *iface, uint16_t spa_port, char *err,
 		snprintf(err, errlen, "capture on %s: %s", iface, pcap_geterr(p));
 		goto fail;
 	}
-	if (set_filter(p, spa_port, err, errlen) < 0)
+	if (set_filter(p, filter, err, errlen) < 0)
 		goto fail;
 	if (pcap_setnonblock(p, 1, perr) < 0) {
 		snprintf(err, errlen, "capture on %s: %s", iface, perr);

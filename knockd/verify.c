@@ -150,9 +150,12 @@ static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t n
 	int64_t w = v->cfg->replay_window;
 
 	switch (token_open(t, buf, &v->keys[c])) {
-	case TOKEN_OK: break;
-	case TOKEN_E_MALFORMED: return V_MALFORMED; /* only a key holder gets this far */
-	default: return V_AEAD;
+	case TOKEN_OK:
+		break;
+	case TOKEN_E_MALFORMED:
+		return V_MALFORMED; /* only a key holder gets this far */
+	default:
+		return V_AEAD;
 	}
 	if ((int64_t)t->timestamp < now - w)
 		return V_STALE;

@@ -55,9 +55,9 @@ static int send_vlan(const char *ifname, const uint8_t *ip, size_t n)
 	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = 6};
 	int fd = socket(AF_PACKET, SOCK_RAW, 0);
 
-	memset(f, 0xff, 6);				     /* broadcast: the bridge floods it */
-	memcpy(f + 6, "\x02\x00\x00\x00\x00\x07", 6);	     /* locally administered */
-	memcpy(f + 12, "\x81\x00\x00\x07\x08\x00", 6);	     /* 802.1Q, VLAN 7, IPv4 */
+	memset(f, 0xff, 6);                            /* broadcast: the bridge floods it */
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x07", 6);  /* locally administered */
+	memcpy(f + 12, "\x81\x00\x00\x07\x08\x00", 6); /* 802.1Q, VLAN 7, IPv4 */
 	memcpy(f + 18, ip, n);
 	to.sll_ifindex = (int)if_nametoindex(ifname);
 	memset(to.sll_addr, 0xff, 6);

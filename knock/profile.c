@@ -1,0 +1,63 @@
+/* A host profile with everything needed to knock it: config, our key, the pair's keys. */
+#include "profile.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keygen.h"
+
+#define DEFAULT_CONF "~/.config/knock/knock.conf"
+
+int knock_config_path(const char *config, char *path, size_t len)
+{
+	return expand_home(config ? config : DEFAULT_CONF, path, len);
+}
+
+static int load_key(const struct client_config *cc, struct keypair *kp)
+{
+	char path[PATH_MAX], err[512];
+
+	if (expand_home(cc->private_key, path, sizeof(path)) < 0)
+		return -1;
+	if (keys_read_private(path, kp, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knock: %s (create one with: knock keygen)\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
+{
+	char path[PATH_MAX], err[512];
+
+	memset(x, 0, sizeof(*x));
+	if (knock_config_path(config, path, sizeof(path)) < 0)
+		return -1;
+	if (clientconf_load(&x->cc, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knock: %s\n", err);
+		return -1;
+	}
+	x->h = clientconf_find(&x->cc, host);
+	if (!x->h) {
+		fprintf(stderr, "knock: no [host:%s] profile in %s\n", host, path);
+		goto fail;
+	}
+	if (load_key(&x->cc, &x->kp) < 0)
+		goto fail;
+	if (crypto_pair_derive(&x->k, &x->kp, x->h->server_pk, x->kp.pk, x->h->server_pk) < 0) {
+		fprintf(stderr, "knock: [host:%s]: server_public_key is unusable\n", host);
+		goto fail;
+	}
+	return 0;
+fail:
+	knock_ctx_free(x);
+	return -1;
+}
+
+void knock_ctx_free(struct knock_ctx *x)
+{
+	keys_wipe(&x->kp);
+	sodium_memzero(&x->k, sizeof(x->k));
+	clientconf_free(&x->cc);
+}

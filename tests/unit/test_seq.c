@@ -1,0 +1,167 @@
+/* Knock sequences: authenticated (derived) and static; duplicates, strays, scans, replays. */
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "seq.h"
+#include "tap.h"
+
+#define NOW 1767225600 /* a step boundary */
+
+static const char conf_fmt[] = "[knockd]\nsequence_ports = 61000-61999\n"
+			       "[door:ssh]\nports = 22\n"
+			       "[client:a]\npublic_key = %s\ndoors = ssh\nsequence = yes\n"
+			       "[client:b]\npublic_key = %s\ndoors = ssh\nsequence = yes\n"
+			       "[sequence:legacy]\nports = 7000,8000:udp,9000\ntimeout = 5s\n"
+			       "doors = ssh\n";
+
+static struct config c;
+static struct pair_keys keys[2];
+static struct seq_engine e;
+static struct replay r;
+static struct addr src;
+
+static int feed(const struct seq_knock *k, int n, uint64_t ms, struct seq_result *out)
+{
+	int res = SEQ_NONE;
+
+	struct seq_result one;
+
+	for (int i = 0; i < n; i++) {
+		int x =
+		    seq_knock(&e, &src, k[i].protocol, k[i].port, ms + (uint64_t)i, NOW, &r, &one);
+
+		if (res == SEQ_NONE && x != SEQ_NONE) {
+			res = x;
+			*out = one;
+		}
+	}
+	return res;
+}
+
+static void authenticated(void)
+{
+	struct seq_knock k[SEQ_MAX_LEN], dup[2 * SEQ_MAX_LEN];
+	struct seq_result out;
+
+	seqgen_derive(k, 4, &keys[0], NOW / TIME_STEP, 61000, 1000);
+	ok(seq_watched(&e, k[0].protocol, k[0].port) && !seq_watched(&e, IPPROTO_TCP, 22),
+	   "the derived ports are watched, others are not");
+	ok(feed(k, 3, 1000, &out) == SEQ_NONE, "three of four knocks complete nothing");
+	ok(feed(k + 3, 1, 1003, &out) == SEQ_AUTH && out.client == 0,
+	   "the fourth completes client a's sequence");
+	ok(replay_add(&r, out.replay_id, out.replay_expires, NOW) == 0, "(the daemon records it)");
+	ok(feed(k, 4, 2000, &out) == SEQ_AUTH_REPLAY, "the same sequence again: a replay");
+	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP + 1, 61000, 1000); /* b, clock ahead */
+	for (int i = 0; i < 4; i++) {
+		dup[i * 2] = k[i];
+		dup[i * 2 + 1] = k[i]; /* a retransmitted SYN */
+	}
+	ok(feed(dup, 8, 3000, &out) == SEQ_AUTH && out.client == 1,
+	   "every knock duplicated, one step ahead: client b still completes");
+	seqgen_derive(k, 4, &keys[0], NOW / TIME_STEP - 1, 61000, 1000);
+	seq_knock(&e, &src, k[0].protocol, k[0].port, 4000, NOW, &r, &out);
+	seq_knock(&e, &src, k[1].protocol, k[1].port, 4001, NOW, &r, &out);
+	seq_knock(&e, &src, IPPROTO_TCP, (uint16_t)(k[1].port == 61500 ? 61501 : 61500), 4002, NOW,
+		  &r, &out);
+	ok(feed(k + 2, 2, 4003, &out) == SEQ_NONE, "a stray knock in the middle resets it");
+	ok(feed(k, 4, 5000, &out) == SEQ_AUTH && out.client == 0,
+	   "previous step's sequence, sent cleanly, completes");
+	seqgen_derive(k, 4, &keys[0], NOW / TIME_STEP + 5, 61000, 1000);
+	ok(feed(k, 4, 6000, &out) == SEQ_NONE, "a sequence of a step far away opens nothing");
+	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP, 61000, 1000);
+	ok(feed(k, 2, 7000, &out) == SEQ_NONE && feed(k + 2, 2, 7000 + 11000, &out) == SEQ_NONE,
+	   "knocks 11 s apart (sequence_timeout 10s): the attempt lapses");
+}
+
+static void scans(void)
+{
+	struct seq_result out;
+	uint16_t ports[1000];
+	int opened = 0;
+
+	/* 50 full scans of the watched range in random order, TCP and UDP. */
+	for (int scan = 0; scan < 50; scan++) {
+		for (int i = 0; i < 1000; i++)
+			ports[i] = (uint16_t)(61000 + i);
+		for (int i = 999; i > 0; i--) {
+			int j = (int)randombytes_uniform((uint32_t)i + 1);
+			uint16_t t = ports[i];
+
+			ports[i] = ports[j];
+			ports[j] = t;
+		}
+		src.a[3] = (uint8_t)(100 + scan);
+		for (int i = 0; i < 1000; i++) {
+			int proto = (i & 1) ? IPPROTO_UDP : IPPROTO_TCP;
+
+			opened += seq_knock(&e, &src, proto, ports[i], 100000 + (uint64_t)i, NOW,
+					    &r, &out) != SEQ_NONE;
+			opened += seq_knock(&e, &src, IPPROTO_TCP + IPPROTO_UDP - proto, ports[i],
+					    100000 + (uint64_t)i, NOW, &r, &out) != SEQ_NONE;
+		}
+	}
+	ok(opened == 0, "50 random-order scans of all 1000 watched ports (TCP+UDP) open nothing");
+	src.a[3] = 10;
+}
+
+static void static_sequences(void)
+{
+	struct seq_result out;
+	struct seq_knock ok_seq[] = {{7000, IPPROTO_TCP}, {8000, IPPROTO_UDP}, {9000, IPPROTO_TCP}};
+	struct seq_knock wrong_proto[] = {
+	    {7000, IPPROTO_TCP}, {8000, IPPROTO_TCP}, {9000, IPPROTO_TCP}};
+	struct seq_knock stray[] = {
+	    {7000, IPPROTO_TCP}, {9000, IPPROTO_TCP}, {8000, IPPROTO_UDP}, {9000, IPPROTO_TCP}};
+
+	src.a[3] = 77;
+	ok(feed(ok_seq, 3, 200000, &out) == SEQ_STATIC && out.seq == 0,
+	   "static 7000,8000:udp,9000 completes");
+	ok(feed(ok_seq, 3, 210000, &out) == SEQ_STATIC,
+	   "and again (static sequences are replayable: unauthenticated)");
+	ok(feed(wrong_proto, 3, 220000, &out) == SEQ_NONE, "8000 over TCP instead of UDP: nothing");
+	ok(feed(stray, 4, 230000, &out) == SEQ_NONE, "out of order: nothing");
+	ok(feed(ok_seq, 2, 240000, &out) == SEQ_NONE &&
+	       feed(ok_seq + 2, 1, 246000, &out) == SEQ_NONE,
+	   "slower than its timeout (5s): nothing");
+}
+
+int main(void)
+{
+	char text[1024], b1[KEY_B64_LEN], b2[KEY_B64_LEN], err[512];
+	struct keypair server, client[2];
+	uint8_t seed[32], hk[16] = {7};
+
+	if (sodium_init() < 0)
+		return 1;
+	for (int i = 0; i < 3; i++) {
+		memset(seed, i + 1, sizeof(seed));
+		crypto_sign_seed_keypair(i ? client[i - 1].pk : server.pk,
+					 i ? client[i - 1].sk : server.sk, seed);
+	}
+	keys_format_public(client[0].pk, b1);
+	keys_format_public(client[1].pk, b2);
+	snprintf(text, sizeof(text), conf_fmt, b1, b2);
+	if (!ok(config_parse(&c, "t.conf", text, strlen(text), err, sizeof(err)) == 0, "config: %s",
+		err))
+		return tap_done();
+	for (int i = 0; i < 2; i++)
+		if (crypto_pair_derive(&keys[i], &server, client[i].pk, client[i].pk, server.pk) <
+		    0)
+			return 1;
+	if (seq_init(&e, &c, keys, hk) < 0 || replay_init(&r, 1024, hk) < 0)
+		return 1;
+	addr_parse("192.0.2.10", &src);
+	authenticated();
+	scans();
+	static_sequences();
+	ok(e.sources != NULL, "counters: %llu knocks, %llu resets, %llu completed, %llu replays",
+	   (unsigned long long)e.knocks, (unsigned long long)e.resets,
+	   (unsigned long long)e.completed, (unsigned long long)e.replays);
+	seq_free(&e);
+	replay_free(&r);
+	config_free(&c);
+	return tap_done();
+}
