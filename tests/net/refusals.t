@@ -2,20 +2,24 @@
 # What must open nothing: the captured token re-sent byte for byte (while its grant is open
 # and after it expired), a token made with a key the server does not know, a door the
 # client is not allowed, and a token naming another address than the one it comes from.
+# FAMILY=6 (tests/net/refusals6.t) runs the same over IPv6.
 . "$KNOCK_SRC/tests/net/lib.sh"
+FAMILY=${FAMILY:-4}
+if [ "$FAMILY" = 6 ]; then S=$SRV6 A1=$C16 A2=$C26; else S=$SRV4 A1=$C14 A2=$C24; fi
+rules() { "grant_rules$FAMILY"; }
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && make_key stranger >/dev/null ||
 	bail "knock keygen failed"
 TTL=3s write_server_conf "$TMP/knockd.conf" "$CPK"
-write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
-write_client_conf "$TMP/stranger.conf" "$TMP/stranger.key" "$SPK" "$SRV4"
+write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$S"
+write_client_conf "$TMP/stranger.conf" "$TMP/stranger.key" "$SPK" "$S"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
 
 # nothing_opens DESCRIPTION: no grant rule appears within 1 s and port 22 stays closed.
 nothing_opens() {
 	sleep 1
-	check "$1: no rule in the kernel" rules_empty grant_rules4
-	check "$1: port 22 still closed" cannot_connect "$C1" "$SRV4" 22
+	check "$1: no rule in the kernel" rules_empty rules
+	check "$1: port 22 still closed" cannot_connect "$C1" "$S" 22
 }
 logged() { grep -q -- "$1" "$TMP/knockd.log"; }
 
@@ -25,18 +29,18 @@ ip netns exec "$C1" "$KNOCK_BUILD/tests/tools/wiretap" eth0 62201 "$TMP/token.bi
 PIDS+=($!)
 wait_until 30 grep -q ready "$TMP/wiretap.out" || bail "wiretap did not start"
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod || not_ok "knock exited non-zero"
-check "the genuine knock opens port 22" wait_until 10 can_connect "$C1" "$SRV4" 22
+check "IPv$FAMILY: the genuine knock opens port 22" wait_until 10 can_connect "$C1" "$S" 22
 check "the token was captured off the wire (273 bytes)" \
 	wait_for 20 '[ "$(stat -c %s "$TMP/token.bin" 2>/dev/null)" = 273 ]'
-deadline=$(grant_rules4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p')
+deadline=$(rules | sed -n 's/.*exp=\([0-9]*\).*/\1/p')
 
-resend() { in_ns "$C1" socat -u "FILE:$TMP/token.bin" "UDP-SENDTO:$SRV4:62201"; }
+resend() { in_ns "$C1" socat -u "FILE:$TMP/token.bin" "UDP-SENDTO:$( [ "$FAMILY" = 6 ] && echo "[$S]" || echo "$S"):62201"; }
 resend
 sleep 0.5
-check "replay while open: refused and logged" logged "refuse reason=replay src=$C14 client=laptop"
+check "replay while open: refused and logged" logged "refuse reason=replay src=$A1 client=laptop"
 check "replay while open: the deadline did not move" \
-	[ "$(grant_rules4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p')" = "$deadline" ]
-check "the grant expires" wait_until 60 rules_empty grant_rules4
+	[ "$(rules | sed -n 's/.*exp=\([0-9]*\).*/\1/p')" = "$deadline" ]
+check "the grant expires" wait_until 60 rules_empty rules
 resend
 nothing_opens "replay after expiry"
 check "replay after expiry: refused as replay" [ "$(grep -c 'refuse reason=replay' "$TMP/knockd.log")" = 2 ]
@@ -46,11 +50,11 @@ nothing_opens "unknown client key"
 
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod web
 nothing_opens "door 'web' not allowed for this client"
-check "door refusal logged" logged "refuse reason=door src=$C14 client=laptop"
+check "door refusal logged" logged "refuse reason=door src=$A1 client=laptop"
 
-in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" --addr "$C14" prod
-nothing_opens "token from $C24 naming $C14"
-check "address refusal logged" logged "refuse reason=address src=$C24 client=laptop"
+in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" --addr "$A1" prod
+nothing_opens "token from $A2 naming $A1"
+check "address refusal logged" logged "refuse reason=address src=$A2 client=laptop"
 
 check "exactly one grant in the whole run" [ "$(grep -c 'knockd: grant ' "$TMP/knockd.log")" = 1 ]
 check "knockd is still running" kill -0 "$KNOCKD_PID"
