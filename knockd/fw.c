@@ -5,19 +5,29 @@
 #include <stdio.h>
 #include <string.h>
 
-int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
+static const struct fw_backend *backend_for(const struct config *c, char *err, size_t errlen)
 {
 	switch (c->backend) {
 	case BACKEND_AUTO: /* only libiptc exists so far; see README "Status" */
 	case BACKEND_IPTABLES:
-		fw->b = &fw_backend_iptables;
-		break;
-	default:
-		snprintf(err, errlen, "backend '%s' is not implemented yet; use iptables",
-			 config_backend_name(c->backend));
-		return -1;
+		return &fw_backend_iptables;
 	}
-	return fw->b->open(&fw->st, c, err, errlen);
+	snprintf(err, errlen, "backend '%s' is not implemented yet; use iptables",
+		 config_backend_name(c->backend));
+	return NULL;
+}
+
+int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
+{
+	fw->b = backend_for(c, err, errlen);
+	return fw->b ? fw->b->open(&fw->st, c, err, errlen) : -1;
+}
+
+int fw_check(const struct config *c, char *msg, size_t len)
+{
+	const struct fw_backend *b = backend_for(c, msg, len);
+
+	return b ? b->check(c, msg, len) : -1;
 }
 
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
@@ -37,13 +47,13 @@ void fw_close(struct fw *fw)
 	fw->b = NULL;
 }
 
-void fw_comment_format(char *buf, size_t len, const struct fw_rule *r)
+void fw_comment_format(char *buf, size_t len, const struct fw_rule *r, int reply)
 {
 	char a[ADDR_STRLEN];
 
 	addr_format(&r->addr, a, sizeof(a));
-	snprintf(buf, len, "knockd id=%" PRIu32 " door=%s addr=%s exp=%" PRId64, r->id,
-		 r->door->name, a, r->deadline);
+	snprintf(buf, len, "knockd id=%" PRIu32 " door=%s addr=%s exp=%" PRId64 "%s", r->id,
+		 r->door->name, a, r->deadline, reply ? " reply" : "");
 }
 
 int fw_comment_parse(const char *s, struct fw_found *out)
@@ -54,8 +64,9 @@ int fw_comment_parse(const char *s, struct fw_found *out)
 	memset(out, 0, sizeof(*out));
 	if (sscanf(s, "knockd id=%" SCNu32 " door=%63s addr=%63s exp=%" SCNd64 "%n", &out->id, door,
 		   a, &out->deadline, &n) != 4 ||
-	    s[n] != '\0')
+	    (s[n] != '\0' && strcmp(s + n, " reply")))
 		return -1;
+	out->reply = s[n] != '\0';
 	if (strlen(door) > NAME_MAX_LEN || addr_parse(a, &out->addr) < 0)
 		return -1;
 	strcpy(out->door, door);

@@ -33,7 +33,8 @@ struct fw_change {
 /* One of our rules as found in the kernel. */
 struct fw_found {
 	uint32_t id;
-	int direction; /* the chain it was found in: DIR_IN or DIR_OUT */
+	int direction; /* the door's direction: DIR_IN or DIR_OUT */
+	int reply;     /* a reply-direction companion rule (see fw_iptables.c) */
 	char door[NAME_MAX_LEN + 1];
 	struct addr addr;
 	int64_t deadline;
@@ -46,6 +47,8 @@ struct fw_backend {
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
 		    size_t errlen);
 	void (*close)(void *st);
+	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
+	int (*check)(const struct config *c, char *msg, size_t len);
 };
 
 struct fw {
@@ -62,9 +65,14 @@ int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, si
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
+/* knockd -t: 0 with warnings (or nothing) in msg, -1 if the ruleset cannot be read. */
+int fw_check(const struct config *c, char *msg, size_t len);
 
-/* "knockd id=17 door=ssh addr=192.0.2.10 exp=1790000000": names the grant in the kernel. */
-void fw_comment_format(char *buf, size_t len, const struct fw_rule *r);
+/*
+ * "knockd id=17 door=ssh addr=192.0.2.10 exp=1790000000": names the grant in the kernel;
+ * " reply" follows on a grant's reply-direction companion rule.
+ */
+void fw_comment_format(char *buf, size_t len, const struct fw_rule *r, int reply);
 int fw_comment_parse(const char *s, struct fw_found *out);
 
 #endif

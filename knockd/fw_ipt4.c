@@ -11,19 +11,27 @@
 #define XT_ENTRY  struct ipt_entry
 #define XT_FAMILY 4
 
-static void xt_fill(struct ipt_entry *e, const struct fw_rule *r, const struct prefix *dst)
+/* An in-door rule matches the granted address as source (its reply: as destination); an
+ * out-door rule matches a destination prefix (its reply: as source). */
+static void xt_fill(struct ipt_entry *e, const struct fw_rule *r, const struct prefix *dst,
+		    int reply)
 {
+	struct in_addr *a, *m;
+	uint32_t mask;
+
 	e->ip.proto = (uint16_t)r->door->protocol;
 	if (r->door->direction == DIR_IN) {
-		memcpy(&e->ip.src, r->addr.a, 4);
-		memset(&e->ip.smsk, 0xff, 4);
-	}
-	if (dst) {
-		uint32_t mask = dst->len ? htonl(~0u << (32 - dst->len)) : 0;
-
-		memcpy(&e->ip.dst, dst->addr.a, 4);
-		e->ip.dmsk.s_addr = mask;
-		e->ip.dst.s_addr &= mask;
+		a = reply ? &e->ip.dst : &e->ip.src;
+		m = reply ? &e->ip.dmsk : &e->ip.smsk;
+		memcpy(a, r->addr.a, 4);
+		memset(m, 0xff, 4);
+	} else if (dst) {
+		mask = dst->len ? htonl(~0u << (32 - dst->len)) : 0;
+		a = reply ? &e->ip.src : &e->ip.dst;
+		m = reply ? &e->ip.smsk : &e->ip.dmsk;
+		memcpy(a, dst->addr.a, 4);
+		m->s_addr = mask;
+		a->s_addr &= mask;
 	}
 }
 

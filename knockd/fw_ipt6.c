@@ -22,20 +22,26 @@ static void prefix_mask(uint8_t mask[16], unsigned len)
 	}
 }
 
-static void xt_fill(struct ip6t_entry *e, const struct fw_rule *r, const struct prefix *dst)
+/* An in-door rule matches the granted address as source (its reply: as destination); an
+ * out-door rule matches a destination prefix (its reply: as source). */
+static void xt_fill(struct ip6t_entry *e, const struct fw_rule *r, const struct prefix *dst,
+		    int reply)
 {
+	struct in6_addr *a, *m;
+
 	e->ipv6.proto = (uint16_t)r->door->protocol;
 	e->ipv6.flags |= IP6T_F_PROTO;
 	if (r->door->direction == DIR_IN) {
-		memcpy(&e->ipv6.src, r->addr.a, 16);
-		memset(&e->ipv6.smsk, 0xff, 16);
-	}
-	if (dst) {
-		uint8_t *m = e->ipv6.dmsk.s6_addr, *a = e->ipv6.dst.s6_addr;
-
-		prefix_mask(m, dst->len);
+		a = reply ? &e->ipv6.dst : &e->ipv6.src;
+		m = reply ? &e->ipv6.dmsk : &e->ipv6.smsk;
+		memcpy(a, r->addr.a, 16);
+		memset(m, 0xff, 16);
+	} else if (dst) {
+		a = reply ? &e->ipv6.src : &e->ipv6.dst;
+		m = reply ? &e->ipv6.smsk : &e->ipv6.dmsk;
+		prefix_mask(m->s6_addr, dst->len);
 		for (int i = 0; i < 16; i++)
-			a[i] = dst->addr.a[i] & m[i];
+			a->s6_addr[i] = dst->addr.a[i] & m->s6_addr[i];
 	}
 }
 

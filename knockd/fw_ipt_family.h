@@ -5,7 +5,7 @@
  *   XT_FN(fn)    our exported name, e.g. fw_ipt4_##fn
  *   XT_ENTRY     struct ipt_entry / struct ip6t_entry
  *   XT_FAMILY    4 or 6
- *   xt_fill(e, rule, dst)  fills the entry's address/protocol part
+ *   xt_fill(e, rule, dst, reply)  fills the entry's address/protocol part
  * libiptc itself builds libip6tc the same way.
  */
 
@@ -47,48 +47,74 @@ static int delete_id(struct xtc_handle *h, const char *chain, uint32_t id)
 }
 
 static int append_rule(struct xtc_handle *h, const char *chain, const struct fw_rule *r,
-		       const struct prefix *dst)
+		       const struct prefix *dst, int mode)
 {
+	int reply = mode == FWXT_REPLY;
 	union fwxt_buf buf;
 	XT_ENTRY *e = (XT_ENTRY *)buf.b;
 	size_t off = sizeof(*e);
 
 	memset(&buf, 0, sizeof(buf));
-	xt_fill(e, r, dst);
-	off += fwxt_matches(buf.b + off, r);
+	xt_fill(e, r, dst, reply);
+	off += fwxt_matches(buf.b + off, r, mode);
 	e->target_offset = (uint16_t)off;
 	off += fwxt_target(buf.b + off, "ACCEPT");
 	e->next_offset = (uint16_t)off;
 	return XT(append_entry)(chain, e, h) ? 0 : -1;
 }
 
-/* In-doors: one rule for the granted address. Out-doors: one per destination (or none). */
-static int add_rules(struct xtc_handle *h, const struct fw_rule *r)
+/*
+ * In-doors: one rule for the granted address. Out-doors: one per destination of this
+ * family, or one for any destination. FWXT_REPLY rules go to the opposite chain.
+ */
+static int add_rules(struct xtc_handle *h, const struct fw_rule *r, int mode)
 {
 	const struct door *d = r->door;
-	const char *chain = chains[d->direction == DIR_OUT];
-	int any_dest = 0;
+	const char *chain = chains[(d->direction == DIR_OUT) ^ (mode == FWXT_REPLY)];
 
 	if (d->direction == DIR_IN)
-		return r->addr.family == XT_FAMILY ? append_rule(h, chain, r, NULL) : 0;
+		return r->addr.family == XT_FAMILY ? append_rule(h, chain, r, NULL, mode) : 0;
 	for (int i = 0; i < d->ndests; i++) {
 		if (d->dests[i].addr.family != XT_FAMILY)
 			continue;
-		any_dest = 1;
-		if (append_rule(h, chain, r, &d->dests[i]) < 0)
+		if (append_rule(h, chain, r, &d->dests[i], mode) < 0)
 			return -1;
 	}
-	return (d->ndests && !any_dest) ? 0 : d->ndests ? 0 : append_rule(h, chain, r, NULL);
+	return d->ndests ? 0 : append_rule(h, chain, r, NULL, mode);
+}
+
+static int chain_accepts_established(struct xtc_handle *h, const char *chain)
+{
+	struct xt_counters c;
+	const char *policy = XT(get_policy)(chain, &c, h);
+	const XT_ENTRY *e;
+
+	if (policy && !strcmp(policy, "ACCEPT"))
+		return 1;
+	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h))
+		if (!strcmp(XT(get_target)(e, h), "ACCEPT") &&
+		    fwxt_accepts_established(e->elems, e->target_offset - sizeof(*e)))
+			return 1;
+	return 0;
 }
 
 static int apply_changes(struct xtc_handle *h, const struct fw_change *ch, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *chain = chains[ch[i].rule.door->direction == DIR_OUT];
+	/* est[0]: INPUT accepts ESTABLISHED; est[1]: OUTPUT does. An in-door's connections
+	 * come in through INPUT and answer through OUTPUT; an out-door's the other way. */
+	int est[2] = {chain_accepts_established(h, "INPUT"),
+		      chain_accepts_established(h, "OUTPUT")};
 
-		if (delete_id(h, chain, ch[i].rule.id) < 0)
+	for (size_t i = 0; i < n; i++) {
+		const struct fw_rule *r = &ch[i].rule;
+		int dir = r->door->direction == DIR_OUT;
+
+		if (delete_id(h, chains[0], r->id) < 0 || delete_id(h, chains[1], r->id) < 0)
 			return -1;
-		if (ch[i].op == FW_ADD && add_rules(h, &ch[i].rule) < 0)
+		if (ch[i].op != FW_ADD)
+			continue;
+		if (add_rules(h, r, est[dir] ? FWXT_NEW : FWXT_NEW_ESTABLISHED) < 0 ||
+		    (!est[!dir] && add_rules(h, r, FWXT_REPLY) < 0))
 			return -1;
 	}
 	return 0;
@@ -179,11 +205,25 @@ int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, char *err, size_t e
 			const char *c = rule_comment(e);
 
 			if (c && fw_comment_parse(c, &out[*n]) == 0) {
-				out[*n].direction = i ? DIR_OUT : DIR_IN;
+				out[*n].direction = (i ? DIR_OUT : DIR_IN) ^ out[*n].reply;
 				(*n)++;
 			}
 		}
 	}
+	XT(free)(h);
+	return 0;
+}
+
+int XT_FN(base)(int *input_ok, int *output_ok, char *err, size_t errlen)
+{
+	struct xtc_handle *h = XT(init)("filter");
+
+	if (!h) {
+		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
+		return -1;
+	}
+	*input_ok = chain_accepts_established(h, "INPUT");
+	*output_ok = chain_accepts_established(h, "OUTPUT");
 	XT(free)(h);
 	return 0;
 }

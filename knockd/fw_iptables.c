@@ -15,6 +15,7 @@
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter/xt_time.h>
 #include <stdio.h>
@@ -39,38 +40,54 @@ static void *add_match(uint8_t **p, const char *name, uint8_t rev, size_t datale
 	return m->data;
 }
 
-static void port_match(uint8_t **p, const struct door *d)
+/* The door's ports as destination ports, or (reply) as source ports. */
+static void port_match(uint8_t **p, const struct door *d, int reply)
 {
+	uint16_t *own, *other;
+
 	if (d->nports > 1) {
 		struct xt_multiport_v1 *mp = add_match(p, "multiport", 1, sizeof(*mp));
 
-		mp->flags = XT_MULTIPORT_DESTINATION;
+		mp->flags = reply ? XT_MULTIPORT_SOURCE : XT_MULTIPORT_DESTINATION;
 		mp->count = (uint8_t)d->nports;
 		memcpy(mp->ports, d->ports, sizeof(d->ports[0]) * (size_t)d->nports);
-	} else if (d->protocol == IPPROTO_TCP) {
+		return;
+	}
+	if (d->protocol == IPPROTO_TCP) {
 		struct xt_tcp *t = add_match(p, "tcp", 0, sizeof(*t));
 
-		t->spts[1] = 0xffff;
-		t->dpts[0] = t->dpts[1] = d->ports[0];
+		own = reply ? t->spts : t->dpts;
+		other = reply ? t->dpts : t->spts;
 	} else {
 		struct xt_udp *u = add_match(p, "udp", 0, sizeof(*u));
 
-		u->spts[1] = 0xffff;
-		u->dpts[0] = u->dpts[1] = d->ports[0];
+		own = reply ? u->spts : u->dpts;
+		other = reply ? u->dpts : u->spts;
 	}
+	own[0] = own[1] = d->ports[0];
+	other[1] = 0xffff;
 }
 
-size_t fwxt_matches(uint8_t *p, const struct fw_rule *r)
+size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
 {
+	int reply = mode == FWXT_REPLY;
 	uint8_t *start = p;
 	struct xt_conntrack_mtinfo3 *ct;
 	struct xt_time_info *tm;
 	struct xt_comment_info *cm;
 
-	port_match(&p, r->door);
+	port_match(&p, r->door, reply);
 	ct = add_match(&p, "conntrack", 3, sizeof(*ct));
 	ct->match_flags = XT_CONNTRACK_STATE;
 	ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
+	if (mode == FWXT_NEW_ESTABLISHED) { /* --ctstate NEW,ESTABLISHED --ctdir ORIGINAL */
+		ct->match_flags |= XT_CONNTRACK_DIRECTION;
+		ct->state_mask |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+	} else if (reply) { /* --ctstate ESTABLISHED --ctdir REPLY */
+		ct->match_flags |= XT_CONNTRACK_DIRECTION;
+		ct->invert_flags |= XT_CONNTRACK_DIRECTION;
+		ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+	}
 	tm = add_match(&p, "time", 0, sizeof(*tm));
 	tm->date_stop = (uint32_t)r->deadline;
 	tm->daytime_start = XT_TIME_MIN_DAYTIME;
@@ -78,8 +95,47 @@ size_t fwxt_matches(uint8_t *p, const struct fw_rule *r)
 	tm->weekdays_match = XT_TIME_ALL_WEEKDAYS;
 	tm->monthdays_match = XT_TIME_ALL_MONTHDAYS;
 	cm = add_match(&p, "comment", 0, sizeof(*cm));
-	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r);
+	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r, reply);
 	return (size_t)(p - start);
+}
+
+/* Whether one match is conntrack/state with ESTABLISHED in its (non-inverted) states. */
+static int match_established(const struct xt_entry_match *m)
+{
+	const char *name = m->u.user.name;
+	size_t len = m->u.match_size - sizeof(*m);
+
+	if (!strcmp(name, "state") && m->u.user.revision == 0 &&
+	    len >= sizeof(struct xt_state_info)) {
+		const struct xt_state_info *st = (const void *)m->data;
+
+		return !!(st->statemask & XT_STATE_BIT(IP_CT_ESTABLISHED));
+	}
+	if ((!strcmp(name, "conntrack") || !strcmp(name, "state")) && m->u.user.revision >= 2 &&
+	    len >= sizeof(struct xt_conntrack_mtinfo2)) {
+		const struct xt_conntrack_mtinfo2 *ct = (const void *)m->data;
+
+		return (ct->match_flags & XT_CONNTRACK_STATE) &&
+		       !(ct->invert_flags & XT_CONNTRACK_STATE) &&
+		       (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED));
+	}
+	return 0;
+}
+
+int fwxt_accepts_established(const uint8_t *elems, size_t len)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct xt_entry_match) <= len) {
+		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
+
+		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
+			return 0;
+		if (match_established(m))
+			return 1;
+		off += m->u.match_size;
+	}
+	return 0;
 }
 
 size_t fwxt_target(uint8_t *p, const char *name)
@@ -196,10 +252,43 @@ static void ipt_close(void *st)
 	free(s);
 }
 
+static void base_warning(char *msg, size_t len, int family, const char *chain)
+{
+	size_t n = strlen(msg);
+
+	snprintf(msg + n, len - n,
+		 "warning: IPv%d %s accepts no ESTABLISHED,RELATED traffic: grants will carry "
+		 "their own connections, which then end with the grant (add: ip%stables-legacy "
+		 "-I %s -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT)\n",
+		 family, chain, family == 6 ? "6" : "", chain);
+}
+
+static int ipt_check(const struct config *c, char *msg, size_t len)
+{
+	int in[2], out[2];
+	char err[256];
+
+	(void)c;
+	if (fw_ipt4_base(&in[0], &out[0], err, sizeof(err)) < 0 ||
+	    fw_ipt6_base(&in[1], &out[1], err, sizeof(err)) < 0) {
+		snprintf(msg, len, "cannot read the legacy xtables: %s", err);
+		return -1;
+	}
+	msg[0] = '\0';
+	for (int f = 0; f < 2; f++) {
+		if (!in[f])
+			base_warning(msg, len, f ? 6 : 4, "INPUT");
+		if (!out[f])
+			base_warning(msg, len, f ? 6 : 4, "OUTPUT");
+	}
+	return 0;
+}
+
 const struct fw_backend fw_backend_iptables = {
     .name = "iptables",
     .open = ipt_open,
     .commit = ipt_commit,
     .list = ipt_list,
     .close = ipt_close,
+    .check = ipt_check,
 };

@@ -19,8 +19,19 @@ union fwxt_buf {
 	uint8_t b[FWXT_ENTRY_MAX];
 };
 
-/* Writes -p's port match, conntrack NEW, time --datestop and comment. Returns bytes. */
-size_t fwxt_matches(uint8_t *p, const struct fw_rule *r);
+/*
+ * What a grant's rule matches besides address and ports. Normally FWXT_NEW: the base
+ * ruleset's ESTABLISHED,RELATED accept carries the rest of each connection. Where a chain
+ * has no such accept, the grant must carry its connections itself, until its deadline:
+ * FWXT_NEW_ESTABLISHED in the door's chain, FWXT_REPLY (source ports, --ctdir REPLY) in
+ * the opposite one.
+ */
+enum fwxt_mode { FWXT_NEW, FWXT_NEW_ESTABLISHED, FWXT_REPLY };
+
+/* Writes the port match, conntrack, time --datestop and comment. Returns bytes. */
+size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode);
+/* Whether an ACCEPT rule's matches (between header and target) accept ESTABLISHED. */
+int fwxt_accepts_established(const uint8_t *elems, size_t len);
 /* Writes a standard target: a verdict (ACCEPT) or a jump to a chain. Returns bytes. */
 size_t fwxt_target(uint8_t *p, const char *name);
 /* Finds the comment match text between the entry header and its target, or NULL. */
@@ -31,5 +42,8 @@ int fw_ipt4_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen
 int fw_ipt4_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
 int fw_ipt6_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen);
 int fw_ipt6_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
+/* Whether INPUT and OUTPUT of the filter table accept established traffic (policy or rule). */
+int fw_ipt4_base(int *input_ok, int *output_ok, char *err, size_t errlen);
+int fw_ipt6_base(int *input_ok, int *output_ok, char *err, size_t errlen);
 
 #endif

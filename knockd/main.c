@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "fw.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
@@ -43,14 +44,22 @@ static int check_only(const struct config *c)
 		fprintf(stderr, "knockd: %s: backend nftables is not implemented yet\n", c->file);
 		return 1;
 	}
+	if (geteuid() == 0) {
+		char msg[1024];
+
+		if (fw_check(c, msg, sizeof(msg)) < 0)
+			printf("%s: note: %s\n", c->file, msg);
+		else
+			fputs(msg, stdout);
+	} else {
+		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
+	}
 	printf("%s: OK: %zu door(s), %zu client(s), %zu sequence(s), %zu window(s); "
 	       "backend %s (libiptc); token port udp/%u on %s\n",
 	       c->file, c->ndoors, c->nclients, c->nseqs, c->nwindows,
 	       config_backend_name(c->backend), c->spa_port, c->interfaces);
-	if (c->nseqs || c->nwindows)
-		printf("%s: note: [sequence:] and [window:] sections are checked but not acted on "
-		       "yet\n",
-		       c->file);
+	if (c->nwindows)
+		printf("%s: note: [window:] sections are checked but not acted on yet\n", c->file);
 	return 0;
 }
 
