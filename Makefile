@@ -48,14 +48,14 @@ KNOCK_PKGS  := libsodium inih
 KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc
 
 COMMON_SRC := $(wildcard common/*.c)
-KNOCKD_SRC := $(filter-out knockd/main.c,$(wildcard knockd/*.c))
+KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-PROGS := $(BUILD)/knockd $(BUILD)/knock
+PROGS := $(BUILD)/knockd $(BUILD)/knock $(BUILD)/knockctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 
@@ -85,6 +85,9 @@ $(BUILD)/libknock.a: $(call obj,$(KNOCK_SRC))
 $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
+$(BUILD)/knockctl: $(call obj,knockd/knockctl.c) $(BUILD)/libcommon.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
 $(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))

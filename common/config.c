@@ -138,7 +138,18 @@ static int validate_window(struct config *c, struct window *w, char *err, size_t
 			   "window '%s' needs doors, at and duration", w->name);
 		return -1;
 	}
-	return resolve_doors(c, w->doors_text, w->doors_line, &w->doors, err, errlen);
+	if (resolve_doors(c, w->doors_text, w->doors_line, &w->doors, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < c->ndoors; i++) {
+		if ((w->doors & (1u << i)) && c->doors[i].direction != DIR_OUT) {
+			cfg_errorf(err, errlen, c->file, w->doors_line,
+				   "window '%s': door '%s' is direction = in; windows open egress "
+				   "(direction = out) doors only",
+				   w->name, c->doors[i].name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int validate(struct config *c, char *err, size_t errlen)

@@ -38,14 +38,37 @@ struct daemon {
 	size_t npending;
 	uint64_t frames, pkt_errors[PKT_NERR], other_port;
 	struct ratelimit refusals;
+	uint64_t refused;
+	int control_fd;
+	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
+	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */
+	int64_t started;      /* wall seconds */
 	int stop;
 };
+
+/* One request to open doors, from any origin. */
+struct grant_req {
+	uint32_t doors; /* mask of config doors */
+	struct addr addr;
+	uint32_t ttl; /* 0: each door's default */
+	int exact;    /* take ttl as given (knockctl, windows); else cap it at max_ttl */
+	int origin;   /* enum grant_origin */
+	const char *who;
+};
+
+extern const char *const daemon_origin_names[];
 
 /* Both clocks at once: monotonic for timers, realtime for kernel deadlines and tokens. */
 struct grant_clock daemon_clock(void);
 int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int daemon_run(struct daemon *d);
+/* Grant operations (daemon_grants.c). Changes are queued until daemon_commit(). */
+void daemon_open(struct daemon *d, const struct grant_req *r, const struct grant_clock *now);
+int daemon_revoke(struct daemon *d, uint32_t id, const char *reason);
+void daemon_expire(struct daemon *d);
+int daemon_commit(struct daemon *d);
+void daemon_refusal(struct daemon *d, const char *reason, const struct addr *src, const char *who);
 void daemon_free(struct daemon *d);
 
 #endif

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
+#include "windows.h"
 #include "replay_store.h"
 
 struct grant_clock daemon_clock(void)
@@ -154,6 +156,30 @@ static int open_signals(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * KNOCKD_TEST_CLOCK_OFFSET shifts the clock the window schedule reads (only that), so a test
+ * can put a window's start a few seconds ahead; the scheduling code under test is the same.
+ */
+static int windows_init(struct daemon *d, char *err, size_t errlen)
+{
+	const char *off = getenv("KNOCKD_TEST_CLOCK_OFFSET");
+	int64_t now;
+
+	d->clock_offset = off ? strtoll(off, NULL, 10) % (366LL * 86400) : 0;
+	if (d->clock_offset)
+		log_warn("KNOCKD_TEST_CLOCK_OFFSET=%lld: window schedule shifted (testing only)",
+			 (long long)d->clock_offset);
+	now = daemon_clock().wall_ms / 1000 + d->clock_offset;
+	d->win_next = calloc(d->cfg->nwindows + 1, sizeof(*d->win_next));
+	if (!d->win_next) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < d->cfg->nwindows; i++)
+		d->win_next[i] = window_occurrence(&d->cfg->windows[i], now);
+	return 0;
+}
+
 int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
 {
 	struct keypair server;
@@ -162,7 +188,7 @@ int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t er
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
-	d->sigfd = d->replay_fd = -1;
+	d->sigfd = d->replay_fd = d->control_fd = -1;
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
 	ret = verify_init(&d->ver, cfg, &server, err, errlen);
@@ -184,13 +210,17 @@ int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t er
 	}
 	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
 		return -1;
-	if (open_captures(d, err, errlen) < 0 || open_signals(d, err, errlen) < 0)
+	if (open_captures(d, err, errlen) < 0 || open_signals(d, err, errlen) < 0 ||
+	    control_open(d, err, errlen) < 0)
 		return -1;
-	return 0;
+	d->started = daemon_clock().wall_ms / 1000;
+	return windows_init(d, err, errlen);
 }
 
 void daemon_free(struct daemon *d)
 {
+	control_close(d);
+	free(d->win_next);
 	for (int i = 0; i < d->nsniffs; i++)
 		sniff_close(&d->sniffs[i]);
 	fw_close(&d->fw);

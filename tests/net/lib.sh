@@ -165,6 +165,7 @@ private_key = $TMP/server.key
 spa_port = 62201
 backend = iptables
 state_dir = $TMP/state
+control_socket = $TMP/knockd.sock
 replay_window = 60s
 
 [door:ssh]
@@ -205,7 +206,9 @@ CONF
 # its "started" line.
 start_knockd() {
 	local conf=$1 log=$2; shift 2
-	ip netns exec "$SRV" "$KNOCK_BUILD/knockd" -f -c "$conf" "$@" </dev/null >/dev/null 2>"$log" &
+	# shellcheck disable=SC2086 # KNOCKD_ENV: VAR=value words for env(1), e.g. a test clock
+	ip netns exec "$SRV" env ${KNOCKD_ENV:-} "$KNOCK_BUILD/knockd" -f -c "$conf" "$@" \
+		</dev/null >/dev/null 2>"$log" &
 	KNOCKD_PID=$!
 	PIDS+=("$KNOCKD_PID")
 	wait_until 50 grep -q 'started' "$log"

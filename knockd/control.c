@@ -1,0 +1,313 @@
+/*
+ * The control socket: knockctl's requests served from the daemon's poll loop. The socket
+ * is mode 0600 and every peer's uid is checked (SO_PEERCRED): root only. A request is one
+ * line; the answer is "OK" or "ERR reason", a body, and the end of the connection.
+ */
+#include "control.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctlproto.h"
+#include "daemon.h"
+#include "log.h"
+
+struct sbuf {
+	char *p;
+	size_t n, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int need;
+
+	for (;;) {
+		va_start(ap, fmt);
+		need = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (need < 0)
+			return;
+		if (b->p && b->n + (size_t)need < b->cap) {
+			b->n += (size_t)need;
+			return;
+		}
+		b->cap = (b->cap + (size_t)need + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p) {
+			b->n = b->cap = 0;
+			return;
+		}
+	}
+}
+
+int control_open(struct daemon *d, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = d->cfg->control_socket;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: control_socket path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	(void)unlink(path); /* a stale socket from a previous run */
+	if (fd < 0 || fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	d->control_fd = fd;
+	return 0;
+}
+
+void control_close(struct daemon *d)
+{
+	if (d->control_fd < 0)
+		return;
+	close(d->control_fd);
+	(void)unlink(d->cfg->control_socket);
+	d->control_fd = -1;
+}
+
+static int cmp_grant_id(const void *a, const void *b)
+{
+	const struct grant *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
+{
+	struct grant *v = malloc((d->grants.n + 1) * sizeof(*v));
+	int64_t now = daemon_clock().wall_ms / 1000;
+	char a[ADDR_STRLEN], opened[32];
+
+	if (!v)
+		return;
+	memcpy(v, d->grants.v, d->grants.n * sizeof(*v));
+	qsort(v, d->grants.n, sizeof(*v), cmp_grant_id);
+	if (r->json)
+		out(b, "{\"grants\":[");
+	else
+		out(b, "%-6s %-16s %-40s %-20s %9s  %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
+		    "REMAINING", "ORIGIN");
+	for (size_t i = 0; i < d->grants.n; i++) {
+		const struct grant *g = &v[i];
+		int64_t left = g->deadline + 1 - now;
+
+		addr_format(&g->addr, a, sizeof(a));
+		iso_time(g->opened, opened, sizeof(opened));
+		if (r->json)
+			out(b,
+			    "%s{\"id\":%" PRIu32 ",\"door\":\"%s\",\"address\":\"%s\","
+			    "\"opened\":\"%s\",\"deadline\":%" PRId64 ",\"remaining\":%" PRId64
+			    ",\"origin\":\"%s\"}",
+			    i ? "," : "", g->id, d->cfg->doors[g->door].name, a, opened,
+			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin]);
+		else
+			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %s\n", g->id,
+			    d->cfg->doors[g->door].name, a, opened, left > 0 ? left : 0,
+			    daemon_origin_names[g->origin]);
+	}
+	if (r->json)
+		out(b, "]}\n");
+	free(v);
+}
+
+static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
+{
+	int64_t up = daemon_clock().wall_ms / 1000 - d->started;
+	const char *q = r->json ? "\"" : "";
+
+	out(b,
+	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s\",\"interfaces\":\"%s\","
+		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,\"counters\":{"
+		    : "uptime %" PRId64 "s\nbackend %s (libiptc, legacy xtables)\n"
+		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\ncounters:",
+	    up, d->fw.b->name, d->cfg->interfaces, d->cfg->spa_port, d->grants.n,
+	    d->cfg->max_grants);
+	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, d->frames);
+	for (int e = 1; e < PKT_NERR; e++)
+		out(b, r->json ? ",%spacket-%s%s:%" PRIu64 : " %spacket-%s%s=%" PRIu64, q,
+		    pkt_strerror(-e), q, d->pkt_errors[e]);
+	for (int v = 0; v < V_NRESULTS; v++)
+		out(b, r->json ? ",%stoken-%s%s:%" PRIu64 : " %stoken-%s%s=%" PRIu64, q,
+		    verify_strresult(v), q, d->ver.counts[v]);
+	out(b,
+	    r->json ? ",%sknocks%s:%" PRIu64 ",%ssequences%s:%" PRIu64
+		      ",%ssequence-replays%s:%" PRIu64 ",%srefused%s:%" PRIu64 "}}\n"
+		    : " %sknocks%s=%" PRIu64 " %ssequences%s=%" PRIu64
+		      " %ssequence-replays%s=%" PRIu64 " %srefused%s=%" PRIu64 "\n",
+	    q, q, d->seq.knocks, q, q, d->seq.completed, q, q, d->seq.replays, q, q, d->refused);
+}
+
+/* A local maintenance window: exactly the TTL asked for, never above the door's max_ttl. */
+static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b, char *err,
+		   size_t errlen)
+{
+	int i = config_door_index(d->cfg, r->door);
+	struct grant_req g = {.ttl = r->ttl, .exact = 1, .origin = ORIGIN_LOCAL, .who = "local"};
+	struct grant_clock now = daemon_clock();
+	const struct door *door;
+	struct grant *gr;
+
+	if (i < 0) {
+		snprintf(err, errlen, "no door '%s'", r->door);
+		return -1;
+	}
+	door = &d->cfg->doors[i];
+	if (r->ttl > door->max_ttl) {
+		snprintf(err, errlen, "ttl %us is above door %s's max_ttl (%us)", r->ttl,
+			 door->name, door->max_ttl);
+		return -1;
+	}
+	if (door->direction == DIR_IN && !r->addr.family) {
+		snprintf(err, errlen,
+			 "door %s is direction = in: give the address to let in (--addr)",
+			 door->name);
+		return -1;
+	}
+	g.doors = 1u << i;
+	g.addr = r->addr;
+	if (!g.addr.family)
+		g.addr.family = 4; /* an egress grant for the host itself: 0.0.0.0 names it */
+	daemon_open(d, &g, &now);
+	if (daemon_commit(d) < 0) {
+		snprintf(err, errlen, "firewall commit failed (see the log)");
+		return -1;
+	}
+	gr = grants_find(&d->grants, (unsigned)i, &g.addr);
+	if (gr)
+		out(b,
+		    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
+			    : "opened grant %" PRIu32 " until %" PRId64 "\n",
+		    gr->id, gr->deadline);
+	return gr ? 0 : -1;
+}
+
+static int do_revoke(struct daemon *d, const struct ctl_request *r, struct sbuf *b, char *err,
+		     size_t errlen)
+{
+	size_t n = 0;
+
+	if (r->verb == CTL_REVOKE) {
+		if (daemon_revoke(d, r->id, "revoked") < 0) {
+			snprintf(err, errlen, "no grant %" PRIu32, r->id);
+			return -1;
+		}
+		n = 1;
+	} else {
+		while (d->grants.n && daemon_revoke(d, d->grants.v[0].id, "flushed") == 0)
+			n++;
+	}
+	if (daemon_commit(d) < 0) {
+		snprintf(err, errlen, "firewall commit failed (see the log)");
+		return -1;
+	}
+	out(b, r->json ? "{\"revoked\":%zu}\n" : "revoked %zu grant(s)\n", n);
+	return 0;
+}
+
+static int dispatch(struct daemon *d, const char *line, struct sbuf *b, char *err, size_t errlen)
+{
+	struct ctl_request r;
+
+	if (ctl_parse(line, &r, err, errlen) < 0)
+		return -1;
+	switch (r.verb) {
+	case CTL_LIST:
+		do_list(d, &r, b);
+		return 0;
+	case CTL_STATUS:
+		do_status(d, &r, b);
+		return 0;
+	case CTL_OPEN:
+		return do_open(d, &r, b, err, errlen);
+	default:
+		return do_revoke(d, &r, b, err, errlen);
+	}
+}
+
+static int read_line(int fd, char *line, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < len && (r = read(fd, line + n, len - 1 - n)) > 0) {
+		n += (size_t)r;
+		line[n] = '\0';
+		if (strchr(line, '\n')) {
+			*strchr(line, '\n') = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n && (w = write(fd, p, n)) > 0) {
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void control_serve(struct daemon *d)
+{
+	struct timeval tv = {1, 0};
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char line[CTL_LINE_MAX + 2], err[256] = "";
+	struct sbuf body = {0};
+	int fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC), r;
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0) {
+		write_all(fd, "ERR permission denied: root only\n", 33);
+		close(fd);
+		return;
+	}
+	if (read_line(fd, line, sizeof(line)) < 0) {
+		snprintf(err, sizeof(err), "no request line within 1 s");
+		r = -1;
+	} else {
+		r = dispatch(d, line, &body, err, sizeof(err));
+	}
+	if (r < 0) {
+		log_warn("control: refused request: %s", err);
+		dprintf(fd, "ERR %s\n", err);
+	} else {
+		write_all(fd, "OK\n", 3);
+		write_all(fd, body.p ? body.p : "", body.n);
+	}
+	free(body.p);
+	close(fd);
+}
