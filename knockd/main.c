@@ -58,8 +58,6 @@ static int check_only(const struct config *c)
 	       "backend %s (libiptc); token port udp/%u on %s\n",
 	       c->file, c->ndoors, c->nclients, c->nseqs, c->nwindows,
 	       config_backend_name(c->backend), c->spa_port, c->interfaces);
-	if (c->nwindows)
-		printf("%s: note: [window:] sections are checked but not acted on yet\n", c->file);
 	return 0;
 }
 
