@@ -7,6 +7,7 @@
 #include "keygen.h"
 #include "parse.h"
 #include "send.h"
+#include "proxy.h"
 #include "sequence.h"
 
 static void usage(FILE *f)
@@ -15,7 +16,8 @@ static void usage(FILE *f)
 		   "       knock pubkey [FILE]\n"
 		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST [DOOR...]\n"
 		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST\n"
-		   "       knock [-c FILE] [-4|-6] [-v] HOST PORT[:tcp|udp]...\n");
+		   "       knock [-c FILE] [-4|-6] [-v] HOST PORT[:tcp|udp]...\n"
+		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n");
 }
 
 static int send_main(int argc, char **argv)
@@ -24,12 +26,15 @@ static int send_main(int argc, char **argv)
 						 {"addr", required_argument, NULL, 'A'},
 						 {"help", no_argument, NULL, 'h'},
 						 {"sequence", no_argument, NULL, 'S'},
+						 {"wait", required_argument, NULL, 'w'},
 						 {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
+	const char *proxy = NULL;
+	uint32_t wait_secs = 10;
 	int opt, sequence = 0;
 
-	while ((opt = getopt_long(argc, argv, "+c:46vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:46vhW:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.config = optarg;
@@ -46,8 +51,13 @@ static int send_main(int argc, char **argv)
 		case 'A':
 			o.addr = optarg;
 			break;
-		case 'S':
-			sequence = 1;
+		case 'S': sequence = 1; break;
+		case 'W': proxy = optarg; break;
+		case 'w':
+			if (parse_duration(optarg, &wait_secs, err, sizeof(err)) < 0) {
+				fprintf(stderr, "knock: --wait: %s\n", err);
+				return 1;
+			}
 			break;
 		case 'T':
 			if (parse_duration(optarg, &o.ttl, err, sizeof(err)) < 0) {
@@ -62,6 +72,13 @@ static int send_main(int argc, char **argv)
 			usage(stderr);
 			return 1;
 		}
+	}
+	if (proxy) {
+		if (optind != argc || sequence) {
+			fprintf(stderr, "knock: -W takes HOST:PORT and nothing else\n");
+			return 1;
+		}
+		return cmd_proxy(&o, proxy, wait_secs);
 	}
 	if (optind >= argc) {
 		usage(stderr);

@@ -39,8 +39,12 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 		return -1;
 	}
 	x->h = clientconf_find(&x->cc, host);
+	for (size_t i = 0; !x->h && i < x->cc.nhosts; i++)
+		if (!strcmp(x->cc.hosts[i].address, host))
+			x->h = &x->cc.hosts[i];
 	if (!x->h) {
-		fprintf(stderr, "knock: no [host:%s] profile in %s\n", host, path);
+		fprintf(stderr, "knock: no [host:%s] profile (nor one with that address) in %s\n",
+			host, path);
 		goto fail;
 	}
 	if (load_key(&x->cc, &x->kp) < 0)

@@ -15,7 +15,10 @@ struct knock_ctx {
 	struct pair_keys k;
 };
 
-/* config NULL = ~/.config/knock/knock.conf. Prints why on failure. */
+/*
+ * config NULL = ~/.config/knock/knock.conf. host names a profile, or (for ssh's %h, the
+ * HostName) matches a profile's address. Prints why on failure.
+ */
 int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
     __attribute__((warn_unused_result));
 void knock_ctx_free(struct knock_ctx *x);

@@ -129,30 +129,39 @@ static void report(const struct token *t, const struct sockaddr_storage *peer, u
 		TOKEN_SIZE, p, port, doors, a, t->ttl ? "as asked" : "door default");
 }
 
-int cmd_send(const struct send_opts *o, const char *host, char **doors, int ndoors)
+int send_token(const struct knock_ctx *x, const struct send_opts *o, char **doors, int ndoors)
 {
-	struct knock_ctx x;
 	struct sockaddr_storage peer;
 	struct token t;
 	uint8_t pkt[TOKEN_SIZE];
-	int fd, ret = 1;
+	int fd, ret = -1;
 
-	if (knock_ctx_load(&x, o->config, host) < 0)
-		return 1;
-	fd = connect_host(x.h, o->family, &peer);
-	if (fd < 0 || build(&t, o, x.h, fd, doors, ndoors) < 0)
+	fd = connect_host(x->h, o->family, &peer);
+	if (fd < 0 || build(&t, o, x->h, fd, doors, ndoors) < 0)
 		goto out;
-	token_seal(pkt, &t, &x.k, &x.kp, x.h->server_pk);
+	token_seal(pkt, &t, &x->k, &x->kp, x->h->server_pk);
 	if (send(fd, pkt, sizeof(pkt), 0) != (ssize_t)sizeof(pkt)) {
-		fprintf(stderr, "knock: send to %s: %s\n", x.h->address, strerror(errno));
+		fprintf(stderr, "knock: send to %s: %s\n", x->h->address, strerror(errno));
 		goto out;
 	}
 	if (o->verbose)
-		report(&t, &peer, x.h->spa_port);
+		report(&t, &peer, x->h->spa_port);
 	ret = 0;
 out:
+	sodium_memzero(&t, sizeof(t));
 	if (fd >= 0)
 		close(fd);
+	return ret;
+}
+
+int cmd_send(const struct send_opts *o, const char *host, char **doors, int ndoors)
+{
+	struct knock_ctx x;
+	int ret;
+
+	if (knock_ctx_load(&x, o->config, host) < 0)
+		return 1;
+	ret = send_token(&x, o, doors, ndoors) < 0 ? 1 : 0;
 	knock_ctx_free(&x);
 	return ret;
 }

@@ -86,8 +86,10 @@ net_setup() {
 	add_host "$C1" eth0 "$C14" "$C16"
 	add_host "$C2" eth0 "$C24" "$C26"
 	server_firewall
-	# The sshd stand-in: answers "ok" on port 22, for IPv4 and IPv6.
-	# Started with ip netns exec directly (not through a function) so that $! is its PID.
+	# The sshd stand-in: answers "ok" on port 22, for IPv4 and IPv6 (NO_STANDIN=1: none,
+	# for a test that runs a real sshd). Started with ip netns exec directly (not through
+	# a function) so that $! is its PID.
+	[ -n "${NO_STANDIN:-}" ] && return 0
 	ip netns exec "$SRV" socat TCP6-LISTEN:22,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' \
 		</dev/null >/dev/null 2>&1 &
 	PIDS+=($!)

@@ -1,0 +1,155 @@
+/*
+ * knock -W HOST:PORT, for ssh's ProxyCommand: send the knock, wait until HOST:PORT accepts a
+ * TCP connection (bounded retries with exponential backoff; a fresh token after 2 s and 5 s
+ * in case a datagram was lost), then relay stdin/stdout to it like ssh -W.
+ */
+#include "proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "profile.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* "host:port", "[v6]:port" */
+static int split_target(const char *target, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon = target[0] == '[' ? strstr(target, "]:") : strrchr(target, ':');
+	size_t n;
+
+	if (!colon || !colon[target[0] == '[' ? 2 : 1])
+		return -1;
+	n = (size_t)(colon - target) - (target[0] == '[');
+	if (n == 0 || n >= hlen || strlen(colon) >= plen + 2)
+		return -1;
+	memcpy(host, target + (target[0] == '['), n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", colon + (target[0] == '[' ? 2 : 1));
+	return 0;
+}
+
+/* One attempt, at most timeout_ms: a connected socket, or -1. */
+static int try_connect(const struct addrinfo *ai, int timeout_ms)
+{
+	struct pollfd p;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err = 0;
+	socklen_t len = sizeof(err);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		goto done;
+	if (errno != EINPROGRESS)
+		goto fail;
+	p = (struct pollfd){.fd = fd, .events = POLLOUT};
+	if (poll(&p, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+	    err)
+		goto fail;
+done:
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int wait_open(const struct knock_ctx *x, const struct send_opts *o, const char *port,
+		     unsigned wait_secs)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
+	int64_t start = now_ms(), deadline = start + (int64_t)wait_secs * 1000;
+	int delay = 50, resent = 0, fd = -1, r;
+
+	hints.ai_family = o->family == 4 ? AF_INET : o->family == 6 ? AF_INET6 : AF_UNSPEC;
+	r = getaddrinfo(x->h->address, port, &hints, &res);
+	if (r) {
+		fprintf(stderr, "knock: %s: %s\n", x->h->address, gai_strerror(r));
+		return -1;
+	}
+	while (fd < 0 && now_ms() < deadline) {
+		fd = try_connect(res, 250);
+		if (fd >= 0)
+			break;
+		if ((resent == 0 && now_ms() - start > 2000) ||
+		    (resent == 1 && now_ms() - start > 5000))
+			resent += send_token(x, o, NULL, 0) == 0;
+		usleep((useconds_t)delay * 1000);
+		delay = delay < 1000 ? delay * 2 : 1000;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr,
+			"knock: %s port %s did not accept a connection within %u s of the knock "
+			"(is the door open for this address? try knock -v %s)\n",
+			x->h->address, port, wait_secs, x->h->name);
+	return fd;
+}
+
+/* Copies stdin to the socket and the socket to stdout until the server closes. */
+static int relay(int sock)
+{
+	struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
+	char buf[16384];
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return 1;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n, w = 0;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0 && i == 1)
+				return 0; /* the server closed: we are done */
+			if (n <= 0) {
+				shutdown(sock, SHUT_WR); /* our side is done sending */
+				p[0].fd = -1;
+				continue;
+			}
+			while (w < n) {
+				ssize_t k = write(i ? 1 : sock, buf + w, (size_t)(n - w));
+
+				if (k <= 0)
+					return 1;
+				w += k;
+			}
+		}
+	}
+}
+
+int cmd_proxy(const struct send_opts *o, const char *target, unsigned wait_secs)
+{
+	char host[256], port[16];
+	struct knock_ctx x;
+	int fd, ret = 1;
+
+	if (split_target(target, host, sizeof(host), port, sizeof(port)) < 0) {
+		fprintf(stderr, "knock: -W wants HOST:PORT, not '%s'\n", target);
+		return 1;
+	}
+	if (knock_ctx_load(&x, o->config, host) < 0)
+		return 1;
+	if (send_token(&x, o, NULL, 0) == 0 && (fd = wait_open(&x, o, port, wait_secs)) >= 0) {
+		if (o->verbose)
+			fprintf(stderr, "knock: %s port %s is open; relaying\n", host, port);
+		ret = relay(fd);
+		close(fd);
+	}
+	knock_ctx_free(&x);
+	return ret;
+}
