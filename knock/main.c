@@ -22,12 +22,10 @@ static void usage(FILE *f)
 
 static int send_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
-						 {"addr", required_argument, NULL, 'A'},
-						 {"help", no_argument, NULL, 'h'},
-						 {"sequence", no_argument, NULL, 'S'},
-						 {"wait", required_argument, NULL, 'w'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"ttl", required_argument, NULL, 'T'},  {"addr", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},       {"sequence", no_argument, NULL, 'S'},
+	    {"wait", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
 	const char *proxy = NULL;
@@ -51,8 +49,12 @@ static int send_main(int argc, char **argv)
 		case 'A':
 			o.addr = optarg;
 			break;
-		case 'S': sequence = 1; break;
-		case 'W': proxy = optarg; break;
+		case 'S':
+			sequence = 1;
+			break;
+		case 'W':
+			proxy = optarg;
+			break;
 		case 'w':
 			if (parse_duration(optarg, &wait_secs, err, sizeof(err)) < 0) {
 				fprintf(stderr, "knock: --wait: %s\n", err);

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keygen.h"
 
@@ -21,7 +22,8 @@ static int load_key(const struct client_config *cc, struct keypair *kp)
 	if (expand_home(cc->private_key, path, sizeof(path)) < 0)
 		return -1;
 	if (keys_read_private(path, kp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "knock: %s (create one with: knock keygen)\n", err);
+		fprintf(stderr, "knock: %s%s\n", err,
+			access(path, F_OK) ? " (create one with: knock keygen)" : "");
 		return -1;
 	}
 	return 0;

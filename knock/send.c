@@ -81,6 +81,7 @@ static int split_doors(const char *list, char names[MAX_DOORS][NAME_MAX_LEN + 1]
 static int build(struct token *t, const struct send_opts *o, const struct host_profile *h, int fd,
 		 char **doors, int ndoors)
 {
+	char err[128];
 	char names[MAX_DOORS][NAME_MAX_LEN + 1];
 	const char *ptrs[MAX_DOORS];
 	int n = 0;
@@ -90,8 +91,16 @@ static int build(struct token *t, const struct send_opts *o, const struct host_p
 		fprintf(stderr, "knock: bad address to open '%s'\n", o->addr ? o->addr : "?");
 		return -1;
 	}
-	for (int i = 0; i < ndoors && i < MAX_DOORS; i++)
+	for (int i = 0; i < ndoors; i++) {
+		if (i == MAX_DOORS || parse_name(doors[i], err, sizeof(err)) < 0) {
+			fprintf(stderr,
+				"knock: bad door list: '%.40s' (at most %d names of 1 to %d "
+				"of A-Z a-z 0-9 _ . -)\n",
+				doors[i], MAX_DOORS, NAME_MAX_LEN);
+			return -1;
+		}
 		snprintf(names[n++], sizeof(names[0]), "%s", doors[i]);
+	}
 	if (!ndoors && (!h->doors[0] || split_doors(h->doors, names, &n) < 0)) {
 		fprintf(stderr, "knock: no doors: name them after HOST or set doors in [host:%s]\n",
 			h->name);

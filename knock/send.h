@@ -17,6 +17,6 @@ struct knock_ctx;
 int cmd_send(const struct send_opts *o, const char *host, char **doors, int ndoors);
 /* One fresh token for the loaded profile (doors: the arguments, else the profile's). */
 int send_token(const struct knock_ctx *x, const struct send_opts *o, char **doors, int ndoors)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

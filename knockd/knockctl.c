@@ -120,12 +120,24 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "S:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'S': sock = optarg; break;
-		case 'j': json = 1; break;
-		case 'T': ttl = optarg; break;
-		case 'A': addr = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'S':
+			sock = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'T':
+			ttl = optarg;
+			break;
+		case 'A':
+			addr = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (optind == argc) {
