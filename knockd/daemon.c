@@ -113,7 +113,7 @@ static void on_signal(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_warn("SIGHUP: configuration reload is not implemented yet; ignored");
+			daemon_reload(d);
 			continue;
 		}
 		log_info("signal %u: exiting; live grants stay in the kernel until their "
@@ -123,7 +123,7 @@ static void on_signal(struct daemon *d)
 	}
 }
 
-/* Counters at exit (and with -v): what was seen and why it was dropped. */
+/* Counters at exit: what was seen and why it was dropped (knockctl status shows them live). */
 static void log_counters(const struct daemon *d)
 {
 	char buf[512];
@@ -183,16 +183,17 @@ static int next_timeout(const struct daemon *d)
 int daemon_run(struct daemon *d)
 {
 	struct pollfd pfd[MAX_IFACES + 2];
-	int n = d->nsniffs;
 
-	for (int i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){.fd = d->sniffs[i].fd, .events = POLLIN};
-	pfd[n] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
-	pfd[n + 1] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
 	windows_tick(d);
 	(void)daemon_commit(d);
 	while (!d->stop) {
-		int r = poll(pfd, (nfds_t)n + 2, next_timeout(d));
+		int n = d->nsniffs, r; /* rebuilt each time: a reload may change the captures */
+
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){.fd = d->sniffs[i].fd, .events = POLLIN};
+		pfd[n] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
+		pfd[n + 1] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
+		r = poll(pfd, (nfds_t)n + 2, next_timeout(d));
 
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));

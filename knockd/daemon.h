@@ -24,7 +24,8 @@ struct ratelimit {
 };
 
 struct daemon {
-	const struct config *cfg;
+	struct config *cfg;	 /* owned: replaced by a reload */
+	const char *config_path; /* what SIGHUP re-reads */
 	struct verifier ver;
 	struct seq_engine seq;
 	struct grants grants;
@@ -60,15 +61,25 @@ extern const char *const daemon_origin_names[];
 
 /* Both clocks at once: monotonic for timers, realtime for kernel deadlines and tokens. */
 struct grant_clock daemon_clock(void);
-int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
+/* Takes ownership of cfg (heap-allocated, loaded from path) even when it fails. */
+int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int daemon_run(struct daemon *d);
 /* Grant operations (daemon_grants.c). Changes are queued until daemon_commit(). */
 void daemon_open(struct daemon *d, const struct grant_req *r, const struct grant_clock *now);
 int daemon_revoke(struct daemon *d, uint32_t id, const char *reason);
+/* Writes a live grant's rules again (its door's rules changed). */
+void daemon_rewrite(struct daemon *d, const struct grant *g);
 void daemon_expire(struct daemon *d);
 int daemon_commit(struct daemon *d);
 void daemon_refusal(struct daemon *d, const char *reason, const struct addr *src, const char *who);
 void daemon_free(struct daemon *d);
+/* SIGHUP: re-reads the configuration; keeps everything as it was if anything is wrong. */
+void daemon_reload(struct daemon *d);
+int daemon_open_captures(const struct config *c, const struct seq_engine *seq,
+			 struct sniff *out, int *n, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -122,6 +122,11 @@ static void revoked(struct daemon *d, const struct grant *g, const char *reason)
 	queue(d, FW_DEL, g, 0);
 }
 
+void daemon_rewrite(struct daemon *d, const struct grant *g)
+{
+	queue(d, FW_ADD, g, 0);
+}
+
 int daemon_revoke(struct daemon *d, uint32_t id, const char *reason)
 {
 	struct grant g;

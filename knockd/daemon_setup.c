@@ -92,16 +92,16 @@ out:
  * header is an extension header (pkt.c walks the chain; BPF cannot). TCP flags are checked
  * in pkt.c too: BPF's tcp[] offsets do not work for IPv6.
  */
-static void capture_filter(const struct daemon *d, char *buf, size_t len)
+static void capture_filter(const struct config *c, const struct seq_engine *seq, char *buf,
+			   size_t len)
 {
-	const struct config *c = d->cfg;
 	size_t n;
 
 	n = (size_t)snprintf(buf, len,
 			     "udp dst port %u or (ip6 and not ip6 proto 6 and not ip6 proto 17 "
 			     "and not ip6 proto 58)",
 			     c->spa_port);
-	if (d->seq.nauth)
+	if (seq->nauth)
 		n += (size_t)snprintf(buf + n, len - n,
 				      " or tcp dst portrange %u-%u or udp dst "
 				      "portrange %u-%u",
@@ -115,28 +115,32 @@ static void capture_filter(const struct daemon *d, char *buf, size_t len)
 					      c->seqs[i].steps[j].port);
 }
 
-static int open_captures(struct daemon *d, char *err, size_t errlen)
+int daemon_open_captures(const struct config *c, const struct seq_engine *seq,
+			 struct sniff *out, int *n, char *err, size_t errlen)
 {
-	const char *cur = d->cfg->interfaces;
+	const char *cur = c->interfaces;
 	char iface[64], filter[8192];
 	int r;
 
-	capture_filter(d, filter, sizeof(filter));
+	*n = 0;
+	capture_filter(c, seq, filter, sizeof(filter));
 	log_debug("capture filter: %s", filter);
 	while ((r = parse_list_next(&cur, iface, sizeof(iface))) > 0) {
-		if (d->nsniffs == MAX_IFACES) {
+		if (*n == MAX_IFACES) {
 			snprintf(err, errlen, "more than %d interfaces", MAX_IFACES);
-			return -1;
+			goto fail;
 		}
-		if (sniff_open(&d->sniffs[d->nsniffs], iface, filter, err, errlen) < 0)
-			return -1;
-		d->nsniffs++;
+		if (sniff_open(&out[*n], iface, filter, err, errlen) < 0)
+			goto fail;
+		(*n)++;
 	}
-	if (r < 0 || !d->nsniffs) {
-		snprintf(err, errlen, "bad interface list '%s'", d->cfg->interfaces);
-		return -1;
-	}
-	return 0;
+	if (r == 0 && *n)
+		return 0;
+	snprintf(err, errlen, "bad interface list '%s'", c->interfaces);
+fail:
+	while (*n > 0)
+		sniff_close(&out[--*n]);
+	return -1;
 }
 
 static int open_signals(struct daemon *d, char *err, size_t errlen)
@@ -160,7 +164,7 @@ static int open_signals(struct daemon *d, char *err, size_t errlen)
  * KNOCKD_TEST_CLOCK_OFFSET shifts the clock the window schedule reads (only that), so a test
  * can put a window's start a few seconds ahead; the scheduling code under test is the same.
  */
-static int windows_init(struct daemon *d, char *err, size_t errlen)
+int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
 {
 	const char *off = getenv("KNOCKD_TEST_CLOCK_OFFSET");
 	int64_t now;
@@ -180,7 +184,7 @@ static int windows_init(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t errlen)
+int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct keypair server;
 	uint8_t hashkey[16];
@@ -188,6 +192,7 @@ int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t er
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
+	d->config_path = path;
 	d->sigfd = d->replay_fd = d->control_fd = -1;
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
@@ -210,11 +215,12 @@ int daemon_init(struct daemon *d, const struct config *cfg, char *err, size_t er
 	}
 	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
 		return -1;
-	if (open_captures(d, err, errlen) < 0 || open_signals(d, err, errlen) < 0 ||
+	if (daemon_open_captures(cfg, &d->seq, d->sniffs, &d->nsniffs, err, errlen) < 0 ||
+	    open_signals(d, err, errlen) < 0 ||
 	    control_open(d, err, errlen) < 0)
 		return -1;
 	d->started = daemon_clock().wall_ms / 1000;
-	return windows_init(d, err, errlen);
+	return daemon_windows_init(d, err, errlen);
 }
 
 void daemon_free(struct daemon *d)
@@ -231,4 +237,9 @@ void daemon_free(struct daemon *d)
 		close(d->replay_fd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->cfg) {
+		config_free(d->cfg);
+		free(d->cfg);
+		d->cfg = NULL;
+	}
 }

@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "fw.h"
 #include "log.h"
+#include "notify.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
 
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
 	const char *path = DEFAULT_CONFIG;
 	int foreground = 0, test = 0, verbose = 0, opt, ret;
 	char err[512];
-	struct config cfg;
+	struct config *cfg = calloc(1, sizeof(*cfg));
 	struct daemon d;
 
 	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
@@ -99,31 +100,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "knockd: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (config_load(&cfg, path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "knockd: %s\n", err);
+	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
+		free(cfg);
 		return 1;
 	}
 	if (test) {
-		ret = check_only(&cfg);
-		config_free(&cfg);
+		ret = check_only(cfg);
+		config_free(cfg);
+		free(cfg);
 		return ret;
 	}
 	log_init("knockd", foreground, verbose);
-	if (daemon_init(&d, &cfg, err, sizeof(err)) < 0) {
+	if (daemon_init(&d, cfg, path, err, sizeof(err)) < 0) {
 		if (!foreground) /* the admin starting us by hand must see why, too */
 			fprintf(stderr, "knockd: %s\n", err);
 		log_err("%s", err);
 		daemon_free(&d);
-		config_free(&cfg);
 		return 1;
 	}
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon: cannot detach");
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted",
-		 cfg.ndoors, cfg.nclients, cfg.spa_port, cfg.interfaces, d.grants.n);
+		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n);
+	notify_systemd("READY=1");
 	ret = daemon_run(&d);
+	notify_systemd("STOPPING=1");
 	daemon_free(&d);
-	config_free(&cfg);
 	return ret;
 }

@@ -57,7 +57,7 @@ check "a sequence with every knock duplicated still opens (for its sender)" \
 	wait_until 10 can_connect "$C2" "$SRV4" 22
 
 # Static, unauthenticated, knockd-compatible.
-in_ns "$SRV" iptables-legacy -F KNOCKD-INPUT
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
 knock "$C1" prod 7000 8000:udp 9000
 check "static sequence 7000,8000:udp,9000 opens ssh" wait_until 10 can_connect "$C1" "$SRV4" 22
 check "... logged as unauthenticated" grep -q 'unauthenticated static sequence:legacy completed by 192.0.2.10' "$TMP/knockd.log"

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SIGHUP reload: live grants survive; a door whose ports changed has its grant rewritten; a
+# new client works at once; a broken configuration is refused and the running one (and its
+# grants) stay; a door removed from the configuration has its grants revoked.
+. "$KNOCK_SRC/tests/net/lib.sh"
+net_setup
+SPK=$(make_key server) && CPK=$(make_key c1) && C2PK=$(make_key c2) || bail "keygen failed"
+TTL=60s write_server_conf "$TMP/knockd.conf" "$CPK"
+write_client_conf "$TMP/c1.conf" "$TMP/c1.key" "$SPK" "$SRV4"
+write_client_conf "$TMP/c2.conf" "$TMP/c2.key" "$SPK" "$SRV4"
+start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
+hup() { kill -HUP "$KNOCKD_PID"; wait_until 30 grep -q "$1" "$TMP/knockd.log"; }
+
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/c1.conf" prod
+check "a grant before the reload" wait_until 10 can_connect "$C1" "$SRV4" 22
+deadline=$(grant_rules4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p')
+
+# B: ssh also on 2222, and a second client.
+sed -i 's/^ports = 22$/ports = 22, 2222/' "$TMP/knockd.conf"
+printf '%s\n' '' '[client:second]' "public_key = $C2PK" 'doors = ssh' >>"$TMP/knockd.conf"
+check "SIGHUP with a new configuration: reloaded" hup 'reloaded .* 1 grant(s) kept (1 rewritten), 0 revoked'
+check "the grant is still open" can_connect "$C1" "$SRV4" 22
+check "its rule was rewritten for the new ports, same deadline" \
+	eval 'grant_rules4 | grep -q -- "-s 192.0.2.10/32 -p tcp -m multiport --dports 22,2222 .*exp=$deadline\""'
+in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/c2.conf" prod
+check "the new client opens at once" wait_until 10 can_connect "$C2" "$SRV4" 22
+
+cp "$TMP/knockd.conf" "$TMP/good.conf"
+printf '%s\n' '[door:oops]' 'ports = 70000' >>"$TMP/knockd.conf"
+check "a broken configuration is refused, with file:line" \
+	hup "reload refused, the running configuration stays: $TMP/knockd.conf:[0-9]*: bad port '70000'"
+check "knockd is still running" kill -0 "$KNOCKD_PID"
+check "both grants are still there" [ "$(grant_rules4 | wc -l)" = 2 ]
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/c2.conf" prod
+check "the running configuration still knows the second client" \
+	wait_until 10 can_connect "$C2" "$SRV4" 22
+
+# C: the ssh door is gone.
+sed -e '/^\[door:ssh\]/,/^$/d' -e 's/^doors = ssh$/doors = web/' "$TMP/good.conf" >"$TMP/knockd.conf"
+check "removing a door revokes its grants" hup 'reloaded .* 0 grant(s) kept (0 rewritten), 1 revoked'
+check "... with reason door-removed" grep -q 'revoke door=ssh addr=192.0.2.20 id=[0-9]* reason=door-removed' "$TMP/knockd.log"
+check "... and their rules are gone" rules_empty grant_rules4
+sed 's/^/#   /' "$TMP/knockd.log"
+done_testing
