@@ -9,6 +9,7 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 DESTDIR    ?=
 BUILD      ?= build
 WERROR     ?= 1
@@ -18,7 +19,7 @@ CC         ?= cc
 
 # Debian packages: what building, testing and the demo need.
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
-	iptables iproute2 socat perl mandoc bc openssh-server openssh-client
+	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
@@ -132,22 +133,36 @@ demo:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) all tests
 	@KNOCK_BUILD=$(abspath $(BUILD)) KNOCK_SRC=$(CURDIR) tests/demo.sh
 
+MAN1 := man/knock.1
+MAN5 := man/knockd.conf.5
+MAN8 := man/knockd.8 man/knockctl.8
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/knockd
-	install -m 0755 $(BUILD)/knockd $(DESTDIR)$(SBINDIR)/knockd
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/knockd
+	install -m 0755 $(BUILD)/knockd $(BUILD)/knockctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/knock $(DESTDIR)$(BINDIR)/knock
-	install -m 0644 man/knock.1 $(DESTDIR)$(MANDIR)/man1/knock.1
-	install -m 0644 man/knockd.conf.5 $(DESTDIR)$(MANDIR)/man5/knockd.conf.5
-	install -m 0644 man/knockd.8 $(DESTDIR)$(MANDIR)/man8/knockd.8
-	@# Never overwrite an admin's configuration.
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd.service \
+		>$(DESTDIR)$(UNITDIR)/knockd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd.service
+	@# Never overwrite an admin's configuration; the client sample goes to the docs.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf ] || \
-		install -m 0644 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
+		install -m 0600 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
+	install -d $(DESTDIR)$(PREFIX)/share/doc/knockd
+	install -m 0644 etc/knock.conf README.md $(DESTDIR)$(PREFIX)/share/doc/knockd/
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/knockd $(DESTDIR)$(BINDIR)/knock \
-		$(DESTDIR)$(MANDIR)/man1/knock.1 $(DESTDIR)$(MANDIR)/man5/knockd.conf.5 \
-		$(DESTDIR)$(MANDIR)/man8/knockd.8
+	rm -f $(DESTDIR)$(SBINDIR)/knockd $(DESTDIR)$(SBINDIR)/knockctl $(DESTDIR)$(BINDIR)/knock \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(DESTDIR)$(UNITDIR)/knockd.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
+	@echo "left in place: $(SYSCONFDIR)/knockd (configuration and keys)"
 
 lint-man:
 	@out=$$(mandoc -Tlint -W warning man/*.[158] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }

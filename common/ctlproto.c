@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const verbs[] = {"list", "status", "flush", "revoke", "open"};
+static const char *const verbs[] = {"list", "status", "flush", "revoke", "open", "reload"};
 
 static int parse_arg(struct ctl_request *r, const char *tok, char *err, size_t errlen)
 {

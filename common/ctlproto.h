@@ -1,7 +1,7 @@
 /*
  * The knockctl <-> knockd control protocol: one request line, then "OK" or "ERR reason" and
  * a body, then the server closes. Pure parsing and formatting, shared by both sides.
- *   list | status | flush | revoke ID | open DOOR [ttl=SECONDS] [addr=IP]   [json]
+ *   list | status | flush | reload | revoke ID | open DOOR [ttl=SECONDS] [addr=IP]   [json]
  */
 #ifndef KNOCK_CTLPROTO_H
 #define KNOCK_CTLPROTO_H
@@ -14,7 +14,7 @@
 
 #define CTL_LINE_MAX 256
 
-enum ctl_verb { CTL_LIST, CTL_STATUS, CTL_FLUSH, CTL_REVOKE, CTL_OPEN };
+enum ctl_verb { CTL_LIST, CTL_STATUS, CTL_FLUSH, CTL_REVOKE, CTL_OPEN, CTL_RELOAD };
 
 struct ctl_request {
 	int verb;

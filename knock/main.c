@@ -87,9 +87,11 @@ static int send_main(int argc, char **argv)
 		return 1;
 	}
 	if (sequence) {
-		if (argc - optind != 1) {
-			fprintf(stderr, "knock: --sequence takes one HOST and no doors (a sequence "
-					"opens every door of its client)\n");
+		if (argc - optind != 1 || o.ttl || o.addr) {
+			fprintf(stderr,
+				"knock: --sequence takes one HOST and no doors, --ttl or "
+				"--addr (a sequence opens every door of its client, for the "
+				"address it comes from, for each door's ttl)\n");
 			return 1;
 		}
 		return cmd_sequence(&o, argv[optind]);

@@ -246,6 +246,11 @@ static int dispatch(struct daemon *d, const char *line, struct sbuf *b, char *er
 		return 0;
 	case CTL_OPEN:
 		return do_open(d, &r, b, err, errlen);
+	case CTL_RELOAD:
+		if (daemon_reload(d, err, errlen) < 0)
+			return -1;
+		out(b, "reloaded %s\n", d->config_path);
+		return 0;
 	default:
 		return do_revoke(d, &r, b, err, errlen);
 	}

@@ -66,8 +66,11 @@ static void on_knock(struct daemon *d, const struct pkt *p)
 	switch (seq_knock(&d->seq, &p->src, p->proto, p->dport, now.mono_ms, wall, &d->ver.replay,
 			  &s)) {
 	case SEQ_AUTH:
-		if (replay_add(&d->ver.replay, s.replay_id, s.replay_expires, wall) < 0 ||
-		    spend(d, s.replay_id, s.replay_expires) < 0)
+		if (replay_add(&d->ver.replay, s.replay_id, s.replay_expires, wall) < 0) {
+			daemon_refusal(d, "replay-full", &p->src, d->cfg->clients[s.client].name);
+			return;
+		}
+		if (spend(d, s.replay_id, s.replay_expires) < 0)
 			return;
 		g.doors = d->cfg->clients[s.client].doors;
 		g.who = d->cfg->clients[s.client].name;
@@ -113,7 +116,9 @@ static void on_signal(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			daemon_reload(d);
+			char err[512];
+
+			(void)daemon_reload(d, err, sizeof(err)); /* logged either way */
 			continue;
 		}
 		log_info("signal %u: exiting; live grants stay in the kernel until their "

@@ -24,7 +24,7 @@ struct ratelimit {
 };
 
 struct daemon {
-	struct config *cfg;	 /* owned: replaced by a reload */
+	struct config *cfg;      /* owned: replaced by a reload */
 	const char *config_path; /* what SIGHUP re-reads */
 	struct verifier ver;
 	struct seq_engine seq;
@@ -74,12 +74,12 @@ void daemon_expire(struct daemon *d);
 int daemon_commit(struct daemon *d);
 void daemon_refusal(struct daemon *d, const char *reason, const struct addr *src, const char *who);
 void daemon_free(struct daemon *d);
-/* SIGHUP: re-reads the configuration; keeps everything as it was if anything is wrong. */
-void daemon_reload(struct daemon *d);
-int daemon_open_captures(const struct config *c, const struct seq_engine *seq,
-			 struct sniff *out, int *n, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+/* SIGHUP, knockctl reload: re-reads the configuration; on any error keeps everything as it
+ * was and says why. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+int daemon_open_captures(const struct config *c, const struct seq_engine *seq, struct sniff *out,
+			 int *n, char *err, size_t errlen) __attribute__((warn_unused_result));
 int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

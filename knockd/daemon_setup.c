@@ -115,8 +115,8 @@ static void capture_filter(const struct config *c, const struct seq_engine *seq,
 					      c->seqs[i].steps[j].port);
 }
 
-int daemon_open_captures(const struct config *c, const struct seq_engine *seq,
-			 struct sniff *out, int *n, char *err, size_t errlen)
+int daemon_open_captures(const struct config *c, const struct seq_engine *seq, struct sniff *out,
+			 int *n, char *err, size_t errlen)
 {
 	const char *cur = c->interfaces;
 	char iface[64], filter[8192];
@@ -216,8 +216,7 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
 		return -1;
 	if (daemon_open_captures(cfg, &d->seq, d->sniffs, &d->nsniffs, err, errlen) < 0 ||
-	    open_signals(d, err, errlen) < 0 ||
-	    control_open(d, err, errlen) < 0)
+	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
 		return -1;
 	d->started = daemon_clock().wall_ms / 1000;
 	return daemon_windows_init(d, err, errlen);

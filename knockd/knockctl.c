@@ -1,7 +1,7 @@
 /*
  * knockctl: knockd's local control client. Sends one request line over the control socket
  * and prints the answer; exit 1 with the daemon's reason when it refuses.
- *   knockctl [-S SOCKET] [--json] list | status | flush | revoke ID
+ *   knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload | revoke ID
  *                                 | open DOOR [--ttl DUR] [--addr IP]
  */
 #include <errno.h>
@@ -13,14 +13,33 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ctlproto.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knockctl [-S SOCKET] [--json] list | status | flush | revoke ID\n"
-		   "       knockctl [-S SOCKET] [--json] open DOOR [--ttl DUR] [--addr IP]\n");
+	fprintf(f,
+		"usage: knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload\n"
+		"       knockctl [-S SOCKET | -c FILE] [--json] revoke ID\n"
+		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
+		"  -c FILE  take the socket from knockd.conf's control_socket\n");
+}
+
+/* knockctl -c FILE: the socket named by the server's configuration (which must parse). */
+static int socket_from_config(const char *file, char *out, size_t len)
+{
+	struct config c;
+	char err[512];
+
+	if (config_load(&c, file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockctl: %s\n", err);
+		return -1;
+	}
+	snprintf(out, len, "%s", c.control_socket);
+	config_free(&c);
+	return 0;
 }
 
 static int connect_socket(const char *path)
@@ -113,15 +132,18 @@ int main(int argc, char **argv)
 						 {"addr", required_argument, NULL, 'A'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL;
+	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL, *conf = NULL;
 	struct ctl_request r;
-	char line[CTL_LINE_MAX + 8];
+	char line[CTL_LINE_MAX + 8], path[PATH_MAX];
 	int opt, json = 0;
 
-	while ((opt = getopt_long(argc, argv, "S:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "S:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
 			sock = optarg;
+			break;
+		case 'c':
+			conf = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -146,6 +168,11 @@ int main(int argc, char **argv)
 	}
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
+	if (conf) {
+		if (socket_from_config(conf, path, sizeof(path)) < 0)
+			return 1;
+		sock = path;
+	}
 	r.json = json;
 	if (ctl_format(&r, line, sizeof(line)) < 0)
 		return 1;

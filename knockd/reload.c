@@ -126,20 +126,19 @@ static void swap_captures(struct daemon *d, struct staged *s)
 	s->nsniffs = 0;
 }
 
-void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct staged s;
-	char err[512];
 	uint8_t *rewrite = NULL;
 	size_t before = d->grants.n, rewritten = 0;
 
 	memset(&s, 0, sizeof(s));
-	if (stage(d, &s, err, sizeof(err)) == 0 && !(rewrite = calloc(d->grants.n + 1, 1)))
-		snprintf(err, sizeof(err), "out of memory");
+	if (stage(d, &s, err, errlen) == 0 && !(rewrite = calloc(d->grants.n + 1, 1)))
+		snprintf(err, errlen, "out of memory");
 	if (!rewrite) {
 		log_err("reload refused, the running configuration stays: %s", err);
 		unstage(&s);
-		return;
+		return -1;
 	}
 	(void)daemon_commit(d);
 	carry_grants(d, s.cfg, rewrite);
@@ -154,7 +153,7 @@ void daemon_reload(struct daemon *d)
 	d->cfg = s.cfg;
 	free(d->win_next);
 	d->win_next = NULL;
-	if (daemon_windows_init(d, err, sizeof(err)) < 0)
+	if (daemon_windows_init(d, err, errlen) < 0)
 		log_err("reload: windows: %s", err);
 	for (size_t i = 0; i < d->grants.n; i++) {
 		if (rewrite[i]) {
@@ -168,4 +167,5 @@ void daemon_reload(struct daemon *d)
 		 "%zu revoked",
 		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, rewritten,
 		 before - d->grants.n);
+	return 0;
 }

@@ -29,6 +29,10 @@ cp "$TMP/knockd.conf" "$TMP/good.conf"
 printf '%s\n' '[door:oops]' 'ports = 70000' >>"$TMP/knockd.conf"
 check "a broken configuration is refused, with file:line" \
 	hup "reload refused, the running configuration stays: $TMP/knockd.conf:[0-9]*: bad port '70000'"
+err=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+rc=$?
+check "knockctl reload of it fails with the reason (exit $rc): $err" \
+	eval '[ $rc = 1 ] && [[ $err == *"knockd.conf:"*": bad port '"'"'70000'"'"'"* ]]'
 check "knockd is still running" kill -0 "$KNOCKD_PID"
 check "both grants are still there" [ "$(grant_rules4 | wc -l)" = 2 ]
 in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
@@ -38,7 +42,10 @@ check "the running configuration still knows the second client" \
 
 # C: the ssh door is gone.
 sed -e '/^\[door:ssh\]/,/^$/d' -e 's/^doors = ssh$/doors = web/' "$TMP/good.conf" >"$TMP/knockd.conf"
-check "removing a door revokes its grants" hup 'reloaded .* 0 grant(s) kept (0 rewritten), 1 revoked'
+out=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" reload 2>&1)
+check "knockctl -c FILE reload: $out" eval '[[ $out == "reloaded "* ]]'
+check "removing a door revokes its grants" \
+	wait_until 30 grep -q 'reloaded .* 0 grant(s) kept (0 rewritten), 1 revoked' "$TMP/knockd.log"
 check "... with reason door-removed" grep -q 'revoke door=ssh addr=192.0.2.20 id=[0-9]* reason=door-removed' "$TMP/knockd.log"
 check "... and their rules are gone" rules_empty grant_rules4
 sed 's/^/#   /' "$TMP/knockd.log"

@@ -1,0 +1,51 @@
+#!/bin/bash
+# make install into a temporary DESTDIR: binaries, man pages, the systemd unit with its
+# paths filled in (systemd-analyze verify accepts it), a config installed 0600 and never
+# overwritten; make uninstall removes what install put there but the configuration.
+set -u
+: "${KNOCK_BUILD:?}" "${KNOCK_SRC:?}"
+T_N=0 T_FAIL=0
+check() { local d=$1; shift; T_N=$((T_N + 1)); if "$@"; then echo "ok $T_N - $d"; else
+	T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $d"; fi; }
+TMP=$(mktemp -d /tmp/knockinst.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+D=$TMP/root
+inst() { make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX=/usr SYSCONFDIR=/etc DESTDIR="$D" "$@"; }
+mode() { [ "$(stat -c %a "$D$1")" = "$2" ]; }
+
+check "make install DESTDIR=..." inst install >"$TMP/install.log" 2>&1
+for f in /usr/sbin/knockd /usr/sbin/knockctl /usr/bin/knock; do
+	check "$f installed, mode 755" mode "$f" 755
+done
+for f in man1/knock.1 man5/knockd.conf.5 man8/knockd.8 man8/knockctl.8; do
+	check "man page $f installed" [ -s "$D/usr/share/man/$f" ]
+done
+check "sample configuration installed as /etc/knockd/knockd.conf, mode 600" mode /etc/knockd/knockd.conf 600
+check "/etc/knockd is mode 700" mode /etc/knockd 700
+U=$D/usr/lib/systemd/system/knockd.service
+check "unit installed with its paths filled in" \
+	eval 'grep -q "^ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf$" "$U" && ! grep -q @ "$U"'
+check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability bounding set" \
+	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
+	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
+	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW$" "$U"'
+# systemd-analyze verify checks the commands and man pages the unit names, so verify a
+# second install whose PREFIX is real (not DESTDIR), with its man pages on MANPATH.
+P=$TMP/prefix
+make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX="$P" SYSCONFDIR="$P/etc" install \
+	>"$TMP/prefix.log" 2>&1
+out=$(cd "$TMP" && MANPATH="$P/share/man" SYSTEMD_UNIT_PATH="$P/lib/systemd/system:" \
+	systemd-analyze verify knockd.service 2>&1)
+rc=$?
+echo "$out" | sed 's/^/#   /'
+check "systemd-analyze verify accepts the unit, its commands and man pages (exit $rc)" \
+	eval '[ $rc = 0 ] && [ -z "$out" ]'
+
+echo "# edited by the admin" >>"$D/etc/knockd/knockd.conf"
+check "a second make install" inst install >/dev/null 2>&1
+check "... never overwrites the configuration" grep -q "edited by the admin" "$D/etc/knockd/knockd.conf"
+check "make uninstall" inst uninstall >/dev/null 2>&1
+left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
+check "uninstall leaves only the configuration: $left" [ "$left" = "./etc/knockd/knockd.conf " ]
+echo "1..$T_N"
+[ "$T_FAIL" = 0 ]
