@@ -19,6 +19,7 @@ CC         ?= cc
 
 # Debian packages: what building, testing and the demo need.
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
+	clang libclang-rt-14-dev \
 	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
@@ -29,7 +30,11 @@ WARN += -Werror
 endif
 
 CFLAGS ?= -O2 -g
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+HARDEN := -O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SANLD  := -fsanitize=address,undefined,fuzzer
+else ifeq ($(SAN),1)
 HARDEN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 SANLD  := -fsanitize=address,undefined
@@ -52,6 +57,7 @@ COMMON_SRC := $(wildcard common/*.c)
 KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -59,6 +65,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 PROGS := $(BUILD)/knockd $(BUILD)/knock $(BUILD)/knockctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 ifeq ($(V),1)
 Q :=
@@ -67,9 +74,10 @@ Q := @
 endif
 
 .SECONDARY:
-.PHONY: all tests check demo deps install uninstall clean format lint-man
+.PHONY: all tests fuzzers fuzz check demo deps install uninstall clean format lint-man
 all: $(PROGS)
 tests: $(PROGS) $(UNITS) $(TOOLS)
+fuzzers: $(FUZZERS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -100,6 +108,10 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libknockd.a $(BUIL
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
+
 # Installs missing Debian packages (as root), apt-get update first. Quiet when all present.
 # A temporary policy-rc.d keeps package scripts from starting services (sshd) on the host:
 # the tests start their own, inside network namespaces.
@@ -121,12 +133,28 @@ deps:
 		rc=$$?; [ -z "$$made" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
 
-SANBUILD := build/san
+SANBUILD  := build/san
+FUZZBUILD := build/fuzz
+FUZZ_SECONDS ?= 60
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
-	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_SRC=$(CURDIR) \
+	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
+	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
+		KNOCK_SRC=$(CURDIR) \
 		prove -f -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
+
+# Each harness for FUZZ_SECONDS, from the committed seeds; new inputs go to build/fuzz/corpus.
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
+	@for f in $(notdir $(FUZZ_SRC:.c=)); do \
+		name=$${f#fuzz_}; mkdir -p $(FUZZBUILD)/corpus/$$name $(FUZZBUILD)/crashes; \
+		echo "== $$f: $(FUZZ_SECONDS) s"; \
+		$(FUZZBUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZBUILD)/crashes/ $(FUZZBUILD)/corpus/$$name \
+			tests/fuzz/corpus/$$name 2>&1 | grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE|ERROR|SUMMARY' || exit 1; \
+	done
 
 demo:
 	@$(MAKE) --no-print-directory deps
@@ -168,7 +196,8 @@ lint-man:
 	@out=$$(mandoc -Tlint -W warning man/*.[158] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
 format:
-	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c
+	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c \
+		tests/fuzz/*.c
 
 clean:
 	rm -rf build
