@@ -18,8 +18,9 @@ enum pkt_err {
 	PKT_E_FRAGMENT = -4,  /* fragments never carry a knock */
 	PKT_E_PROTO = -5,     /* neither UDP nor TCP */
 	PKT_E_TRANSPORT = -6, /* bad UDP/TCP header */
+	PKT_E_CHECKSUM = -7,  /* IPv4 header or UDP/TCP checksum wrong */
 };
-#define PKT_NERR 7
+#define PKT_NERR 8
 
 struct pkt {
 	struct addr src, dst;

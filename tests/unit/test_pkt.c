@@ -9,6 +9,37 @@
 
 static const uint8_t payload[5] = {'h', 'e', 'l', 'l', 'o'};
 
+static uint16_t csum(uint32_t s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)(p[n - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v;
+}
+
+static void ipv4_fix(uint8_t *p)
+{
+	p[10] = p[11] = 0;
+	put16(p + 10, (uint16_t)~csum(0, p, (size_t)(p[0] & 15) * 4));
+}
+
+/* Fills the IPv6 UDP checksum: full when partial is 0, else only the pseudo-header sum. */
+static void udp6_fix(uint8_t *ip, uint8_t *udp, size_t ulen, int partial)
+{
+	uint32_t pseudo = csum(0, ip + 8, 32) + IPPROTO_UDP + (uint32_t)ulen;
+
+	udp[6] = udp[7] = 0;
+	put16(udp + 6, partial ? csum(pseudo, NULL, 0) : (uint16_t)~csum(pseudo, udp, ulen));
+}
+
 static size_t udp(uint8_t *p, uint16_t dport)
 {
 	p[0] = 0x30, p[1] = 0x39; /* 12345 */
@@ -34,6 +65,7 @@ static size_t ipv4(uint8_t *p, int optwords, uint16_t frag)
 		p[20 + 4 * i] = 1; /* NOP options */
 	len = ihl + udp(p + ihl, 62201);
 	p[2] = (uint8_t)(len >> 8), p[3] = (uint8_t)len;
+	ipv4_fix(p);
 	return len;
 }
 
@@ -55,6 +87,7 @@ static size_t ipv6(uint8_t *p, int frag)
 	off += frag ? 8 : 16;
 	len = off + udp(p + off, 62201);
 	p[4] = (uint8_t)((len - 40) >> 8), p[5] = (uint8_t)(len - 40);
+	udp6_fix(p, p + off, len - off, 0);
 	return len;
 }
 
@@ -125,6 +158,7 @@ static void ip_details(void)
 	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_FRAGMENT, "IPv6 fragment header dropped");
 	n = ipv4(f, 0, 0);
 	f[9] = IPPROTO_ICMP;
+	ipv4_fix(f);
 	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_PROTO, "ICMP is not a knock");
 	n = ipv4(f, 0, 0);
 	f[20 + 5] = 200; /* UDP length beyond the datagram */
@@ -132,6 +166,30 @@ static void ip_details(void)
 	n = ipv4(f, 0, 0);
 	f[0] = 0x44; /* IHL 16 bytes */
 	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_IP, "IHL below 20 refused");
+}
+
+static void checksums(void)
+{
+	uint8_t f[256];
+	struct pkt p;
+	size_t n;
+
+	n = ipv4(f, 0, 0);
+	f[8] = 63; /* TTL changed, header checksum not */
+	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_CHECKSUM, "wrong IPv4 header checksum dropped");
+	n = ipv4(f, 0, 0);
+	put16(f + 26, 0x1234);
+	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_CHECKSUM, "wrong UDP checksum (IPv4) dropped");
+	n = ipv6(f, 0);
+	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_OK, "right UDP checksum (IPv6) accepted");
+	f[n - 1] ^= 1;
+	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_CHECKSUM, "a flipped payload bit: dropped");
+	f[n - 1] ^= 1;
+	udp6_fix(f, f + 64, n - 64, 1);
+	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_OK,
+	   "offloaded (pseudo-header only) checksum, as captured on veth: accepted");
+	put16(f + 64 + 6, 0);
+	ok(pkt_parse(&p, DLT_RAW, f, n) == PKT_E_CHECKSUM, "no checksum over IPv6: dropped");
 }
 
 static void truncation(void)
@@ -161,6 +219,7 @@ int main(void)
 {
 	link_types();
 	ip_details();
+	checksums();
 	truncation();
 	return tap_done();
 }
