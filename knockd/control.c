@@ -150,6 +150,8 @@ static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf
 	    up, d->fw.b->name, d->cfg->interfaces, d->cfg->spa_port, d->grants.n,
 	    d->cfg->max_grants);
 	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, d->frames);
+	out(b, r->json ? ",%spacket-oversized%s:%" PRIu64 : " %spacket-oversized%s=%" PRIu64, q, q,
+	    d->oversized);
 	for (int e = 1; e < PKT_NERR; e++)
 		out(b, r->json ? ",%spacket-%s%s:%" PRIu64 : " %spacket-%s%s=%" PRIu64, q,
 		    pkt_strerror(-e), q, d->pkt_errors[e]);

@@ -90,13 +90,17 @@ static void on_knock(struct daemon *d, const struct pkt *p)
 	}
 }
 
-static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen)
+static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen, size_t wirelen)
 {
 	struct daemon *d = user;
 	struct pkt p;
 	int r;
 
 	d->frames++;
+	if (wirelen > caplen) { /* beyond the snaplen: far larger than any knock */
+		d->oversized++;
+		return;
+	}
 	r = pkt_parse(&p, dlt, frame, caplen);
 	if (r != PKT_OK) {
 		d->pkt_errors[-r]++;
@@ -137,12 +141,13 @@ static void log_counters(const struct daemon *d)
 	for (int r = 0; r < V_NRESULTS; r++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%" PRIu64,
 					verify_strresult(r), d->ver.counts[r]);
-	log_info("counters: frames=%" PRIu64 " truncated=%" PRIu64 " not-ip=%" PRIu64
-		 " fragments=%" PRIu64 " knocks=%" PRIu64 " sequence-resets=%" PRIu64
-		 " sequences=%" PRIu64 " sequence-replays=%" PRIu64 " tokens:%s",
-		 d->frames, d->pkt_errors[-PKT_E_TRUNCATED], d->pkt_errors[-PKT_E_LINK],
-		 d->pkt_errors[-PKT_E_FRAGMENT], d->seq.knocks, d->seq.resets, d->seq.completed,
-		 d->seq.replays, buf);
+	log_info("counters: frames=%" PRIu64 " oversized=%" PRIu64 " truncated=%" PRIu64
+		 " not-ip=%" PRIu64 " fragments=%" PRIu64 " knocks=%" PRIu64
+		 " sequence-resets=%" PRIu64 " sequences=%" PRIu64 " sequence-replays=%" PRIu64
+		 " tokens:%s",
+		 d->frames, d->oversized, d->pkt_errors[-PKT_E_TRUNCATED],
+		 d->pkt_errors[-PKT_E_LINK], d->pkt_errors[-PKT_E_FRAGMENT], d->seq.knocks,
+		 d->seq.resets, d->seq.completed, d->seq.replays, buf);
 }
 
 /* Opens the windows whose start has come, and schedules their next occurrence. */

@@ -37,7 +37,7 @@ struct daemon {
 	struct fw_change pending[PENDING_MAX];
 	uint32_t pending_new[PENDING_MAX]; /* ids of grants created in this batch */
 	size_t npending;
-	uint64_t frames, pkt_errors[PKT_NERR], other_port;
+	uint64_t frames, pkt_errors[PKT_NERR], oversized, other_port;
 	struct ratelimit refusals;
 	uint64_t refused;
 	int control_fd;

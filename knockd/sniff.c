@@ -75,7 +75,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	struct cb_ctx *c = (struct cb_ctx *)user;
 
-	c->cb(c->user, c->dlt, bytes, h->caplen);
+	c->cb(c->user, c->dlt, bytes, h->caplen, h->len);
 }
 
 int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user)

@@ -12,7 +12,8 @@ struct sniff {
 	char iface[64];
 };
 
-typedef void (*sniff_cb)(void *user, int dlt, const uint8_t *frame, size_t caplen);
+/* caplen: bytes captured; wirelen: the frame's length (more when the snaplen cut it). */
+typedef void (*sniff_cb)(void *user, int dlt, const uint8_t *frame, size_t caplen, size_t wirelen);
 
 /* Immediate mode, non-blocking, small snaplen, a BPF filter. */
 /* filter: a pcap expression; on Ethernet it is also applied behind an 802.1Q tag. */
