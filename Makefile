@@ -1,5 +1,5 @@
 # knockd / knock: hand-written Makefile. `make V=1` shows full command lines.
-#   make            build knockd, knockctl (later), knock into $(BUILD)
+#   make            build knockd, knockctl and knock into $(BUILD)
 #   make check      install missing Debian packages, build with ASan+UBSan, run every test
 #   make demo       install missing packages, build, show knock -> open -> expire in netns
 #   make install    PREFIX, DESTDIR, SYSCONFDIR as usual; WERROR=0 for packagers

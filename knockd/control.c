@@ -251,7 +251,7 @@ static int dispatch(struct daemon *d, const char *line, struct sbuf *b, char *er
 	case CTL_RELOAD:
 		if (daemon_reload(d, err, errlen) < 0)
 			return -1;
-		out(b, "reloaded %s\n", d->config_path);
+		out(b, r.json ? "{\"reloaded\":\"%s\"}\n" : "reloaded %s\n", d->config_path);
 		return 0;
 	default:
 		return do_revoke(d, &r, b, err, errlen);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a refusing daemon may close first: report, don't die */
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
 	if (conf) {

@@ -1,5 +1,6 @@
 /* knockd: command line, configuration check (-t), and the daemon's life. */
 #include <getopt.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static int check_only(const struct config *c)
 {
 	struct keypair server;
 	struct verifier v;
-	char err[512];
+	char err[512], abspath[PATH_MAX];
 
 	if (keys_read_private(c->private_key, &server, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", err);
@@ -100,6 +101,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "knockd: libsodium failed to initialise\n");
 		return 1;
 	}
+	/* Absolute, so a reload still finds it after the daemon has changed to /. */
+	if (realpath(path, abspath))
+		path = abspath;
 	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
 		free(cfg);

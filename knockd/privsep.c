@@ -1,0 +1,77 @@
+/*
+ * Privilege separation: the channel between the unprivileged packet parser (child) and the
+ * privileged rule writer (parent). The parent trusts nothing it reads here: the parser
+ * handles bytes from anyone on the network, so a compromised parser must not be able to
+ * open more than the configuration lets a real client open.
+ */
+#include "privsep.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "grants.h"
+
+static int check_addr(const struct addr *a)
+{
+	static const uint8_t zero[12];
+
+	if (a->family == 4)
+		return !memcmp(a->a + 4, zero, sizeof(zero));
+	return a->family == 6;
+}
+
+int privsep_check(const struct config *c, const struct ps_msg *m, char *err, size_t errlen)
+{
+	uint32_t allowed;
+
+	if (m->magic != PS_MAGIC || m->type != PS_GRANT) {
+		snprintf(err, errlen, "not a grant request");
+		return -1;
+	}
+	if (m->origin == ORIGIN_TOKEN || (m->origin == ORIGIN_SEQUENCE && m->seq < 0)) {
+		if (m->client < 0 || (size_t)m->client >= c->nclients) {
+			snprintf(err, errlen, "no client %d", m->client);
+			return -1;
+		}
+		if (m->origin == ORIGIN_SEQUENCE && !c->clients[m->client].sequence) {
+			snprintf(err, errlen, "client %d has no sequences", m->client);
+			return -1;
+		}
+		allowed = c->clients[m->client].doors;
+	} else if (m->origin == ORIGIN_SEQUENCE && m->seq >= 0 && (size_t)m->seq < c->nseqs) {
+		allowed = c->seqs[m->seq].doors;
+	} else {
+		snprintf(err, errlen, "bad origin %u / sequence %d", m->origin, m->seq);
+		return -1;
+	}
+	if (!m->doors || (m->doors & ~allowed)) {
+		snprintf(err, errlen, "doors 0x%x not allowed (0x%x)", m->doors, allowed);
+		return -1;
+	}
+	if (!check_addr(&m->addr)) {
+		snprintf(err, errlen, "bad address family %u", m->addr.family);
+		return -1;
+	}
+	if (m->ttl > 30 * 86400) {
+		snprintf(err, errlen, "ttl %u out of range", m->ttl);
+		return -1;
+	}
+	return 0; /* the TTL is capped at each door's max_ttl where the grant is made */
+}
+
+int privsep_recv(int fd, struct ps_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, m, sizeof(*m), MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	return (n == (ssize_t)sizeof(*m) && m->magic == PS_MAGIC) ? 0 : -1;
+}
+
+int privsep_send(int fd, const struct ps_msg *m)
+{
+	return send(fd, m, sizeof(*m), MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
