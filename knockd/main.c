@@ -29,7 +29,7 @@ static int check_only(const struct config *c)
 {
 	struct keypair server;
 	struct verifier v;
-	char err[512], abspath[PATH_MAX];
+	char err[512];
 
 	if (keys_read_private(c->private_key, &server, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", err);
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
 	int foreground = 0, test = 0, verbose = 0, opt, ret;
-	char err[512];
+	char err[512], abspath[PATH_MAX];
 	struct config *cfg = calloc(1, sizeof(*cfg));
 	struct daemon d;
 
