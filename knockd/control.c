@@ -141,7 +141,9 @@ static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf
 {
 	int64_t up = daemon_clock().wall_ms / 1000 - d->started;
 	const char *q = r->json ? "\"" : "";
+	struct ps_stats st;
 
+	daemon_stats(d, &st);
 	out(b,
 	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s\",\"interfaces\":\"%s\","
 		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,\"counters\":{"
@@ -149,21 +151,23 @@ static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf
 		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\ncounters:",
 	    up, d->fw.b->name, d->cfg->interfaces, d->cfg->spa_port, d->grants.n,
 	    d->cfg->max_grants);
-	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, d->frames);
+	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, st.frames);
 	out(b, r->json ? ",%spacket-oversized%s:%" PRIu64 : " %spacket-oversized%s=%" PRIu64, q, q,
-	    d->oversized);
+	    st.oversized);
 	for (int e = 1; e < PKT_NERR; e++)
 		out(b, r->json ? ",%spacket-%s%s:%" PRIu64 : " %spacket-%s%s=%" PRIu64, q,
-		    pkt_strerror(-e), q, d->pkt_errors[e]);
+		    pkt_strerror(-e), q, st.pkt_errors[e]);
 	for (int v = 0; v < V_NRESULTS; v++)
 		out(b, r->json ? ",%stoken-%s%s:%" PRIu64 : " %stoken-%s%s=%" PRIu64, q,
-		    verify_strresult(v), q, d->ver.counts[v]);
+		    verify_strresult(v), q, st.tokens[v]);
 	out(b,
-	    r->json ? ",%sknocks%s:%" PRIu64 ",%ssequences%s:%" PRIu64
-		      ",%ssequence-replays%s:%" PRIu64 ",%srefused%s:%" PRIu64 "}}\n"
-		    : " %sknocks%s=%" PRIu64 " %ssequences%s=%" PRIu64
-		      " %ssequence-replays%s=%" PRIu64 " %srefused%s=%" PRIu64 "\n",
-	    q, q, d->seq.knocks, q, q, d->seq.completed, q, q, d->seq.replays, q, q, d->refused);
+	    r->json
+		? ",%sknocks%s:%" PRIu64 ",%ssequence-resets%s:%" PRIu64 ",%ssequences%s:%" PRIu64
+		  ",%ssequence-replays%s:%" PRIu64 ",%srefused%s:%" PRIu64 "}}\n"
+		: " %sknocks%s=%" PRIu64 " %ssequence-resets%s=%" PRIu64 " %ssequences%s=%" PRIu64
+		  " %ssequence-replays%s=%" PRIu64 " %srefused%s=%" PRIu64 "\n",
+	    q, q, st.knocks, q, q, st.seq_resets, q, q, st.sequences, q, q, st.seq_replays, q, q,
+	    st.refused);
 }
 
 /* A local maintenance window: exactly the TTL asked for, never above the door's max_ttl. */
@@ -302,12 +306,14 @@ void control_serve(struct daemon *d)
 		close(fd);
 		return;
 	}
+	d->serving_fd = fd; /* a parser forked by a reload must not keep it open */
 	if (read_line(fd, line, sizeof(line)) < 0) {
 		snprintf(err, sizeof(err), "no request line within 1 s");
 		r = -1;
 	} else {
 		r = dispatch(d, line, &body, err, sizeof(err));
 	}
+	d->serving_fd = -1;
 	if (r < 0) {
 		log_warn("control: refused request: %s", err);
 		dprintf(fd, "ERR %s\n", err);

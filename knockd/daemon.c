@@ -1,14 +1,13 @@
 /*
- * The daemon: start-up (keys, replay state, firewall reconciliation, capture) and the
- * single poll loop that waits on captures, signals and the next grant expiry. Nothing
- * wakes it while idle: poll() sleeps until a packet, a signal or the next deadline.
+ * The rule writer's poll loop: grant requests from the packet parser (re-checked against
+ * the configuration), signals, knockctl, window starts and grant expiries. Nothing wakes it
+ * while idle: poll() sleeps until a request, a signal or the next deadline.
  */
 #include "daemon.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,99 +18,93 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "privsep.h"
 #include "log.h"
 #include "windows.h"
 #include "replay_store.h"
 
-/* A nonce or a (client, step) sequence is spent: remember it, durably, before acting. */
-static int spend(struct daemon *d, const uint8_t id[REPLAY_ID_LEN], int64_t expires)
+/* A grant request from the packet parser: checked against the configuration, then made. */
+static int on_request(struct daemon *d, const struct ps_msg *m)
 {
-	if (replay_store_append(d->replay_fd, id, expires) < 0) {
-		log_err("refuse reason=state-write: %s", strerror(errno));
+	struct grant_clock now = daemon_clock();
+	struct grant_req g = {
+	    .doors = m->doors, .addr = m->addr, .ttl = m->ttl, .origin = (int)m->origin};
+	char who[NAME_MAX_LEN + 16], err[256], a[ADDR_STRLEN];
+
+	if (privsep_check(d->cfg, m, err, sizeof(err)) < 0) {
+		log_err("privsep: refused a request from the packet parser (%s); closing the "
+			"channel",
+			err);
 		return -1;
 	}
+	if (m->client >= 0) {
+		g.who = d->cfg->clients[m->client].name;
+	} else {
+		snprintf(who, sizeof(who), "sequence:%s", d->cfg->seqs[m->seq].name);
+		addr_format(&m->addr, a, sizeof(a));
+		log_warn("unauthenticated static %s completed by %s", who, a);
+		g.who = who;
+	}
+	daemon_open(d, &g, &now);
 	return 0;
 }
 
-static void on_token(struct daemon *d, const struct pkt *p)
+/* Reads what the parser sent. -1 when it is gone or sent something it must not. */
+static int on_channel(struct daemon *d, struct ps_stats *stats)
 {
-	struct grant_clock now = daemon_clock();
-	struct verdict v;
-	int64_t wall = now.wall_ms / 1000;
-	int r = verify_token(&d->ver, p->payload, p->payload_len, &p->src, wall, &v);
+	struct ps_msg m;
 
-	/* The verifier already holds the nonce in memory once the signature verified. */
-	if ((r == V_OK || r >= V_ADDRESS) && spend(d, v.nonce_id, v.nonce_expires) < 0)
-		return;
-	if (r == V_OK) {
-		struct grant_req g = {v.doors, v.addr,       v.ttl,
-				      0,       ORIGIN_TOKEN, d->cfg->clients[v.client].name};
-
-		daemon_open(d, &g, &now);
-	} else if (r >= V_STALE) { /* only tokens that opened with a client's key are logged */
-		daemon_refusal(d, verify_strresult(r), &p->src, d->cfg->clients[v.client].name);
+	if (privsep_recv(d->chan, &m) < 0) {
+		log_err("the packet parser stopped (pid %d)", (int)d->parser_pid);
+		return -1;
 	}
+	if (m.type == PS_STATS && stats) {
+		*stats = m.stats;
+		return 1;
+	}
+	if (m.type != PS_GRANT) {
+		log_err("privsep: unexpected message type %u from the packet parser", m.type);
+		return -1;
+	}
+	return on_request(d, &m);
 }
 
-static void on_knock(struct daemon *d, const struct pkt *p)
+static void add_stats(struct ps_stats *to, const struct ps_stats *s)
 {
-	struct grant_clock now = daemon_clock();
-	int64_t wall = now.wall_ms / 1000;
-	struct seq_result s;
-	struct grant_req g = {.addr = p->src, .origin = ORIGIN_SEQUENCE};
-	char who[NAME_MAX_LEN + 16], src[ADDR_STRLEN];
+	uint64_t *t = (uint64_t *)to;
+	const uint64_t *f = (const uint64_t *)s;
 
-	if (p->proto == IPPROTO_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) != TH_SYN)
-		return; /* only a connection attempt is a knock */
-	switch (seq_knock(&d->seq, &p->src, p->proto, p->dport, now.mono_ms, wall, &d->ver.replay,
-			  &s)) {
-	case SEQ_AUTH:
-		if (replay_add(&d->ver.replay, s.replay_id, s.replay_expires, wall) < 0) {
-			daemon_refusal(d, "replay-full", &p->src, d->cfg->clients[s.client].name);
+	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+}
+
+void daemon_stats(struct daemon *d, struct ps_stats *out)
+{
+	struct ps_msg req;
+	struct ps_stats live;
+
+	*out = d->base;
+	if (d->chan < 0)
+		return;
+	memset(&req, 0, sizeof(req));
+	req.magic = PS_MAGIC;
+	req.type = PS_STATS_REQ;
+	if (privsep_send(d->chan, &req) < 0)
+		return;
+	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
+		struct pollfd p = {.fd = d->chan, .events = POLLIN};
+		int r;
+
+		if (poll(&p, 1, 1000) != 1)
+			return;
+		r = on_channel(d, &live);
+		if (r < 0)
+			return;
+		if (r == 1) {
+			add_stats(out, &live);
 			return;
 		}
-		if (spend(d, s.replay_id, s.replay_expires) < 0)
-			return;
-		g.doors = d->cfg->clients[s.client].doors;
-		g.who = d->cfg->clients[s.client].name;
-		daemon_open(d, &g, &now);
-		break;
-	case SEQ_AUTH_REPLAY:
-		daemon_refusal(d, "sequence-replay", &p->src, d->cfg->clients[s.client].name);
-		break;
-	case SEQ_STATIC:
-		snprintf(who, sizeof(who), "sequence:%s", d->cfg->seqs[s.seq].name);
-		addr_format(&p->src, src, sizeof(src));
-		log_warn("unauthenticated static %s completed by %s", who, src);
-		g.doors = d->cfg->seqs[s.seq].doors;
-		g.who = who;
-		daemon_open(d, &g, &now);
-		break;
 	}
-}
-
-static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen, size_t wirelen)
-{
-	struct daemon *d = user;
-	struct pkt p;
-	int r;
-
-	d->frames++;
-	if (wirelen > caplen) { /* beyond the snaplen: far larger than any knock */
-		d->oversized++;
-		return;
-	}
-	r = pkt_parse(&p, dlt, frame, caplen);
-	if (r != PKT_OK) {
-		d->pkt_errors[-r]++;
-		return;
-	}
-	if (p.proto == IPPROTO_UDP && p.dport == d->cfg->spa_port)
-		on_token(d, &p);
-	else if (seq_watched(&d->seq, p.proto, p.dport))
-		on_knock(d, &p);
-	else
-		d->other_port++;
 }
 
 static void on_signal(struct daemon *d)
@@ -133,21 +126,25 @@ static void on_signal(struct daemon *d)
 }
 
 /* Counters at exit: what was seen and why it was dropped (knockctl status shows them live). */
-static void log_counters(const struct daemon *d)
+/* Counters at exit: what the parser saw and why it dropped it (knockctl status: live). */
+static void log_counters(struct daemon *d)
 {
+	struct ps_stats st;
 	char buf[512];
 	size_t off = 0;
 
+	daemon_stats(d, &st);
 	for (int r = 0; r < V_NRESULTS; r++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%" PRIu64,
-					verify_strresult(r), d->ver.counts[r]);
+					verify_strresult(r), st.tokens[r]);
 	log_info("counters: frames=%" PRIu64 " oversized=%" PRIu64 " truncated=%" PRIu64
-		 " not-ip=%" PRIu64 " fragments=%" PRIu64 " knocks=%" PRIu64
+		 " link=%" PRIu64 " fragments=%" PRIu64 " checksum=%" PRIu64 " knocks=%" PRIu64
 		 " sequence-resets=%" PRIu64 " sequences=%" PRIu64 " sequence-replays=%" PRIu64
 		 " tokens:%s",
-		 d->frames, d->oversized, d->pkt_errors[-PKT_E_TRUNCATED],
-		 d->pkt_errors[-PKT_E_LINK], d->pkt_errors[-PKT_E_FRAGMENT], d->seq.knocks,
-		 d->seq.resets, d->seq.completed, d->seq.replays, buf);
+		 st.frames, st.oversized, st.pkt_errors[-PKT_E_TRUNCATED],
+		 st.pkt_errors[-PKT_E_LINK], st.pkt_errors[-PKT_E_FRAGMENT],
+		 st.pkt_errors[-PKT_E_CHECKSUM], st.knocks, st.seq_resets, st.sequences,
+		 st.seq_replays, buf);
 }
 
 /* Opens the windows whose start has come, and schedules their next occurrence. */
@@ -192,38 +189,36 @@ static int next_timeout(const struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
-	struct pollfd pfd[MAX_IFACES + 2];
+	struct pollfd pfd[3];
+	int ret = 0;
 
 	windows_tick(d);
 	(void)daemon_commit(d);
 	while (!d->stop) {
-		int n = d->nsniffs, r; /* rebuilt each time: a reload may change the captures */
+		int r;
 
-		for (int i = 0; i < n; i++)
-			pfd[i] = (struct pollfd){.fd = d->sniffs[i].fd, .events = POLLIN};
-		pfd[n] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
-		pfd[n + 1] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
-		r = poll(pfd, (nfds_t)n + 2, next_timeout(d));
-
+		/* rebuilt each time: a reload replaces the parser and its channel */
+		pfd[0] = (struct pollfd){.fd = d->chan, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
+		pfd[2] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
+		r = poll(pfd, 3, next_timeout(d));
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
-		for (int i = 0; r > 0 && i < n; i++) {
-			if ((pfd[i].revents & (POLLIN | POLLERR)) &&
-			    sniff_dispatch(&d->sniffs[i], on_frame, d) < 0) {
-				log_err("capture on %s failed", d->sniffs[i].iface);
-				return 1;
-			}
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && on_channel(d, NULL) < 0) {
+			ret = 1; /* fail closed; live grants stay until their deadlines */
+			break;
 		}
 		(void)daemon_commit(d);
-		if (pfd[n].revents & POLLIN)
+		if (pfd[1].revents & POLLIN)
 			on_signal(d);
-		if (pfd[n + 1].revents & POLLIN)
+		if (pfd[2].revents & POLLIN)
 			control_serve(d);
 		windows_tick(d);
 		daemon_expire(d);
 	}
-	log_counters(d);
-	return 0;
+	if (!ret)
+		log_counters(d);
+	return ret;
 }

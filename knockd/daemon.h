@@ -5,23 +5,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "fw.h"
 #include "grants.h"
 #include "pkt.h"
+#include "privsep.h"
 #include "seq.h"
 #include "sniff.h"
 #include "verify.h"
 
 #define MAX_IFACES  8
 #define PENDING_MAX 64 /* grant changes batched into one commit */
-
-struct ratelimit {
-	int64_t window; /* wall second the current window started */
-	unsigned lines;
-	uint64_t suppressed;
-};
 
 struct daemon {
 	struct config *cfg;      /* owned: replaced by a reload */
@@ -37,10 +33,11 @@ struct daemon {
 	struct fw_change pending[PENDING_MAX];
 	uint32_t pending_new[PENDING_MAX]; /* ids of grants created in this batch */
 	size_t npending;
-	uint64_t frames, pkt_errors[PKT_NERR], oversized, other_port;
-	struct ratelimit refusals;
-	uint64_t refused;
+	int chan; /* to the packet parser (privsep.h) */
+	pid_t parser_pid;
+	struct ps_stats base; /* counters of parsers that have been replaced */
 	int control_fd;
+	int serving_fd;       /* the knockctl connection being answered, or -1 */
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
 	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */
 	int64_t started;      /* wall seconds */
@@ -72,7 +69,15 @@ int daemon_revoke(struct daemon *d, uint32_t id, const char *reason);
 void daemon_rewrite(struct daemon *d, const struct grant *g);
 void daemon_expire(struct daemon *d);
 int daemon_commit(struct daemon *d);
-void daemon_refusal(struct daemon *d, const char *reason, const struct addr *src, const char *who);
+/* The parser's counters (asked over the channel) plus those of earlier parsers. */
+void daemon_stats(struct daemon *d, struct ps_stats *out);
+/*
+ * Forks the unprivileged packet parser with what d holds now (verifier, sequences,
+ * captures, replay fd); the parent then drops its copies of them (spawn.c).
+ */
+int daemon_spawn(struct daemon *d, char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Closes the channel (the parser exits on it) and reaps the parser. */
+void daemon_retire_parser(struct daemon *d);
 void daemon_free(struct daemon *d);
 /* SIGHUP, knockctl reload: re-reads the configuration; on any error keeps everything as it
  * was and says why. */

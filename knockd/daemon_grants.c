@@ -12,8 +12,7 @@
 
 #include "log.h"
 
-#define EXPIRE_BATCH  64
-#define REFUSAL_LINES 20 /* per 10 s: refusals are logged, but a flood cannot fill syslog */
+#define EXPIRE_BATCH 64
 
 const char *const daemon_origin_names[] = {"token", "sequence", "window", "local", "adopted"};
 
@@ -53,28 +52,6 @@ int daemon_commit(struct daemon *d)
 			(void)grants_remove(&d->grants, d->pending_new[i], &gone);
 	d->npending = 0;
 	return -1;
-}
-
-void daemon_refusal(struct daemon *d, const char *reason, const struct addr *src, const char *who)
-{
-	struct ratelimit *rl = &d->refusals;
-	int64_t now = (int64_t)time(NULL);
-	char a[ADDR_STRLEN];
-
-	d->refused++;
-	if (now - rl->window >= 10) {
-		if (rl->suppressed)
-			log_warn("refuse: %" PRIu64 " more refusals not logged", rl->suppressed);
-		rl->window = now;
-		rl->lines = 0;
-		rl->suppressed = 0;
-	}
-	if (rl->lines++ >= REFUSAL_LINES) {
-		rl->suppressed++;
-		return;
-	}
-	addr_format(src, a, sizeof(a));
-	log_warn("refuse reason=%s src=%s client=%s", reason, a, who);
 }
 
 static uint32_t door_ttl(const struct door *door, const struct grant_req *r)

@@ -17,6 +17,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "sandbox.h"
 #include "windows.h"
 #include "replay_store.h"
 
@@ -193,7 +194,7 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->config_path = path;
-	d->sigfd = d->replay_fd = d->control_fd = -1;
+	d->sigfd = d->replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
 	ret = verify_init(&d->ver, cfg, &server, err, errlen);
@@ -219,11 +220,14 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
 		return -1;
 	d->started = daemon_clock().wall_ms / 1000;
-	return daemon_windows_init(d, err, errlen);
+	if (daemon_windows_init(d, err, errlen) < 0 || daemon_spawn(d, err, errlen) < 0)
+		return -1;
+	return sandbox_writer(err, errlen);
 }
 
 void daemon_free(struct daemon *d)
 {
+	daemon_retire_parser(d);
 	control_close(d);
 	free(d->win_next);
 	for (int i = 0; i < d->nsniffs; i++)

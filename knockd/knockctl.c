@@ -67,15 +67,13 @@ static int exchange(const char *path, const char *line)
 	char buf[4096], *nl;
 	size_t have = 0;
 	ssize_t n;
-	int fd = connect_socket(path), ok = -1;
+	int fd = connect_socket(path), ok = -1, werr = 0;
 
 	if (fd < 0)
 		return 1;
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		fprintf(stderr, "knockctl: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 1;
-	}
+	/* A refusing daemon may answer and close before our request is written: read on. */
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		werr = errno;
 	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
 		have += (size_t)n;
 		buf[have] = '\0';
@@ -94,7 +92,7 @@ static int exchange(const char *path, const char *line)
 	}
 	close(fd);
 	if (ok < 0)
-		fprintf(stderr, "knockctl: %s: no answer\n", path);
+		fprintf(stderr, "knockctl: %s: %s\n", path, werr ? strerror(werr) : "no answer");
 	return ok == 1 ? 0 : 1;
 }
 

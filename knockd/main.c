@@ -101,9 +101,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "knockd: libsodium failed to initialise\n");
 		return 1;
 	}
-	/* Absolute, so a reload still finds it after the daemon has changed to /. */
-	if (realpath(path, abspath))
-		path = abspath;
+	/* Messages name the file as given; reloads use the absolute path (after detaching, the
+	 * daemon runs in /). */
+	if (!realpath(path, abspath))
+		snprintf(abspath, sizeof(abspath), "%s", path);
 	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
 		free(cfg);
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	log_init("knockd", foreground, verbose);
-	if (daemon_init(&d, cfg, path, err, sizeof(err)) < 0) {
+	if (daemon_init(&d, cfg, abspath, err, sizeof(err)) < 0) {
 		if (!foreground) /* the admin starting us by hand must see why, too */
 			fprintf(stderr, "knockd: %s\n", err);
 		log_err("%s", err);

@@ -17,9 +17,9 @@
 #define PS_MAGIC 0x6b6e6b31u /* "knk1" */
 
 enum ps_type {
-	PS_GRANT = 1,	 /* child -> parent: open doors */
+	PS_GRANT = 1,     /* child -> parent: open doors */
 	PS_STATS_REQ = 2, /* parent -> child */
-	PS_STATS = 3,	 /* child -> parent: counters */
+	PS_STATS = 3,     /* child -> parent: counters */
 };
 
 /* What the parser counts; summed across parser restarts by the parent. */
@@ -35,10 +35,10 @@ struct ps_msg {
 	uint32_t type;
 	/* PS_GRANT */
 	uint32_t origin;  /* ORIGIN_TOKEN or ORIGIN_SEQUENCE */
-	int32_t client;	  /* config client index, or -1 for a static sequence */
-	int32_t seq;	  /* config static sequence index, or -1 */
-	uint32_t doors;	  /* mask of config doors */
-	uint32_t ttl;	  /* requested; 0 = door default (capped at max_ttl by the parent) */
+	int32_t client;   /* config client index, or -1 for a static sequence */
+	int32_t seq;      /* config static sequence index, or -1 */
+	uint32_t doors;   /* mask of config doors */
+	uint32_t ttl;     /* requested; 0 = door default (capped at max_ttl by the parent) */
 	struct addr addr; /* address to open */
 	uint8_t pad[3];
 	/* PS_STATS */
@@ -47,7 +47,7 @@ struct ps_msg {
 
 /* Parent side: whether a grant request is one the configuration allows. Pure. */
 int privsep_check(const struct config *c, const struct ps_msg *m, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* One whole message or -1 (short, oversized, wrong magic, or the peer gone). */
 int privsep_recv(int fd, struct ps_msg *m) __attribute__((warn_unused_result));
 int privsep_send(int fd, const struct ps_msg *m) __attribute__((warn_unused_result));

@@ -1,9 +1,9 @@
 /*
- * SIGHUP: re-read the configuration without revoking live grants. Everything the new
- * configuration needs (keys, verifier, sequences, captures) is built first; any error
- * leaves the daemon exactly as it was. Then: grants whose door is gone (or changed
- * direction) are revoked, grants whose door changed its rules are rewritten, the replay
- * cache carries over, and the old configuration is freed.
+ * SIGHUP and knockctl reload: re-read the configuration without revoking live grants.
+ * Everything the new configuration needs (keys, verifier, sequences, captures) is built
+ * first; any error leaves the daemon exactly as it was. Then: grants whose door is gone (or
+ * changed direction) are revoked, grants whose door changed its rules are rewritten, and a
+ * new packet parser replaces the old one (spent nonces carry over through the state file).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "replay_store.h"
 
 struct staged {
 	struct config *cfg;
@@ -105,32 +106,29 @@ static void carry_grants(struct daemon *d, const struct config *nc, uint8_t *rew
 	}
 }
 
-/* The new verifier takes over the replay cache: spent nonces stay spent across a reload. */
-static void swap_verifier(struct daemon *d, struct staged *s)
+/* Hands the staged parser state to d, where daemon_spawn() finds it. */
+static void adopt_staged(struct daemon *d, struct staged *s, int replay_fd)
 {
-	struct replay spent = d->ver.replay;
-
-	d->ver.replay = s->ver.replay;
-	verify_free(&d->ver); /* frees the old keys and the new, empty cache */
-	s->ver.replay = spent;
 	d->ver = s->ver;
-	s->have_ver = 0;
-}
-
-static void swap_captures(struct daemon *d, struct staged *s)
-{
-	for (int i = 0; i < d->nsniffs; i++)
-		sniff_close(&d->sniffs[i]);
+	d->seq = s->seq;
 	memcpy(d->sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
 	d->nsniffs = s->nsniffs;
+	d->replay_fd = replay_fd;
+	s->have_ver = s->have_seq = 0;
 	s->nsniffs = 0;
+	config_free(d->cfg);
+	free(d->cfg);
+	d->cfg = s->cfg;
+	s->cfg = NULL;
 }
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct staged s;
+	struct ps_stats old;
 	uint8_t *rewrite = NULL;
 	size_t before = d->grants.n, rewritten = 0;
+	int fd;
 
 	memset(&s, 0, sizeof(s));
 	if (stage(d, &s, err, errlen) == 0 && !(rewrite = calloc(d->grants.n + 1, 1)))
@@ -140,17 +138,17 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		unstage(&s);
 		return -1;
 	}
+	/* The old parser first (no request may arrive mid-change): keep its counters, let it
+	 * go; what it spent is in the state file. */
+	daemon_stats(d, &old);
+	d->base = old;
+	daemon_retire_parser(d);
 	(void)daemon_commit(d);
 	carry_grants(d, s.cfg, rewrite);
 	(void)daemon_commit(d); /* revocations, while the old doors are still in place */
-	swap_verifier(d, &s);
-	seq_free(&d->seq);
-	d->seq = s.seq;
-	s.have_seq = 0;
-	swap_captures(d, &s);
-	config_free(d->cfg);
-	free(d->cfg);
-	d->cfg = s.cfg;
+	fd = replay_store_open(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
+			       errlen);
+	adopt_staged(d, &s, fd);
 	free(d->win_next);
 	d->win_next = NULL;
 	if (daemon_windows_init(d, err, errlen) < 0)
@@ -163,6 +161,11 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	(void)daemon_commit(d);
 	free(rewrite);
+	if (fd < 0 || daemon_spawn(d, err, errlen) < 0) {
+		log_err("reload: cannot start the packet parser: %s; stopping", err);
+		d->stop = 1;
+		return -1;
+	}
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "
 		 "%zu revoked",
 		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, rewritten,

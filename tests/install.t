@@ -13,7 +13,9 @@ D=$TMP/root
 inst() { make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX=/usr SYSCONFDIR=/etc DESTDIR="$D" "$@"; }
 mode() { [ "$(stat -c %a "$D$1")" = "$2" ]; }
 
-check "make install DESTDIR=..." inst install >"$TMP/install.log" 2>&1
+inst_logged() { inst "$@" >"$TMP/install.log" 2>&1; }
+inst_quiet() { inst "$@" >/dev/null 2>&1; }
+check "make install DESTDIR=..." inst_logged install
 for f in /usr/sbin/knockd /usr/sbin/knockctl /usr/bin/knock; do
 	check "$f installed, mode 755" mode "$f" 755
 done
@@ -42,9 +44,9 @@ check "systemd-analyze verify accepts the unit, its commands and man pages (exit
 	eval '[ $rc = 0 ] && [ -z "$out" ]'
 
 echo "# edited by the admin" >>"$D/etc/knockd/knockd.conf"
-check "a second make install" inst install >/dev/null 2>&1
+check "a second make install" inst_quiet install
 check "... never overwrites the configuration" grep -q "edited by the admin" "$D/etc/knockd/knockd.conf"
-check "make uninstall" inst uninstall >/dev/null 2>&1
+check "make uninstall" inst_quiet uninstall
 left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
 check "uninstall leaves only the configuration: $left" [ "$left" = "./etc/knockd/knockd.conf " ]
 echo "1..$T_N"

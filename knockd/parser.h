@@ -1,0 +1,38 @@
+/*
+ * The packet parser: the unprivileged child. Captures -> frames -> tokens and knocks ->
+ * grant requests to the rule writer over the privsep channel. It holds the client keys;
+ * the rule writer does not.
+ */
+#ifndef KNOCKD_PARSER_H
+#define KNOCKD_PARSER_H
+
+#include "config.h"
+#include "privsep.h"
+#include "seq.h"
+#include "sniff.h"
+#include "verify.h"
+
+#define MAX_PARSER_FDS 9 /* the captures (MAX_IFACES) and the channel */
+
+struct parser_ratelimit {
+	int64_t window;
+	unsigned lines;
+	uint64_t suppressed;
+};
+
+struct parser {
+	const struct config *cfg;
+	struct verifier *ver;
+	struct seq_engine *seq;
+	struct sniff *sniffs;
+	int nsniffs;
+	int chan;      /* to the rule writer */
+	int replay_fd; /* state_dir/replay, append-only */
+	struct ps_stats st;
+	struct parser_ratelimit rl;
+};
+
+/* Runs until the rule writer closes the channel. Returns the exit status. */
+int parser_run(struct parser *p);
+
+#endif

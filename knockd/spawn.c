@@ -1,0 +1,100 @@
+/*
+ * Starting the unprivileged packet parser. Everything it needs is prepared by the rule
+ * writer before the fork (captures opened as root, keys derived, replay state loaded); the
+ * child then closes what is not its own, drops to nobody in a seccomp sandbox and runs the
+ * parser loop. The parent drops its copies: after this it holds no client key.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parser.h"
+#include "sandbox.h"
+
+static void child(struct daemon *d, int chan, const struct sandbox_user *u)
+{
+	struct parser p = {.cfg = d->cfg,
+			   .ver = &d->ver,
+			   .seq = &d->seq,
+			   .sniffs = d->sniffs,
+			   .nsniffs = d->nsniffs,
+			   .chan = chan,
+			   .replay_fd = d->replay_fd};
+	char err[256];
+	sigset_t all;
+
+	/* Not ours: the control socket (and a knockctl connection being answered when a
+	 * reload forks us), the signal fd, the xtables lock. */
+	if (d->control_fd >= 0)
+		close(d->control_fd);
+	if (d->serving_fd >= 0)
+		close(d->serving_fd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	fw_close(&d->fw);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	if (sandbox_parser(u, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		_exit(1);
+	}
+	_exit(parser_run(&p));
+}
+
+int daemon_spawn(struct daemon *d, char *err, size_t errlen)
+{
+	struct sandbox_user u;
+	int sv[2];
+	pid_t pid;
+
+	sandbox_lookup(&u);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "privsep channel: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child(d, sv[1], &u);
+	}
+	close(sv[1]);
+	d->chan = sv[0];
+	d->parser_pid = pid;
+	/* The parser's now: captures, replay state, keys. */
+	while (d->nsniffs > 0)
+		sniff_close(&d->sniffs[--d->nsniffs]);
+	close(d->replay_fd);
+	d->replay_fd = -1;
+	seq_free(&d->seq);
+	verify_free(&d->ver);
+	log_info("packet parser started: pid %d, uid %u, no capabilities, seccomp", (int)pid,
+		 (unsigned)u.uid);
+	return 0;
+}
+
+void daemon_retire_parser(struct daemon *d)
+{
+	if (d->chan >= 0)
+		close(d->chan);
+	d->chan = -1;
+	if (d->parser_pid > 0)
+		(void)waitpid(d->parser_pid, NULL, 0);
+	d->parser_pid = 0;
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Privilege separation, read from /proc while knockd runs: the packet parser is nobody,
+# with no capabilities, NoNewPrivs and a seccomp filter; the rule writer keeps only
+# CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID and CAP_SETGID and dumps no core. Knocks work
+# through the channel; a reload starts a new parser just as confined; if the parser dies,
+# the rule writer stops (fail closed) and the live grants stay until their deadlines.
+. "$KNOCK_SRC/tests/net/lib.sh"
+net_setup
+SPK=$(make_key server) && CPK=$(make_key c1) || bail "keygen failed"
+TTL=60s write_server_conf "$TMP/knockd.conf" "$CPK"
+write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
+start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
+field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' '; }
+parser_of() { pgrep -P "$KNOCKD_PID" | head -1; }
+W=$KNOCKD_PID
+P=$(parser_of)
+[ -n "$P" ] || bail "no parser process under $W"
+for pid in "$W" "$P"; do
+	diag "pid $pid: Uid $(field "$pid" Uid) CapEff $(field "$pid" CapEff) CapPrm $(field "$pid" CapPrm)" \
+		"CapBnd $(field "$pid" CapBnd) NoNewPrivs $(field "$pid" NoNewPrivs) Seccomp $(field "$pid" Seccomp)"
+done
+check "parser: runs as nobody (uid 65534)" [ "$(field "$P" Uid)" = "65534 65534 65534 65534" ]
+check "parser: no capabilities at all" \
+	eval '[ "$(field "$P" CapEff)" = 0000000000000000 ] && [ "$(field "$P" CapPrm)" = 0000000000000000 ]'
+check "parser: NoNewPrivs" [ "$(field "$P" NoNewPrivs)" = 1 ]
+check "parser: seccomp filter (mode 2)" [ "$(field "$P" Seccomp)" = 2 ]
+check "rule writer: CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SETGID only (0x30c0)" \
+	eval '[ "$(field "$W" CapEff)" = 00000000000030c0 ] && [ "$(field "$W" CapPrm)" = 00000000000030c0 ]'
+check "rule writer: the bounding set is narrowed too" [ "$(field "$W" CapBnd)" = 00000000000030c0 ]
+check "rule writer: no core dumps" eval 'grep -q "^Max core file size *0 *0" /proc/$W/limits'
+# Packet sockets of the server namespace, by inode, against each process's open sockets.
+packet_inodes=$(in_ns "$SRV" awk 'NR > 1 {print $NF}' /proc/net/packet | sort -u)
+sockets_of() { for f in /proc/"$1"/fd/*; do readlink "$f"; done 2>/dev/null |
+	sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | sort -u; }
+holds_capture() { [ -n "$(comm -12 <(sockets_of "$1") <(echo "$packet_inodes"))" ]; }
+check "the parser holds the capture sockets" holds_capture "$P"
+check "the rule writer holds none: only the parser reads the network" eval '! holds_capture $W'
+
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod
+check "a knock opens, through the channel" wait_until 10 can_connect "$C1" "$SRV4" 22
+
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload >/dev/null
+P2=$(parser_of)
+check "reload: a new parser ($P2, was $P)" eval '[ -n "$P2" ] && [ "$P2" != "$P" ] && ! kill -0 $P 2>/dev/null'
+check "... just as confined" eval '[ "$(field "$P2" Uid)" = "65534 65534 65534 65534" ] &&
+	[ "$(field "$P2" CapEff)" = 0000000000000000 ] && [ "$(field "$P2" Seccomp)" = 2 ]'
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod
+check "knocks work with the new parser" wait_until 10 can_connect "$C1" "$SRV4" 22
+
+kill -9 "$P2"
+check "the parser killed: the rule writer stops (fail closed)" wait_until 50 eval '! kill -0 $W 2>/dev/null'
+wait "$W" 2>/dev/null
+check "... saying so" grep -q 'the packet parser stopped' "$TMP/knockd.log"
+check "... and the live grant stays in the kernel until its deadline" \
+	eval '[ -n "$(grant_rules4 | grep -- "-s 192.0.2.10/32")" ]'
+sed 's/^/#   /' "$TMP/knockd.log"
+done_testing
