@@ -58,6 +58,7 @@ KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC  := $(wildcard tests/bench/*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -66,6 +67,7 @@ PROGS := $(BUILD)/knockd $(BUILD)/knock $(BUILD)/knockctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 ifeq ($(V),1)
 Q :=
@@ -74,9 +76,9 @@ Q := @
 endif
 
 .SECONDARY:
-.PHONY: all tests fuzzers fuzz check demo deps install uninstall clean format lint-man
+.PHONY: all tests fuzzers fuzz bench check demo deps install uninstall clean format lint-man
 all: $(PROGS)
-tests: $(PROGS) $(UNITS) $(TOOLS)
+tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
 fuzzers: $(FUZZERS)
 
 $(BUILD)/obj/%.o: %.c
@@ -108,6 +110,9 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libknockd.a $(BUIL
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
@@ -143,6 +148,13 @@ check:
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
 		KNOCK_SRC=$(CURDIR) \
 		prove -f -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
+
+# Benchmarks (never part of make check): this knockd against Debian's knockd and fwknopd.
+BENCH_PKGS := knockd fwknop-server fwknop-client
+bench:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(BENCH_PKGS)"
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) all tests
+	@KNOCK_BUILD=$(abspath $(BUILD)) KNOCK_SRC=$(CURDIR) tests/bench/bench.sh
 
 # Each harness for FUZZ_SECONDS, from the committed seeds; new inputs go to build/fuzz/corpus.
 fuzz:

@@ -69,6 +69,20 @@ static int on_channel(struct daemon *d, struct ps_stats *stats)
 	return on_request(d, &m);
 }
 
+/* Everything the parser has queued (up to a commit's worth), so a burst is one commit. */
+static int drain_channel(struct daemon *d)
+{
+	for (int i = 0; i < PENDING_MAX; i++) {
+		struct pollfd p = {.fd = d->chan, .events = POLLIN};
+
+		if (i && poll(&p, 1, 0) != 1)
+			return 0;
+		if (on_channel(d, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void add_stats(struct ps_stats *to, const struct ps_stats *s)
 {
 	uint64_t *t = (uint64_t *)to;
@@ -98,8 +112,10 @@ void daemon_stats(struct daemon *d, struct ps_stats *out)
 		if (poll(&p, 1, 1000) != 1)
 			return;
 		r = on_channel(d, &live);
-		if (r < 0)
+		if (r < 0) {
+			d->stop = d->failed = 1; /* fail closed, as in the main loop */
 			return;
+		}
 		if (r == 1) {
 			add_stats(out, &live);
 			return;
@@ -206,7 +222,7 @@ int daemon_run(struct daemon *d)
 			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
-		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && on_channel(d, NULL) < 0) {
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && drain_channel(d) < 0) {
 			ret = 1; /* fail closed; live grants stay until their deadlines */
 			break;
 		}
@@ -218,7 +234,7 @@ int daemon_run(struct daemon *d)
 		windows_tick(d);
 		daemon_expire(d);
 	}
-	if (!ret)
+	if (!ret && !d->failed)
 		log_counters(d);
-	return ret;
+	return ret || d->failed;
 }

@@ -16,8 +16,10 @@
 #include "sniff.h"
 #include "verify.h"
 
-#define MAX_IFACES  8
-#define PENDING_MAX 64 /* grant changes batched into one commit */
+#define MAX_IFACES 8
+/* Grant changes batched into one commit: libiptc rewrites the whole table on each commit,
+ * so under a burst of knocks larger batches mean far less work per grant. */
+#define PENDING_MAX 1024
 
 struct daemon {
 	struct config *cfg;      /* owned: replaced by a reload */
@@ -42,6 +44,7 @@ struct daemon {
 	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */
 	int64_t started;      /* wall seconds */
 	int stop;
+	int failed; /* stop with exit status 1 */
 };
 
 /* One request to open doors, from any origin. */
@@ -61,6 +64,8 @@ struct grant_clock daemon_clock(void);
 /* Takes ownership of cfg (heap-allocated, loaded from path) even when it fails. */
 int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* After detaching: starts the packet parser and drops the writer's privileges. */
+int daemon_start(struct daemon *d, char *err, size_t errlen) __attribute__((warn_unused_result));
 int daemon_run(struct daemon *d);
 /* Grant operations (daemon_grants.c). Changes are queued until daemon_commit(). */
 void daemon_open(struct daemon *d, const struct grant_req *r, const struct grant_clock *now);

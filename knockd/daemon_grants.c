@@ -12,7 +12,7 @@
 
 #include "log.h"
 
-#define EXPIRE_BATCH 64
+#define EXPIRE_BATCH PENDING_MAX /* grants expiring together: one commit */
 
 const char *const daemon_origin_names[] = {"token", "sequence", "window", "local", "adopted"};
 
@@ -24,6 +24,7 @@ static void queue(struct daemon *d, int op, const struct grant *g, int is_new)
 		(void)daemon_commit(d);
 	ch = &d->pending[d->npending];
 	ch->op = op;
+	ch->fresh = is_new;
 	ch->rule.id = g->id;
 	ch->rule.door = &d->cfg->doors[g->door];
 	ch->rule.addr = g->addr;

@@ -72,6 +72,7 @@ static int reconcile(struct daemon *d, char *err, size_t errlen)
 		doors[ndel].direction = f[i].direction;
 		del[ndel].op = FW_DEL;
 		del[ndel].rule.id = f[i].id;
+		del[ndel].rule.addr = f[i].addr; /* which table(s) it is in */
 		del[ndel].rule.door = &doors[ndel];
 		ndel++;
 	}
@@ -220,7 +221,12 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
 		return -1;
 	d->started = daemon_clock().wall_ms / 1000;
-	if (daemon_windows_init(d, err, errlen) < 0 || daemon_spawn(d, err, errlen) < 0)
+	return daemon_windows_init(d, err, errlen);
+}
+
+int daemon_start(struct daemon *d, char *err, size_t errlen)
+{
+	if (daemon_spawn(d, err, errlen) < 0)
 		return -1;
 	return sandbox_writer(err, errlen);
 }

@@ -27,6 +27,7 @@ enum fw_op { FW_ADD, FW_DEL }; /* FW_ADD of an id already present replaces its r
 
 struct fw_change {
 	int op;
+	int fresh; /* FW_ADD of a grant just created: none of its rules can exist yet */
 	struct fw_rule rule;
 };
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libiptc/libiptc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fw_xt.h"

@@ -19,33 +19,6 @@ static const char *rule_comment(const XT_ENTRY *e)
 	return fwxt_comment(e->elems, e->target_offset - sizeof(*e));
 }
 
-static int collect_ids(struct xtc_handle *h, const char *chain, uint32_t id, unsigned *nums,
-		       unsigned max)
-{
-	const XT_ENTRY *e;
-	struct fw_found f;
-	unsigned num = 0, n = 0;
-
-	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h), num++) {
-		const char *c = rule_comment(e);
-
-		if (c && fw_comment_parse(c, &f) == 0 && f.id == id && n < max)
-			nums[n++] = num;
-	}
-	return (int)n;
-}
-
-static int delete_id(struct xtc_handle *h, const char *chain, uint32_t id)
-{
-	unsigned nums[DOOR_MAX_DESTS + 1];
-	int n = collect_ids(h, chain, id, nums, DOOR_MAX_DESTS + 1);
-
-	while (n-- > 0) /* from the bottom, so the numbers above stay valid */
-		if (!XT(delete_num_entry)(chain, nums[n], h))
-			return -1;
-	return 0;
-}
-
 static int append_rule(struct xtc_handle *h, const char *chain, const struct fw_rule *r,
 		       const struct prefix *dst, int mode)
 {
@@ -98,6 +71,100 @@ static int chain_accepts_established(struct xtc_handle *h, const char *chain)
 	return 0;
 }
 
+struct idpos {
+	uint32_t id;
+	unsigned num;
+};
+
+static int cmp_idpos(const void *a, const void *b)
+{
+	const struct idpos *x = a, *y = b;
+
+	return x->id != y->id ? (x->id < y->id ? -1 : 1) : (x->num < y->num ? -1 : x->num > y->num);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct idpos *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_num_desc(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Our rules in one chain, by grant id: one pass however many changes a commit carries. */
+static struct idpos *index_chain(struct xtc_handle *h, const char *chain, size_t *n)
+{
+	const XT_ENTRY *e;
+	struct idpos *v = NULL, *nv;
+	size_t cap = 0;
+	unsigned num = 0;
+
+	*n = 0;
+	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h), num++) {
+		const char *c = rule_comment(e);
+
+		if (!c || strncmp(c, "knockd id=", 10))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return NULL;
+			}
+			v = nv;
+		}
+		v[*n].id = (uint32_t)strtoul(c + 10, NULL, 10);
+		v[(*n)++].num = num;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_idpos);
+	return v ? v : calloc(1, sizeof(*v));
+}
+
+/* Removes the rules of every changed grant (all but fresh ones) from one chain. */
+static int delete_changed(struct xtc_handle *h, const char *chain, const struct fw_change *ch,
+			  size_t n)
+{
+	size_t nidx, ndel = 0;
+	struct idpos *idx = index_chain(h, chain, &nidx), key;
+	unsigned *del = idx ? calloc(nidx + 1, sizeof(*del)) : NULL;
+	int ret = -1;
+
+	if (!del)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct idpos *hit;
+
+		if (ch[i].fresh)
+			continue;
+		key.id = ch[i].rule.id;
+		key.num = 0;
+		hit = bsearch(&key, idx, nidx, sizeof(*idx), cmp_id); /* any rule of the id */
+		while (hit && hit > idx && hit[-1].id == key.id)
+			hit--;
+		for (; hit && hit < idx + nidx && hit->id == key.id; hit++)
+			del[ndel++] = hit->num;
+	}
+	qsort(del, ndel, sizeof(*del), cmp_num_desc); /* from the bottom: numbers stay valid */
+	for (size_t i = 0; i < ndel; i++)
+		if (i && del[i] == del[i - 1])
+			continue;
+		else if (!XT(delete_num_entry)(chain, del[i], h))
+			goto out;
+	ret = 0;
+out:
+	free(idx);
+	free(del);
+	return ret;
+}
+
 static int apply_changes(struct xtc_handle *h, const struct fw_change *ch, size_t n)
 {
 	/* est[0]: INPUT accepts ESTABLISHED; est[1]: OUTPUT does. An in-door's connections
@@ -105,12 +172,12 @@ static int apply_changes(struct xtc_handle *h, const struct fw_change *ch, size_
 	int est[2] = {chain_accepts_established(h, "INPUT"),
 		      chain_accepts_established(h, "OUTPUT")};
 
+	if (delete_changed(h, chains[0], ch, n) < 0 || delete_changed(h, chains[1], ch, n) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_rule *r = &ch[i].rule;
 		int dir = r->door->direction == DIR_OUT;
 
-		if (delete_id(h, chains[0], r->id) < 0 || delete_id(h, chains[1], r->id) < 0)
-			return -1;
 		if (ch[i].op != FW_ADD)
 			continue;
 		if (add_rules(h, r, est[dir] ? FWXT_NEW : FWXT_NEW_ESTABLISHED) < 0 ||

@@ -197,10 +197,18 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 	struct ipt_state *s = st;
 	int ret;
 
+	int fam4 = !n, fam6 = !n; /* an empty commit (start-up) sets up both */
+
+	for (size_t i = 0; i < n; i++) {
+		int out = ch[i].rule.door->direction == DIR_OUT;
+
+		fam4 |= out || ch[i].rule.addr.family == 4;
+		fam6 |= out || ch[i].rule.addr.family == 6;
+	}
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fw_ipt4_apply(ch, n, err, errlen);
-	if (ret == 0)
+	ret = fam4 ? fw_ipt4_apply(ch, n, err, errlen) : 0;
+	if (ret == 0 && fam6)
 		ret = fw_ipt6_apply(ch, n, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
 	return ret;

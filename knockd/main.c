@@ -126,6 +126,12 @@ int main(int argc, char **argv)
 	}
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon: cannot detach");
+	/* The parser is forked after detaching, so it is the detached writer's child. */
+	if (daemon_start(&d, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		daemon_free(&d);
+		return 1;
+	}
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted",
 		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n);

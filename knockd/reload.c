@@ -163,7 +163,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	free(rewrite);
 	if (fd < 0 || daemon_spawn(d, err, errlen) < 0) {
 		log_err("reload: cannot start the packet parser: %s; stopping", err);
-		d->stop = 1;
+		d->stop = d->failed = 1;
 		return -1;
 	}
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "

@@ -51,8 +51,9 @@ int sniff_open(struct sniff *s, const char *iface, const char *filter, char *err
 		snprintf(err, errlen, "capture on %s: %s", iface, perr);
 		return -1;
 	}
+	/* 8 MB of ring: a burst of knocks waits there while rules are committed. */
 	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_immediate_mode(p, 1) ||
-	    pcap_set_promisc(p, 0) || pcap_activate(p) < 0) {
+	    pcap_set_buffer_size(p, 8 << 20) || pcap_set_promisc(p, 0) || pcap_activate(p) < 0) {
 		snprintf(err, errlen, "capture on %s: %s", iface, pcap_geterr(p));
 		goto fail;
 	}

@@ -40,9 +40,11 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	fw_close(&d->fw);
+	/* Signals are the writer's: a SIGTERM to the whole group (systemctl stop, Ctrl-C) ends
+	 * the writer, whose closing the channel then ends us. */
 	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	if (sandbox_parser(u, err, sizeof(err)) < 0) {

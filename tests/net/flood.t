@@ -11,10 +11,16 @@ TTL=60s write_server_conf "$TMP/knockd.conf" "$CPK" "sequence = yes"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
 ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" "$@"; }
-rss() { sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$KNOCKD_PID/status"; }
-cpu() { awk '{print $14 + $15}' "/proc/$KNOCKD_PID/stat"; }
+# Both processes: the rule writer and the packet parser (which does the packet work).
+procs() { echo "$KNOCKD_PID" $(pgrep -P "$KNOCKD_PID"); }
+rss() { local t=0 p; for p in $(procs); do
+	t=$((t + $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$p/status"))); done; echo "$t"; }
+cpu() { local t=0 p; for p in $(procs); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+	echo "$t"; }
 frames() { ctl --json status | sed -n 's/.*"frames":\([0-9]*\).*/\1/p'; }
 HZ=$(getconf CLK_TCK)
+[ "$(procs | wc -w)" = 2 ] || bail "expected the rule writer and one packet parser"
+[ "$(rss)" -gt 1000 ] || bail "could not read the daemon's resident memory"
 N=250000
 
 ip netns exec "$C1" "$KNOCK_BUILD/tests/tools/wiretap" eth0 62201 "$TMP/token.bin" 10 \

@@ -1,0 +1,216 @@
+#!/bin/bash
+# make bench: this knockd, Debian's knockd and Debian's fwknopd, one after another, in the
+# same network-namespace topology (server with default-DROP INPUT on iptables-legacy, client
+# and bystander on a bridge). Writes a Markdown report to stdout and tests/bench/results.md.
+#   BENCH_REPS (30)  repetitions of knock -> open -> close
+#   BENCH_FLOOD (1000000) junk datagrams in the flood run;  BENCH_IDLE (60) idle seconds
+. "$KNOCK_SRC/tests/net/lib.sh"
+REPS=${BENCH_REPS:-30} FLOOD=${BENCH_FLOOD:-1000000} IDLE=${BENCH_IDLE:-60} TTL=3
+OUT=$KNOCK_SRC/tests/bench/results.md
+B=$KNOCK_BUILD
+net_setup
+SPK=$(make_key server) && CPK=$(make_key c1) && RPK=$(make_key roamer) || bail "keygen failed"
+note() { echo "# $*" >&2; }
+
+# median p90 min max of numbers on stdin
+stats() {
+	sort -g | awk '{a[NR] = $1} END {
+		if (!NR) { print "n/a"; exit }
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		i = int(0.9 * NR + 0.999); if (i < 1) i = 1
+		printf "%.2f / %.2f / %.2f / %.2f\n", m, a[i], a[1], a[NR] }'
+}
+cpu_of() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+rss_of() { local t=0 p; for p in "$@"; do
+	t=$((t + $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$p/status"))); done; echo $t; }
+HZ=$(getconf CLK_TCK)
+
+# --- the three daemons -------------------------------------------------------------
+ours_start() {
+	TTL=${TTL}s write_server_conf "$TMP/ours.conf" "$CPK" "" "[client:roamer]" \
+		"public_key = $RPK" "doors = ssh" "nat = yes"
+	write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
+	start_knockd "$TMP/ours.conf" "$TMP/ours.log" || bail "knockd did not start: $(cat "$TMP/ours.log")"
+	DPIDS="$KNOCKD_PID $(pgrep -P "$KNOCKD_PID")"
+	KNOCK=("$B/knock" -c "$TMP/knock.conf" prod)
+	JUNK_PORT=62201
+}
+debian_knockd_start() {
+	cat >"$TMP/dk.conf" <<CONF
+[options]
+	logfile = $TMP/debian_knockd.log
+[ssh]
+	sequence      = 7000,8000,9000
+	seq_timeout   = 5
+	tcpflags      = syn
+	start_command = /usr/sbin/iptables-legacy -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	cmd_timeout   = $TTL
+	stop_command  = /usr/sbin/iptables-legacy -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+CONF
+	ip netns exec "$SRV" /usr/sbin/knockd -c "$TMP/dk.conf" -i eth0 -p "$TMP/dk.pid" \
+		</dev/null >/dev/null 2>&1 &
+	KNOCKD_PID=$!
+	PIDS+=("$KNOCKD_PID")
+	sleep 1
+	DPIDS=$KNOCKD_PID
+	KNOCK=(/usr/bin/knock "$SRV4" 7000 8000 9000)
+	JUNK_PORT=7000
+}
+fwknopd_start() {
+	local keys k h
+	keys=$(HOME=$TMP fwknop --key-gen 2>/dev/null)
+	k=$(sed -n 's/^KEY_BASE64: //p' <<<"$keys") h=$(sed -n 's/^HMAC_KEY_BASE64: //p' <<<"$keys")
+	mkdir -p "$TMP/fwk"
+	printf '%s\n' "PCAP_INTF eth0;" "ENABLE_PCAP_PROMISC N;" "FIREWALL_EXE /usr/sbin/iptables-legacy;" \
+		"FWKNOP_RUN_DIR $TMP/fwk;" >"$TMP/fwknopd.conf"
+	printf '%s\n' "SOURCE ANY" "REQUIRE_SOURCE_ADDRESS Y" "KEY_BASE64 $k" "HMAC_KEY_BASE64 $h" \
+		"OPEN_PORTS tcp/22" "FW_ACCESS_TIMEOUT $TTL" >"$TMP/access.conf"
+	chmod 600 "$TMP/fwknopd.conf" "$TMP/access.conf"
+	ip netns exec "$SRV" /usr/sbin/fwknopd -f -c "$TMP/fwknopd.conf" -a "$TMP/access.conf" \
+		-d "$TMP/fwk/digest.cache" -p "$TMP/fwk/fwknopd.pid" -i eth0 \
+		</dev/null >"$TMP/fwknopd.log" 2>&1 &
+	KNOCKD_PID=$!
+	PIDS+=("$KNOCKD_PID")
+	sleep 2
+	DPIDS=$KNOCKD_PID
+	KNOCK=(env HOME="$TMP" fwknop --no-save-args -A tcp/22 -a "$C14" -D "$SRV4"
+		--key-base64-rijndael "$k" --key-base64-hmac "$h" --use-hmac)
+	JUNK_PORT=62201
+}
+
+daemon_stop() {
+	kill "$KNOCKD_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$KNOCKD_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$KNOCKD_PID" 2>/dev/null
+	wait "$KNOCKD_PID" 2>/dev/null
+	# Nothing of one daemon may help the next: their chains and rules go.
+	in_ns "$SRV" iptables-legacy -F KNOCKD-INPUT 2>/dev/null
+	in_ns "$SRV" iptables-legacy-save | grep -- '-A INPUT -s .* --dport 22 -j ACCEPT' |
+		sed 's/^-A/-D/' | while read -r rule; do
+			# shellcheck disable=SC2086
+			in_ns "$SRV" iptables-legacy $rule
+		done
+	in_ns "$SRV" iptables-legacy -F FWKNOP_INPUT 2>/dev/null
+}
+
+# --- measurements ---------------------------------------------------------------------
+# knock -> open (ms) and close - TTL (s), REPS times; prints two lines of statistics.
+open_close() {
+	local r out t0 t1 tc lat="" cls=""
+	for r in $(seq "$REPS"); do
+		out=$(in_ns "$C1" "$B/bench/probe" open "$SRV4" 22 10000 "${KNOCK[@]}") || {
+			note "rep $r: did not open"; continue; }
+		read -r t0 t1 <<<"$out"
+		tc=$(in_ns "$C1" "$B/bench/probe" close "$SRV4" 22 $(((TTL + 15) * 1000))) || {
+			note "rep $r: did not close"; continue; }
+		lat+="$(echo "($t1 - $t0) / 1000000" | bc -l)"$'\n'
+		cls+="$(echo "($tc - $t0) / 1000000000 - $TTL" | bc -l)"$'\n'
+		sleep 1.2 # a new knock second (ours) and a clean slate for all
+	done
+	printf '%s' "$lat" | grep . | stats
+	printf '%s' "$cls" | grep . | stats
+}
+
+# A junk flood to the knock port from the bystander with a genuine knock in its middle.
+flood_run() {
+	local c0 r0 fpid out t0 t1 result
+	c0=$(cpu_of $DPIDS) r0=$(rss_of $DPIDS)
+	ip netns exec "$C2" "$B/tests/tools/flood" random "$SRV4" "$JUNK_PORT" "$FLOOD" \
+		>/dev/null 2>&1 &
+	fpid=$!
+	PIDS+=("$fpid")
+	sleep 0.3
+	if out=$(in_ns "$C1" "$B/bench/probe" open "$SRV4" 22 10000 "${KNOCK[@]}"); then
+		read -r t0 t1 <<<"$out"
+		result="yes, $(echo "scale=1; ($t1 - $t0) / 1000000" | bc) ms"
+	else
+		result="no (10 s)"
+	fi
+	wait "$fpid"
+	echo "$result | $(echo "scale=2; ($(cpu_of $DPIDS) - $c0) / $HZ" | bc) | $(($(rss_of $DPIDS) - r0))"
+	sleep $((TTL + 2))
+}
+
+idle_run() {
+	local c0 r
+	c0=$(cpu_of $DPIDS)
+	sleep "$IDLE"
+	r=$(rss_of $DPIDS)
+	echo "$r | $(echo "scale=2; ($(cpu_of $DPIDS) - $c0) / $HZ" | bc)"
+}
+
+alive() { # alive NAME LOG: the daemon just started is still there
+	kill -0 "$KNOCKD_PID" 2>/dev/null || bail "$1 did not stay up: $(tail -5 "$2" 2>/dev/null)"
+}
+declare -A LAT CLOSE FLOODR IDLER
+for d in ${BENCH_DAEMONS:-ours debian_knockd fwknopd}; do
+	note "== $d"
+	"${d}_start"
+	alive "$d" "$TMP/$d.log"
+	IDLER[$d]=$(idle_run)
+	{ read -r LAT[$d]; read -r CLOSE[$d]; } < <(open_close)
+	FLOODR[$d]=$(flood_run)
+	daemon_stop
+done
+
+# --- scale (this knockd): N concurrent grants -----------------------------------------------
+SCALE_TTL=20
+count6() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -c 'addr=2001:db8:1::' || true; }
+note "== scale"
+ours_start
+declare -A SOPEN SLAT SLAG
+for n in 100 1000 10000; do
+	in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+	t0=$(date +%s.%N)
+	in_ns "$C1" "$B/bench/mass" "$TMP/roamer.key" "$SPK" "$SRV4" 62201 "$n" "$SCALE_TTL" >/dev/null
+	for _ in $(seq 3000); do [ "$(count6)" -ge "$n" ] && break; sleep 0.1; done
+	t1=$(date +%s.%N)
+	SOPEN[$n]=$(echo "scale=2; $t1 - $t0" | bc)
+	lats=""
+	for _ in 1 2 3 4 5; do
+		# the client's own grant must not be open already: each probe measures an open
+		id=$(in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" list | awk '$3 == "'"$C14"'" {print $1}')
+		[ -z "$id" ] || in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" revoke "$id" >/dev/null
+		out=$(in_ns "$C1" "$B/bench/probe" open "$SRV4" 22 10000 "${KNOCK[@]}") &&
+			lats+="$(awk '{print ($2 - $1) / 1000000}' <<<"$out")"$'\n'
+		sleep 0.3
+	done
+	SLAT[$n]=$(printf '%s' "$lats" | grep . | stats | cut -d/ -f1)
+	for _ in $(seq 3000); do [ "$(count6)" = 0 ] && break; sleep 0.1; done
+	SLAG[$n]=$(echo "scale=2; $(date +%s.%N) - $t1 - $SCALE_TTL" | bc)
+	note "scale $n: open ${SOPEN[$n]} s, latency ${SLAT[$n]} ms, expiry lag ${SLAG[$n]} s"
+done
+daemon_stop
+MICRO=$("$B/bench/micro")
+micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
+
+# --- report ---------------------------------------------------------------------------
+{
+	echo "# Benchmarks"
+	echo
+	echo "Produced by \`make bench\` (tests/bench/bench.sh) on $(date -u +%Y-%m-%d), $(nproc) cores," \
+		"$(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1), kernel $(uname -r)." \
+		"Repetitions: $REPS; TTL ${TTL} s; flood $FLOOD random datagrams to each daemon's knock port."
+	echo "Debian's knockd $(dpkg-query -W -f='${Version}' knockd) and fwknopd" \
+		"$(dpkg-query -W -f='${Version}' fwknop-server) run as shipped (fwknopd's PCAP_LOOP_SLEEP is" \
+		"100 ms; knockd and fwknopd exec iptables-legacy for each rule)."
+	echo
+	echo "| measure | this knockd | Debian knockd | fwknopd |"
+	echo "|---|---|---|---|"
+	echo "| knock-to-open, ms: median / p90 / min / max | ${LAT[ours]} | ${LAT[debian_knockd]} | ${LAT[fwknopd]} |"
+	echo "| close precision (closed - TTL), s: median / p90 / min / max | ${CLOSE[ours]} | ${CLOSE[debian_knockd]} | ${CLOSE[fwknopd]} |"
+	echo "| under flood: opened, how fast \| daemon CPU s \| RSS growth kB | ${FLOODR[ours]//|/\\|} | ${FLOODR[debian_knockd]//|/\\|} | ${FLOODR[fwknopd]//|/\\|} |"
+	echo "| idle ${IDLE} s: RSS kB \| CPU s | ${IDLER[ours]//|/\\|} | ${IDLER[debian_knockd]//|/\\|} | ${IDLER[fwknopd]//|/\\|} |"
+	echo
+	echo "Scale (this knockd; grants for distinct IPv6 addresses, TTL ${SCALE_TTL} s, ip6tables-legacy):"
+	echo
+	echo "| concurrent grants | time to open all, s | open latency with them in place, ms (median of 5) | expiry lag after the last TTL, s |"
+	echo "|---|---|---|---|"
+	for n in 100 1000 10000; do echo "| $n | ${SOPEN[$n]} | ${SLAT[$n]} | ${SLAG[$n]} |"; done
+	echo
+	echo "In-process, one core (tests/bench/micro.c): $(micro junk-rejected-per-s) right-size junk tokens" \
+		"rejected/s (hint lookup); $(micro aead-failures-per-s) tokens with a valid hint but a flipped" \
+		"bit rejected/s (one AEAD open each); $(micro valid-verified-per-s) valid tokens verified/s" \
+		"(Ed25519)."
+	echo "This knockd's RSS and CPU count both of its processes (rule writer and packet parser)."
+} | tee "$OUT"

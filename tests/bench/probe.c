@@ -1,0 +1,89 @@
+/*
+ * Benchmark tool, run in the client namespace:
+ *   probe open HOST PORT MAX_MS CMD [ARGS...]   runs CMD (the knock), then tries a TCP
+ *       connect every millisecond; prints "KNOCK_NS OPEN_NS" (CLOCK_MONOTONIC) or "timeout"
+ *   probe close HOST PORT MAX_MS                connects every 5 ms until one fails;
+ *       prints the CLOCK_MONOTONIC time of the first failure, or "timeout"
+ * The knock time is taken when CMD has exited: its packet has left the client by then.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* One attempt: 1 when connected within wait_ms. */
+static int attempt(const struct sockaddr_in *a, int wait_ms)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, ok = 0;
+	socklen_t len = sizeof(err);
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0)
+		ok = 1;
+	else if (errno == EINPROGRESS && poll(&p, 1, wait_ms) == 1 &&
+		 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
+		ok = 1;
+	close(fd);
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int64_t start, limit;
+	int open_mode;
+
+	if (argc < 5 || inet_pton(AF_INET, argv[2], &a.sin_addr) != 1)
+		return fprintf(stderr, "usage: probe open|close HOST PORT MAX_MS [CMD...]\n"), 2;
+	a.sin_port = htons((uint16_t)atoi(argv[3]));
+	open_mode = !strcmp(argv[1], "open");
+	if (open_mode) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			execvp(argv[5], argv + 5);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			return fprintf(stderr, "probe: knock command failed\n"), 1;
+	}
+	start = now_ns();
+	limit = start + (int64_t)atoi(argv[4]) * 1000000;
+	while (now_ns() < limit) {
+		int ok = attempt(&a, open_mode ? 1 : 5);
+
+		if (open_mode && ok) {
+			printf("%lld %lld\n", (long long)start, (long long)now_ns());
+			return 0;
+		}
+		if (!open_mode && !ok) {
+			printf("%lld\n", (long long)now_ns());
+			return 0;
+		}
+		if (!open_mode) {
+			struct timespec gap = {0, 5000000};
+
+			nanosleep(&gap, NULL);
+		}
+	}
+	printf("timeout\n");
+	return 1;
+}
