@@ -1,5 +1,5 @@
 /*
- * Benchmark tool, run in the client namespace:
+ * Benchmark tool, run in the client namespace (HOST: an IPv4 or IPv6 address):
  *   probe open HOST PORT MAX_MS CMD [ARGS...]   runs CMD (the knock), then tries a TCP
  *       connect every millisecond; prints "KNOCK_NS OPEN_NS" (CLOCK_MONOTONIC) or "timeout"
  *   probe close HOST PORT MAX_MS                connects every 5 ms until one fails;
@@ -27,15 +27,17 @@ static int64_t now_ns(void)
 }
 
 /* One attempt: 1 when connected within wait_ms. */
-static int attempt(const struct sockaddr_in *a, int wait_ms)
+static int attempt(const struct sockaddr_storage *a, int wait_ms)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, ok = 0;
+	int fd = socket(a->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, ok = 0;
 	socklen_t len = sizeof(err);
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 	if (fd < 0)
 		return 0;
-	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0)
+	if (connect(fd, (const struct sockaddr *)a,
+		    a->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					    : sizeof(struct sockaddr_in6)) == 0)
 		ok = 1;
 	else if (errno == EINPROGRESS && poll(&p, 1, wait_ms) == 1 &&
 		 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
@@ -46,13 +48,23 @@ static int attempt(const struct sockaddr_in *a, int wait_ms)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct sockaddr_storage a = {0};
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
 	int64_t start, limit;
 	int open_mode;
 
-	if (argc < 5 || inet_pton(AF_INET, argv[2], &a.sin_addr) != 1)
+	if (argc < 5)
 		return fprintf(stderr, "usage: probe open|close HOST PORT MAX_MS [CMD...]\n"), 2;
-	a.sin_port = htons((uint16_t)atoi(argv[3]));
+	if (inet_pton(AF_INET, argv[2], &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)atoi(argv[3]));
+	} else if (inet_pton(AF_INET6, argv[2], &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)atoi(argv[3]));
+	} else {
+		return fprintf(stderr, "probe: bad address %s\n", argv[2]), 2;
+	}
 	open_mode = !strcmp(argv[1], "open");
 	if (open_mode) {
 		pid_t pid = fork();
