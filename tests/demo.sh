@@ -7,6 +7,9 @@ say() { printf '[%5.1fs] %s\n' "$(echo "$(date +%s.%N) - $START" | bc)" "$*"; }
 probe() { # probe LABEL NS ADDR PORT
 	if can_connect "$2" "$3" "$4"; then say "$1 -> $3:$4 ... OPEN"; else say "$1 -> $3:$4 ... closed"; fi
 }
+probe_echo() { # probe_echo LABEL NS ADDR PORT: the outside's 443 echoes what it gets
+	if can_echo "$2" "$3" "$4"; then say "$1 -> $3:$4 ... OPEN"; else say "$1 -> $3:$4 ... closed"; fi
+}
 kernel() { say "kernel: $*"; }
 rules() { grant_rules4; grant_out_rules4; }
 
@@ -49,7 +52,7 @@ say "client: knock prod web-egress"
 in_ns "$C1" "$KNOCK_BUILD/knock" -v -c "$TMP/knock.conf" prod web-egress 2>&1 | sed 's/^/          /'
 wait_until 10 can_connect "$SRV" "$OUT4" 80
 probe "server" "$SRV" "$OUT4" 80
-probe "server" "$SRV" "$OUT4" 443
+probe_echo "server" "$SRV" "$OUT4" 443
 grant_out_rules4 | while read -r r; do kernel "$r"; done
 say "waiting for the TTL ..."
 wait_until 80 rules_empty grant_out_rules4
