@@ -19,6 +19,7 @@ CC         ?= cc
 
 # Debian packages: what building, testing and the demo need.
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
+	libnftnl-dev libmnl-dev nftables \
 	clang libclang-rt-14-dev \
 	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
 
@@ -51,7 +52,7 @@ ALL_LDFLAGS  = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
 KNOCK_PKGS  := libsodium inih
-KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc
+KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc libnftnl libmnl
 
 COMMON_SRC := $(wildcard common/*.c)
 KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))

@@ -1,6 +1,8 @@
 /* Backend selection and the rule comment that names a grant inside the kernel. */
 #include "fw.h"
 
+#include "nftprobe.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +19,30 @@ static const struct fw_backend *backend_for(const struct config *c, char *err, s
 	return NULL;
 }
 
+/*
+ * The libiptc backend writes the legacy tables: where an nftables base chain drops the
+ * traffic, its ACCEPTs would never be reached. Refuse, saying what was found.
+ */
+static int legacy_effective(const struct config *c, char *err, size_t errlen)
+{
+	char found[1024], perr[256];
+	int n = nftprobe_dropping_chains(found, sizeof(found), perr, sizeof(perr));
+
+	if (n <= 0 || c->backend == BACKEND_NFTABLES)
+		return 0; /* none; or nftables cannot be asked (no nf_tables): none either */
+	snprintf(err, errlen,
+		 "an nftables ruleset is in force here (%s): grants written through libiptc to "
+		 "the legacy tables (backend %s) would have no effect. Write the base ruleset with "
+		 "iptables-legacy/ip6tables-legacy instead (knockd(8), The base ruleset); the "
+		 "nftables backend is not available yet",
+		 found, config_backend_name(c->backend));
+	return -1;
+}
+
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
 {
+	if (legacy_effective(c, err, errlen) < 0)
+		return -1;
 	fw->b = backend_for(c, err, errlen);
 	return fw->b ? fw->b->open(&fw->st, c, err, errlen) : -1;
 }
@@ -27,6 +51,8 @@ int fw_check(const struct config *c, char *msg, size_t len)
 {
 	const struct fw_backend *b = backend_for(c, msg, len);
 
+	if (b && legacy_effective(c, msg, len) < 0) /* before anything loads legacy tables */
+		return -2;
 	return b ? b->check(c, msg, len) : -1;
 }
 

@@ -66,7 +66,8 @@ int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, si
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
-/* knockd -t: 0 with warnings (or nothing) in msg, -1 if the ruleset cannot be read. */
+/* knockd -t: 0 with warnings (or nothing) in msg, -1 if the ruleset cannot be read, -2 if
+ * the backend's rules would have no effect (msg says why). */
 int fw_check(const struct config *c, char *msg, size_t len);
 
 /*

@@ -49,7 +49,13 @@ static int check_only(const struct config *c)
 	if (geteuid() == 0) {
 		char msg[1024];
 
-		if (fw_check(c, msg, sizeof(msg)) < 0)
+		int r = fw_check(c, msg, sizeof(msg));
+
+		if (r == -2) {
+			fprintf(stderr, "knockd: %s: %s\n", c->file, msg);
+			return 1;
+		}
+		if (r < 0)
 			printf("%s: note: %s\n", c->file, msg);
 		else
 			fputs(msg, stdout);

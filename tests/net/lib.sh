@@ -90,7 +90,7 @@ net_setup() {
 	add_host "$SRV" eth0 "$SRV4" "$SRV6"
 	add_host "$C1" eth0 "$C14" "$C16"
 	add_host "$C2" eth0 "$C24" "$C26"
-	server_firewall
+	[ -n "${NO_LEGACY:-}" ] || server_firewall # NO_LEGACY=1: no legacy tables at all
 	# The sshd stand-in: answers "ok" on port 22, for IPv4 and IPv6 (NO_STANDIN=1: none,
 	# for a test that runs a real sshd). Started with ip netns exec directly (not through
 	# a function) so that $! is its PID.
