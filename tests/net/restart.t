@@ -42,8 +42,7 @@ check "(a) closed after the TTL" cannot_connect "$C1" "$SRV4" 22
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod
 check "a new knock opens again" wait_until 10 can_connect "$C1" "$SRV4" 22
 deadline=$(exp_of)
-kill -9 "$KNOCKD_PID"
-wait "$KNOCKD_PID" 2>/dev/null # reap it quietly (no "Killed" job notice)
+{ kill -9 "$KNOCKD_PID"; wait "$KNOCKD_PID"; } 2>/dev/null # quietly: no "Killed" job notice
 sleep 0.2
 check "(b) kill -9: the rule is still listed" [ "$(exp_of)" = "$deadline" ]
 wait_for 100 '[ "$(date +%s)" -gt $((deadline + 1)) ]'
