@@ -112,7 +112,7 @@ int value_port_list(uint16_t *ports, int max, int *n, const char *v, char *err, 
 	return 0;
 }
 
-int prefix_parse(const char *s, struct prefix *out)
+static int prefix_parse(const char *s, struct prefix *out)
 {
 	char buf[64];
 	const char *slash = strchr(s, '/');

@@ -23,6 +23,5 @@ int value_days(uint8_t *days, const char *v, char *err, size_t errlen);
 /* "61000-61999": base and count; at least 16 ports. */
 int value_port_range(uint16_t *base, uint16_t *count, const char *v, char *err, size_t errlen);
 int value_seq_length(int *out, const char *v, char *err, size_t errlen);
-int prefix_parse(const char *s, struct prefix *out);
 
 #endif

@@ -179,24 +179,3 @@ int token_verify(const struct token *t, const uint8_t client_pk[KEY_PUBLIC_LEN],
 		return TOKEN_E_SIGNATURE;
 	return TOKEN_OK;
 }
-
-const char *token_strerror(int err)
-{
-	switch (err) {
-	case TOKEN_OK:
-		return "ok";
-	case TOKEN_E_SIZE:
-		return "bad-size";
-	case TOKEN_E_VERSION:
-		return "bad-version";
-	case TOKEN_E_AEAD:
-		return "aead";
-	case TOKEN_E_MALFORMED:
-		return "malformed";
-	case TOKEN_E_SIGNATURE:
-		return "signature";
-	case TOKEN_E_DOORS:
-		return "doors";
-	}
-	return "unknown";
-}

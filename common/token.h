@@ -61,6 +61,5 @@ int token_open(struct token *t, const uint8_t in[TOKEN_SIZE], const struct pair_
 /* Checks the Ed25519 signature of an opened token. */
 int token_verify(const struct token *t, const uint8_t client_pk[KEY_PUBLIC_LEN],
 		 const uint8_t server_pk[KEY_PUBLIC_LEN]) __attribute__((warn_unused_result));
-const char *token_strerror(int err);
 
 #endif

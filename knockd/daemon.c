@@ -21,7 +21,6 @@
 #include "privsep.h"
 #include "log.h"
 #include "windows.h"
-#include "replay_store.h"
 
 /* A grant request from the packet parser: checked against the configuration, then made. */
 static int on_request(struct daemon *d, const struct ps_msg *m)

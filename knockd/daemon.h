@@ -24,6 +24,8 @@
 struct daemon {
 	struct config *cfg;      /* owned: replaced by a reload */
 	const char *config_path; /* what SIGHUP re-reads */
+	/* Staging for the next packet parser (start-up, reload): spawn.c hands these to it
+	 * and the writer drops its copies, so between spawns they are empty. */
 	struct verifier ver;
 	struct seq_engine seq;
 	struct grants grants;

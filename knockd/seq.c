@@ -230,8 +230,6 @@ int seq_knock(struct seq_engine *e, const struct addr *src, int protocol, uint16
 	int r = SEQ_NONE;
 
 	memset(out, 0, sizeof(*out));
-	if (!seq_watched(e, protocol, port))
-		return SEQ_NONE;
 	e->knocks++;
 	s = source_slot(e, src);
 	if (s->last_ms && now_ms - s->last_ms > (uint64_t)c->seq_timeout * 1000)

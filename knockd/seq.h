@@ -66,7 +66,11 @@ int seq_init(struct seq_engine *e, const struct config *cfg, const struct pair_k
 void seq_free(struct seq_engine *e);
 /* Whether a packet to this port/protocol is a knock the engine watches. */
 int seq_watched(const struct seq_engine *e, int protocol, uint16_t port);
-/* One knock (a TCP SYN or a UDP datagram). replay is only read. Returns out->outcome. */
+/*
+ * One knock (a TCP SYN or a UDP datagram) to a port seq_watched() said yes to: the caller
+ * routes packets with it, so it is not asked twice per packet. replay is only read.
+ * Returns out->outcome.
+ */
 int seq_knock(struct seq_engine *e, const struct addr *src, int protocol, uint16_t port,
 	      uint64_t now_ms, int64_t now_wall, const struct replay *replay,
 	      struct seq_result *out);
