@@ -1,59 +1,207 @@
-/* Backend selection and the rule comment that names a grant inside the kernel. */
+/*
+ * Backend selection and the rule comment that names a grant inside the kernel. A packet
+ * passes only if every base chain on its hook lets it through, legacy xtables and nftables
+ * alike: grants must go where the drops are. Looking creates no table.
+ */
 #include "fw.h"
 
+#include "fw_nft.h"
+#include "fw_xt.h"
 #include "nftprobe.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static const struct fw_backend *backend_for(const struct config *c, char *err, size_t errlen)
+/* What can drop a door's traffic on this host, read without creating any table. */
+struct situation {
+	struct nftprobe_scan scan;
+	int nft_drops, legacy_drops, ntargets;
+	char nft[1024], legacy[128], targets[1024], uncovered[512];
+};
+
+/* Appends to a "; "-separated list. */
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt,
+							 ...)
 {
-	switch (c->backend) {
-	case BACKEND_AUTO: /* only libiptc exists so far; see README "Status" */
-	case BACKEND_IPTABLES:
-		return &fw_backend_iptables;
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n && n + 2 < len) {
+		memcpy(buf + n, "; ", 3);
+		n += 2;
 	}
-	snprintf(err, errlen, "backend '%s' is not implemented yet; use iptables",
-		 config_backend_name(c->backend));
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+static void legacy_look(struct situation *s)
+{
+	static const char *const chain[2] = {"INPUT", "OUTPUT"};
+	struct fwxt_base b;
+	char err[256];
+
+	for (int f = 4; f <= 6; f += 2) {
+		if (!fw_legacy_loaded(f) || (f == 4 ? fw_ipt4_base(&b, err, sizeof(err))
+						    : fw_ipt6_base(&b, err, sizeof(err))))
+			continue;
+		for (int i = 0; i < 2; i++)
+			if (b.drops[i]) {
+				s->legacy_drops = 1;
+				append(s->legacy, sizeof(s->legacy), "%s filter %s",
+				       f == 4 ? "iptables-legacy" : "ip6tables-legacy", chain[i]);
+			}
+	}
+}
+
+static int nft_look(struct situation *s, const struct config *c, char *err, size_t errlen)
+{
+	if (nftprobe_scan(&s->scan, err, errlen) < 0)
+		return -1;
+	s->ntargets = fw_nft_targets(c, &s->scan, s->targets, sizeof(s->targets));
+	for (int i = 0; i < s->scan.n; i++) {
+		const struct nftprobe_chain *b = &s->scan.c[i];
+		char name[200];
+
+		if (!b->drops)
+			continue;
+		s->nft_drops = 1;
+		snprintf(name, sizeof(name), "table %s %s chain %s",
+			 nftprobe_family_name(b->family), b->table, b->chain);
+		append(s->nft, sizeof(s->nft), "%s (hook %s, %s)", name,
+		       b->out ? "output" : "input",
+		       b->policy_drop ? "policy drop" : "drop/reject rules");
+		if (!fw_nft_covers(c, b))
+			append(s->uncovered, sizeof(s->uncovered), "%s", name);
+	}
+	return 0;
+}
+
+static int look(struct situation *s, const struct config *c, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	if (nft_look(s, c, err, errlen) < 0 && c->backend == BACKEND_NFTABLES)
+		return -1; /* without nf_tables only legacy xtables can be meant */
+	legacy_look(s);
+	return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static const struct fw_backend *
+refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 	return NULL;
 }
 
-/*
- * The libiptc backend writes the legacy tables: where an nftables base chain drops the
- * traffic, its ACCEPTs would never be reached. Refuse, saying what was found.
- */
-static int legacy_effective(const struct config *c, char *err, size_t errlen)
+static const struct fw_backend *nft_or_refuse(const struct situation *s, const struct config *c,
+					      char *err, size_t errlen)
 {
-	char found[1024], perr[256];
-	int n = nftprobe_dropping_chains(found, sizeof(found), perr, sizeof(perr));
+	if (s->legacy_drops)
+		return refuse(
+		    err, errlen,
+		    "the legacy xtables can drop the doors' traffic here (%s): grants written "
+		    "to nftables cannot override them; set backend = iptables (or auto)",
+		    s->legacy);
+	if (s->uncovered[0]) {
+		snprintf(
+		    err, errlen,
+		    "%s can drop the doors' traffic, but knockd writes only into iptables-nft's "
+		    "filter tables and into nft_table %s chains %s/%s: set nft_table, "
+		    "nft_input_chain and nft_output_chain to that table and its chains",
+		    s->uncovered, c->nft_table, c->nft_input_chain, c->nft_output_chain);
+		return NULL;
+	}
+	if (!s->ntargets)
+		return refuse(
+		    err, errlen,
+		    "backend nftables: found no table to write into (no iptables-nft filter "
+		    "table, no table %s with chain %s or %s): load the base ruleset first",
+		    c->nft_table, c->nft_input_chain, c->nft_output_chain);
+	return &fw_backend_nftables;
+}
 
-	if (n <= 0 || c->backend == BACKEND_NFTABLES)
-		return 0; /* none; or nftables cannot be asked (no nf_tables): none either */
-	snprintf(err, errlen,
-		 "an nftables ruleset is in force here (%s): grants written through libiptc to "
-		 "the legacy tables (backend %s) would have no effect. Write the base ruleset with "
-		 "iptables-legacy/ip6tables-legacy instead (knockd(8), The base ruleset); the "
-		 "nftables backend is not available yet",
-		 found, config_backend_name(c->backend));
-	return -1;
+static const struct fw_backend *backend_for(const struct config *c, const struct situation *s,
+					    char *err, size_t errlen)
+{
+	switch (c->backend) {
+	case BACKEND_IPTABLES:
+		if (s->nft_drops)
+			return refuse(
+			    err, errlen,
+			    "an nftables ruleset is in force here (%s): grants written through "
+			    "libiptc to the legacy tables (backend iptables) would have no "
+			    "effect; set backend = nftables (or auto)",
+			    s->nft);
+		return &fw_backend_iptables;
+	case BACKEND_NFTABLES:
+		return nft_or_refuse(s, c, err, errlen);
+	}
+	if (s->nft_drops && s->legacy_drops)
+		return refuse(err, errlen,
+			      "both nftables (%s) and the legacy xtables (%s) can drop the doors' "
+			      "traffic; knockd writes grants into one of them: keep one ruleset",
+			      s->nft, s->legacy);
+	if (s->nft_drops || (!s->legacy_drops && s->ntargets))
+		return nft_or_refuse(s, c, err, errlen);
+	return &fw_backend_iptables;
 }
 
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
 {
-	if (legacy_effective(c, err, errlen) < 0)
+	struct situation s;
+
+	fw->b = NULL;
+	if (look(&s, c, err, errlen) < 0)
 		return -1;
-	fw->b = backend_for(c, err, errlen);
-	return fw->b ? fw->b->open(&fw->st, c, err, errlen) : -1;
+	fw->b = backend_for(c, &s, err, errlen);
+	if (fw->b && fw->b->open(&fw->st, c, err, errlen) < 0) {
+		fw->b = NULL;
+		return -1;
+	}
+	return fw->b ? 0 : -1;
 }
 
-int fw_check(const struct config *c, char *msg, size_t len)
+const char *fw_name(const struct fw *fw)
 {
-	const struct fw_backend *b = backend_for(c, msg, len);
+	return fw->b ? fw->b->name : "none";
+}
 
-	if (b && legacy_effective(c, msg, len) < 0) /* before anything loads legacy tables */
+int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
+{
+	struct situation s;
+	const struct fw_backend *b;
+	char err[2048];
+	size_t n;
+
+	*chosen = "none";
+	if (look(&s, c, msg, len) < 0)
 		return -2;
-	return b ? b->check(c, msg, len) : -1;
+	b = backend_for(c, &s, err, sizeof(err));
+	snprintf(msg, len, "found: nftables: %s; legacy xtables: %s\n",
+		 s.nft[0] ? s.nft : "nothing that drops",
+		 s.legacy[0] ? s.legacy : "nothing that drops");
+	n = strlen(msg);
+	if (!b) {
+		snprintf(msg + n, len - n, "%s", err);
+		return -2;
+	}
+	*chosen = b->name;
+	if (b == &fw_backend_nftables)
+		snprintf(msg + n, len - n, "grants go to: %s\n", s.targets);
+	else if (!s.legacy_drops)
+		snprintf(msg + n, len - n,
+			 "note: nothing drops the doors' traffic yet; grants go to "
+			 "the legacy xtables\n");
+	n = strlen(msg);
+	if (b->check(c, msg + n, len - n) < 0)
+		return -1;
+	return 0;
 }
 
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)

@@ -1,7 +1,9 @@
 /*
  * The backend-neutral firewall interface. The daemon asks for grant rules to be added,
  * refreshed or removed in one commit, and lists its own rules for reconciliation.
- * Backends: fw_iptables.c (libiptc, legacy xtables); a fake one lives in the unit tests.
+ * Backends: fw_iptables.c (libiptc, legacy xtables), fw_nft.c (libnftnl: iptables-nft and
+ * native nftables); fw.c picks one from what the kernel holds (backend = auto). A fake
+ * backend lives in the unit tests.
  */
 #ifndef KNOCKD_FW_H
 #define KNOCKD_FW_H
@@ -57,7 +59,7 @@ struct fw {
 	void *st;
 };
 
-extern const struct fw_backend fw_backend_iptables;
+extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
 
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
@@ -66,9 +68,15 @@ int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, si
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
-/* knockd -t: 0 with warnings (or nothing) in msg, -1 if the ruleset cannot be read, -2 if
- * the backend's rules would have no effect (msg says why). */
-int fw_check(const struct config *c, char *msg, size_t len);
+/* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
+const char *fw_name(const struct fw *fw);
+/*
+ * knockd -t: what can drop the doors' traffic here, which backend the config gets and
+ * where its grants go, in msg; chosen names the backend. 0 (with warnings in msg), -1 if
+ * the backend cannot read its tables, -2 if no backend would be effective (msg says why).
+ * Creates no table.
+ */
+int fw_check(const struct config *c, char *msg, size_t len, const char **chosen);
 
 /*
  * "knockd id=17 door=ssh addr=192.0.2.10 exp=1790000000": names the grant in the kernel;

@@ -281,7 +281,23 @@ int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, char *err, size_t e
 	return 0;
 }
 
-int XT_FN(base)(int *input_ok, int *output_ok, char *err, size_t errlen)
+/* Whether a built-in chain can drop: policy DROP, or a DROP/REJECT rule in it. */
+static int chain_drops(struct xtc_handle *h, const char *chain)
+{
+	struct xt_counters c;
+	const char *policy = XT(get_policy)(chain, &c, h);
+	const XT_ENTRY *e;
+
+	if (policy && !strcmp(policy, "DROP"))
+		return 1;
+	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h))
+		if (!strcmp(XT(get_target)(e, h), "DROP") ||
+		    !strcmp(XT(get_target)(e, h), "REJECT"))
+			return 1;
+	return 0;
+}
+
+int XT_FN(base)(struct fwxt_base *b, char *err, size_t errlen)
 {
 	struct xtc_handle *h = XT(init)("filter");
 
@@ -289,8 +305,10 @@ int XT_FN(base)(int *input_ok, int *output_ok, char *err, size_t errlen)
 		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
 		return -1;
 	}
-	*input_ok = chain_accepts_established(h, "INPUT");
-	*output_ok = chain_accepts_established(h, "OUTPUT");
+	for (int i = 0; i < 2; i++) {
+		b->established[i] = chain_accepts_established(h, builtins[i]);
+		b->drops[i] = chain_drops(h, builtins[i]);
+	}
 	XT(free)(h);
 	return 0;
 }

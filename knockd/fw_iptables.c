@@ -99,21 +99,16 @@ size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
 	return (size_t)(p - start);
 }
 
-/* Whether one match is conntrack/state with ESTABLISHED in its (non-inverted) states. */
-static int match_established(const struct xt_entry_match *m)
+int fwxt_info_established(const char *name, unsigned rev, const void *info, size_t len)
 {
-	const char *name = m->u.user.name;
-	size_t len = m->u.match_size - sizeof(*m);
-
-	if (!strcmp(name, "state") && m->u.user.revision == 0 &&
-	    len >= sizeof(struct xt_state_info)) {
-		const struct xt_state_info *st = (const void *)m->data;
+	if (!strcmp(name, "state") && rev == 0 && len >= sizeof(struct xt_state_info)) {
+		const struct xt_state_info *st = info;
 
 		return !!(st->statemask & XT_STATE_BIT(IP_CT_ESTABLISHED));
 	}
-	if ((!strcmp(name, "conntrack") || !strcmp(name, "state")) && m->u.user.revision >= 2 &&
+	if ((!strcmp(name, "conntrack") || !strcmp(name, "state")) && rev >= 2 &&
 	    len >= sizeof(struct xt_conntrack_mtinfo2)) {
-		const struct xt_conntrack_mtinfo2 *ct = (const void *)m->data;
+		const struct xt_conntrack_mtinfo2 *ct = info;
 
 		return (ct->match_flags & XT_CONNTRACK_STATE) &&
 		       !(ct->invert_flags & XT_CONNTRACK_STATE) &&
@@ -131,7 +126,8 @@ int fwxt_accepts_established(const uint8_t *elems, size_t len)
 
 		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
 			return 0;
-		if (match_established(m))
+		if (fwxt_info_established(m->u.user.name, m->u.user.revision, m->data,
+					  m->u.match_size - sizeof(*m)))
 			return 1;
 		off += m->u.match_size;
 	}
@@ -271,22 +267,36 @@ static void base_warning(char *msg, size_t len, int family, const char *chain)
 		 family, chain, family == 6 ? "6" : "", chain);
 }
 
+int fw_legacy_loaded(int family)
+{
+	FILE *f =
+	    fopen(family == 6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names", "re");
+	char line[64];
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "filter\n");
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static int ipt_check(const struct config *c, char *msg, size_t len)
 {
-	int in[2], out[2];
+	struct fwxt_base b[2];
 	char err[256];
 
 	(void)c;
-	if (fw_ipt4_base(&in[0], &out[0], err, sizeof(err)) < 0 ||
-	    fw_ipt6_base(&in[1], &out[1], err, sizeof(err)) < 0) {
+	if (fw_ipt4_base(&b[0], err, sizeof(err)) < 0 ||
+	    fw_ipt6_base(&b[1], err, sizeof(err)) < 0) {
 		snprintf(msg, len, "cannot read the legacy xtables: %s", err);
 		return -1;
 	}
 	msg[0] = '\0';
 	for (int f = 0; f < 2; f++) {
-		if (!in[f])
+		if (!b[f].established[0])
 			base_warning(msg, len, f ? 6 : 4, "INPUT");
-		if (!out[f])
+		if (!b[f].established[1])
 			base_warning(msg, len, f ? 6 : 4, "OUTPUT");
 	}
 	return 0;

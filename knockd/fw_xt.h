@@ -32,6 +32,8 @@ enum fwxt_mode { FWXT_NEW, FWXT_NEW_ESTABLISHED, FWXT_REPLY };
 size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode);
 /* Whether an ACCEPT rule's matches (between header and target) accept ESTABLISHED. */
 int fwxt_accepts_established(const uint8_t *elems, size_t len);
+/* Whether one conntrack/state match's info accepts ESTABLISHED (not inverted). */
+int fwxt_info_established(const char *name, unsigned rev, const void *info, size_t len);
 /* Writes a standard target: a verdict (ACCEPT) or a jump to a chain. Returns bytes. */
 size_t fwxt_target(uint8_t *p, const char *name);
 /* Finds the comment match text between the entry header and its target, or NULL. */
@@ -42,8 +44,15 @@ int fw_ipt4_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen
 int fw_ipt4_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
 int fw_ipt6_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen);
 int fw_ipt6_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
-/* Whether INPUT and OUTPUT of the filter table accept established traffic (policy or rule). */
-int fw_ipt4_base(int *input_ok, int *output_ok, char *err, size_t errlen);
-int fw_ipt6_base(int *input_ok, int *output_ok, char *err, size_t errlen);
+/* What INPUT [0] and OUTPUT [1] of one family's filter table do. Loads the table if it
+ * is not there yet: ask fw_legacy_loaded() first where that matters. */
+struct fwxt_base {
+	int established[2]; /* accepts established traffic (policy or rule) */
+	int drops[2];       /* policy DROP, or a DROP/REJECT rule */
+};
+int fw_ipt4_base(struct fwxt_base *b, char *err, size_t errlen);
+int fw_ipt6_base(struct fwxt_base *b, char *err, size_t errlen);
+/* Whether family 4 or 6 has a legacy filter table already (reads /proc, loads nothing). */
+int fw_legacy_loaded(int family);
 
 #endif

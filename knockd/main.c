@@ -42,14 +42,12 @@ static int check_only(const struct config *c)
 	}
 	verify_free(&v);
 	keys_wipe(&server);
-	if (c->backend == BACKEND_NFTABLES) {
-		fprintf(stderr, "knockd: %s: backend nftables is not implemented yet\n", c->file);
-		return 1;
-	}
-	if (geteuid() == 0) {
-		char msg[1024];
+	const char *chosen = "(not checked)";
 
-		int r = fw_check(c, msg, sizeof(msg));
+	if (geteuid() == 0) {
+		char msg[4096];
+
+		int r = fw_check(c, msg, sizeof(msg), &chosen);
 
 		if (r == -2) {
 			fprintf(stderr, "knockd: %s: %s\n", c->file, msg);
@@ -63,9 +61,9 @@ static int check_only(const struct config *c)
 		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
 	}
 	printf("%s: OK: %zu door(s), %zu client(s), %zu sequence(s), %zu window(s); "
-	       "backend %s (libiptc); token port udp/%u on %s\n",
+	       "backend %s: %s; token port udp/%u on %s\n",
 	       c->file, c->ndoors, c->nclients, c->nseqs, c->nwindows,
-	       config_backend_name(c->backend), c->spa_port, c->interfaces);
+	       config_backend_name(c->backend), chosen, c->spa_port, c->interfaces);
 	return 0;
 }
 

@@ -1,27 +1,27 @@
 /*
- * Which ruleset is in force: a read-only dump of nftables chains over netlink (libmnl,
- * libnftnl). A base chain on the input or output hook with policy drop means packets are
- * dropped there whatever the legacy tables accept: on such a host (iptables-nft, Debian 11+,
- * Ubuntu 22.04+, or a native nftables.conf) libiptc grants would have no effect.
+ * Which ruleset is in force: a read-only look at nftables over netlink (libmnl, libnftnl).
+ * A base chain on the input or output hook that can drop (policy drop, a drop or reject
+ * rule) decides whether a packet gets through, whatever the legacy tables accept; on such a
+ * host (iptables-nft on Debian 11+, Ubuntu 22.04+, or a native nftables.conf) grants must go
+ * into nftables. The backend uses the same socket helpers to read its own chains.
  */
 #include "nftprobe.h"
 
+#include "fw_xt.h"
+
 #include <errno.h>
-#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-struct probe {
-	char *found;
-	size_t len;
-	int n;
-};
+static char rxbuf[65536]; /* MNL_SOCKET_BUFFER_SIZE is not a constant; dumps come in 32 KB */
 
-static const char *family_name(uint32_t f)
+const char *nftprobe_family_name(uint32_t f)
 {
 	return f == NFPROTO_IPV4   ? "ip"
 	       : f == NFPROTO_IPV6 ? "ip6"
@@ -29,67 +29,207 @@ static const char *family_name(uint32_t f)
 				   : NULL;
 }
 
+int nftprobe_open(struct nftprobe_sock *s, char *err, size_t errlen)
+{
+	s->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!s->nl || mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
+		nftprobe_close(s);
+		return -1;
+	}
+	s->portid = mnl_socket_get_portid(s->nl);
+	s->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+void nftprobe_close(struct nftprobe_sock *s)
+{
+	if (s->nl)
+		mnl_socket_close(s->nl);
+	s->nl = NULL;
+}
+
+int nftprobe_query(struct nftprobe_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	ssize_t n;
+	int r = MNL_CB_OK;
+
+	if (mnl_socket_sendto(s->nl, req, req->nlmsg_len) < 0)
+		return -1;
+	while (r > MNL_CB_STOP && (n = mnl_socket_recvfrom(s->nl, rxbuf, sizeof(rxbuf))) > 0)
+		r = mnl_cb_run(rxbuf, (size_t)n, req->nlmsg_seq, s->portid, cb, data);
+	return r < 0 || n < 0 ? -1 : 0;
+}
+
+struct rule_cb {
+	int (*cb)(struct nftnl_rule *r, void *data);
+	void *data;
+};
+
+static int on_rule(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_cb *rc = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	int ret = MNL_CB_ERROR;
+
+	if (r && nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		ret = rc->cb(r, rc->data);
+	nftnl_rule_free(r);
+	return ret;
+}
+
+int nftprobe_rules(struct nftprobe_sock *s, uint32_t family, const char *table, const char *chain,
+		   int (*cb)(struct nftnl_rule *r, void *data), void *data)
+{
+	char req[1024];
+	struct rule_cb rc = {cb, data};
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!r)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, ++s->seq);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	return nftprobe_query(s, nlh, on_rule, &rc);
+}
+
+/* What one rule's expressions do, read in order. */
+struct rule_kind {
+	int after_ct_state; /* the previous expression loaded ct state */
+	int established;    /* ... and the next one kept the ESTABLISHED bit */
+	int verdict;        /* the last immediate verdict, or -1 */
+	int reject;
+};
+
+static int on_expr(struct nftnl_expr *e, void *data)
+{
+	struct rule_kind *k = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const uint32_t est = NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
+	const void *v;
+	uint32_t len = 0;
+	int ct = k->after_ct_state;
+
+	k->after_ct_state = 0;
+	if (!strcmp(name, "ct")) {
+		k->after_ct_state = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATE;
+	} else if (ct && (!strcmp(name, "bitwise") || !strcmp(name, "cmp"))) {
+		v = nftnl_expr_get(
+		    e, !strcmp(name, "cmp") ? NFTNL_EXPR_CMP_DATA : NFTNL_EXPR_BITWISE_MASK, &len);
+		k->established |= v && len == 4 && (*(const uint32_t *)v & est);
+	} else if (!strcmp(name, "match")) {
+		v = nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &len);
+		k->established |=
+		    v && fwxt_info_established(nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME),
+					       nftnl_expr_get_u32(e, NFTNL_EXPR_MT_REV), v, len);
+	} else if (!strcmp(name, "immediate") && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT)) {
+		k->verdict = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+	} else if (!strcmp(name, "reject")) {
+		k->reject = 1;
+	}
+	return 0;
+}
+
+static struct rule_kind classify(const struct nftnl_rule *r)
+{
+	struct rule_kind k = {0, 0, -1, 0};
+
+	/* libnftnl's iterator takes a non-const rule but only reads it */
+	nftnl_expr_foreach((struct nftnl_rule *)(uintptr_t)r, on_expr, &k);
+	return k;
+}
+
+int nftprobe_rule_accepts_established(const struct nftnl_rule *r)
+{
+	struct rule_kind k = classify(r);
+
+	return k.established && k.verdict == NF_ACCEPT;
+}
+
+int nftprobe_rule_drops(const struct nftnl_rule *r)
+{
+	struct rule_kind k = classify(r);
+
+	return k.reject || k.verdict == NF_DROP;
+}
+
+static int on_base_rule(struct nftnl_rule *r, void *data)
+{
+	struct nftprobe_chain *c = data;
+
+	c->drops |= nftprobe_rule_drops(r);
+	c->established |= nftprobe_rule_accepts_established(r);
+	return MNL_CB_OK;
+}
+
 static int on_chain(const struct nlmsghdr *nlh, void *data)
 {
-	struct probe *p = data;
+	struct nftprobe_scan *scan = data;
 	struct nftnl_chain *c = nftnl_chain_alloc();
-	const char *fam;
-	uint32_t hook;
-	size_t used;
+	struct nftprobe_chain *b;
+	uint32_t hook, fam;
 
 	if (!c)
 		return MNL_CB_ERROR;
 	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 || !nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
-	    !nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+	    !nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE) ||
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "filter"))
 		goto out;
-	fam = family_name(nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY));
+	fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
 	hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
-	if (!fam || (hook != NF_INET_LOCAL_IN && hook != NF_INET_LOCAL_OUT) ||
-	    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) != NF_DROP)
+	if (!nftprobe_family_name(fam) || (hook != NF_INET_LOCAL_IN && hook != NF_INET_LOCAL_OUT))
 		goto out;
-	used = strlen(p->found);
-	snprintf(p->found + used, p->len - used, "%stable %s %s chain %s (hook %s, policy drop)",
-		 p->n ? "; " : "", fam, nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
-		 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
-		 hook == NF_INET_LOCAL_IN ? "input" : "output");
-	p->n++;
+	if (scan->n == NFTPROBE_MAX) {
+		scan->n++; /* reported by the caller */
+		goto out;
+	}
+	b = &scan->c[scan->n++];
+	memset(b, 0, sizeof(*b));
+	b->family = fam;
+	snprintf(b->table, sizeof(b->table), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
+	snprintf(b->chain, sizeof(b->chain), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	b->out = hook == NF_INET_LOCAL_OUT;
+	b->policy_drop = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) &&
+			 nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP;
+	b->drops = b->policy_drop;
+	b->established = !b->policy_drop;
 out:
 	nftnl_chain_free(c);
 	return MNL_CB_OK;
 }
 
-int nftprobe_dropping_chains(char *found, size_t len, char *err, size_t errlen)
+int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
 {
-	static char buf[65536]; /* MNL_SOCKET_BUFFER_SIZE is not a constant */
-	struct probe p = {found, len, 0};
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	uint32_t seq = (uint32_t)time(NULL), portid;
+	char req[256];
+	struct nftprobe_sock s;
 	struct nlmsghdr *nlh;
 	int r = -1;
 
-	found[0] = '\0';
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
+	scan->n = 0;
+	if (nftprobe_open(&s, err, errlen) < 0)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, ++s.seq);
+	if (nftprobe_query(&s, nlh, on_chain, scan) < 0)
+		goto fail;
+	if (scan->n > NFTPROBE_MAX) {
+		snprintf(err, errlen, "more than %d nftables base chains on input/output",
+			 NFTPROBE_MAX);
 		goto out;
 	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
-		goto out;
+	for (int i = 0; i < scan->n; i++) {
+		struct nftprobe_chain *b = &scan->c[i];
+
+		if (nftprobe_rules(&s, b->family, b->table, b->chain, on_base_rule, b) < 0)
+			goto fail;
 	}
-	while ((r = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		r = mnl_cb_run(buf, (size_t)r, seq, portid, on_chain, &p);
-		if (r <= 0)
-			break;
-	}
-	if (r < 0) {
-		snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
-		goto out;
-	}
-	r = p.n;
+	r = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
 out:
-	if (nl)
-		mnl_socket_close(nl);
+	nftprobe_close(&s);
 	return r;
 }

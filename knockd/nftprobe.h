@@ -1,19 +1,59 @@
 /*
- * Which ruleset is in force: a read-only look at nftables over netlink (no table is created,
- * neither nft nor legacy). knockd refuses to write libiptc rules that an nftables base chain
- * would overrule, instead of opening doors that stay shut.
+ * Reading nftables over netlink (libmnl, libnftnl), never writing: which base chains on the
+ * input and output hooks exist, whether they can drop a door's traffic and whether they
+ * accept established traffic. Backend selection (fw.c) and the nftables backend (fw_nft.c)
+ * build on it. Nothing here creates a table, nftables or legacy.
  */
 #ifndef KNOCKD_NFTPROBE_H
 #define KNOCKD_NFTPROBE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/*
- * Fills found with the nftables base chains on the input or output hook (ip, ip6, inet)
- * whose policy is drop, e.g. "table ip filter chain INPUT (hook input, policy drop)".
- * Returns how many, or -1 if nftables cannot be asked.
- */
-int nftprobe_dropping_chains(char *found, size_t len, char *err, size_t errlen)
+#include <libmnl/libmnl.h>
+#include <libnftnl/rule.h>
+
+#define NFTPROBE_MAX  32 /* base chains remembered; more are reported as an error */
+#define NFTPROBE_NAME 64
+
+struct nftprobe_chain {
+	uint32_t family; /* NFPROTO_IPV4, NFPROTO_IPV6 or NFPROTO_INET */
+	char table[NFTPROBE_NAME], chain[NFTPROBE_NAME];
+	int out; /* hook: 0 input, 1 output */
+	int policy_drop;
+	int drops;       /* policy drop, or one of its rules ends in drop or reject */
+	int established; /* policy accept, or one of its rules accepts ct state established */
+};
+
+struct nftprobe_scan {
+	struct nftprobe_chain c[NFTPROBE_MAX];
+	int n;
+};
+
+/* A netlink socket to nf_tables with its sequence counter. */
+struct nftprobe_sock {
+	struct mnl_socket *nl;
+	uint32_t portid, seq;
+};
+
+int nftprobe_open(struct nftprobe_sock *s, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+void nftprobe_close(struct nftprobe_sock *s);
+/* Sends a request built in buf and runs cb on each answer; -1 with errno on failure. */
+int nftprobe_query(struct nftprobe_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+    __attribute__((warn_unused_result));
+/* Dumps the rules of one chain: cb gets each as a parsed nftnl_rule. -1 with errno. */
+int nftprobe_rules(struct nftprobe_sock *s, uint32_t family, const char *table, const char *chain,
+		   int (*cb)(struct nftnl_rule *r, void *data), void *data)
+    __attribute__((warn_unused_result));
+
+/* The base chains on the input/output hooks, classified. -1 if nftables cannot be asked. */
+int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* What one rule does: ends in accept and matches ct state established; ends in drop/reject. */
+int nftprobe_rule_accepts_established(const struct nftnl_rule *r);
+int nftprobe_rule_drops(const struct nftnl_rule *r);
+/* "ip", "ip6", "inet" or NULL. */
+const char *nftprobe_family_name(uint32_t family);
 
 #endif
