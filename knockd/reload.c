@@ -24,7 +24,9 @@ struct staged {
 
 static const char *needs_restart(const struct config *a, const struct config *b)
 {
-	if (a->backend != b->backend || strcmp(a->nft_table, b->nft_table))
+	if (a->backend != b->backend || strcmp(a->nft_table, b->nft_table) ||
+	    strcmp(a->nft_input_chain, b->nft_input_chain) ||
+	    strcmp(a->nft_output_chain, b->nft_output_chain))
 		return "backend";
 	if (strcmp(a->state_dir, b->state_dir))
 		return "state_dir";

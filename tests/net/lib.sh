@@ -65,14 +65,25 @@ add_host() { # add_host NAMESPACE IFNAME V4 V6
 }
 
 # The guides' base ruleset: INPUT policy DROP, established traffic and loopback accepted.
+# server_firewall [IPTABLES IP6TABLES]: legacy by default; iptables-nft ip6tables-nft too.
 server_firewall() {
-	local t
-	for t in iptables-legacy ip6tables-legacy; do
+	local t v4=${1:-iptables-legacy} v6=${2:-ip6tables-legacy}
+	for t in "$v4" "$v6"; do
 		in_ns "$SRV" "$t" -P INPUT DROP
 		in_ns "$SRV" "$t" -A INPUT -i lo -j ACCEPT
 		in_ns "$SRV" "$t" -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 	done
-	in_ns "$SRV" ip6tables-legacy -A INPUT -p ipv6-icmp -j ACCEPT # neighbour discovery
+	in_ns "$SRV" "$v6" -A INPUT -p ipv6-icmp -j ACCEPT # neighbour discovery
+}
+# The same for OUTPUT (egress doors).
+server_output_firewall() {
+	local t v4=${1:-iptables-legacy} v6=${2:-ip6tables-legacy}
+	for t in "$v4" "$v6"; do
+		in_ns "$SRV" "$t" -P OUTPUT DROP
+		in_ns "$SRV" "$t" -A OUTPUT -o lo -j ACCEPT
+		in_ns "$SRV" "$t" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	done
+	in_ns "$SRV" "$v6" -A OUTPUT -p ipv6-icmp -j ACCEPT
 }
 
 net_setup() {
@@ -114,12 +125,7 @@ add_outside() {
 	in_ns "$SRV" ip addr add 2001:db8:1::1/64 dev eth1 nodad
 	in_ns "$OUT" ip addr add "$OUT4/24" dev eth0
 	in_ns "$OUT" ip addr add "$OUT6/64" dev eth0 nodad
-	for t in iptables-legacy ip6tables-legacy; do
-		in_ns "$SRV" "$t" -P OUTPUT DROP
-		in_ns "$SRV" "$t" -A OUTPUT -o lo -j ACCEPT
-		in_ns "$SRV" "$t" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-	done
-	in_ns "$SRV" ip6tables-legacy -A OUTPUT -p ipv6-icmp -j ACCEPT
+	[ -n "${NO_LEGACY:-}" ] || server_output_firewall iptables-legacy ip6tables-legacy
 	# 80 answers "ok" (probes); 443 echoes what it gets (long-lived connections).
 	ip netns exec "$OUT" socat TCP6-LISTEN:80,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' \
 		</dev/null >/dev/null 2>&1 &
@@ -170,7 +176,7 @@ write_server_conf() {
 interfaces = eth0
 private_key = $TMP/server.key
 spa_port = 62201
-backend = iptables
+backend = ${BACKEND:-iptables}
 state_dir = $TMP/state
 control_socket = $TMP/knockd.sock
 replay_window = 60s

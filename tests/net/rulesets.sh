@@ -1,0 +1,180 @@
+#!/bin/bash
+# The grant suite against one ruleset family, chosen by the .t file that sources this:
+#   RULESET=legacy  the guides' base ruleset written with iptables-legacy/ip6tables-legacy
+#   RULESET=iptnft  the same written with iptables-nft/ip6tables-nft (Debian's `iptables`)
+#   RULESET=inet    a native `table inet filter` loaded with nft -f
+# INPUT and OUTPUT drop by policy, established traffic is accepted. knockd runs with
+# backend = auto and must pick the backend whose grants take effect. Then: SSH in over
+# IPv4 and IPv6 for the knocking address only, egress out over both, the rules as the
+# family's own tools show them (iptables-nft-save works during a grant), expiry, a restart
+# that adopts a live grant, kill -9 with the kernel closing at the deadline and the next start
+# removing the dead rule; at the end the ruleset is byte-identical to the one before, apart
+# from knockd's empty chains and the jumps to them.
+. "$KNOCK_SRC/tests/net/lib.sh"
+NO_LEGACY=1 # lib.sh's legacy base ruleset: only where RULESET=legacy asks for it
+net_setup
+add_outside
+command -v nft >/dev/null && command -v iptables-nft >/dev/null ||
+	bail "nft or iptables-nft missing (make deps installs nftables and iptables)"
+
+case $RULESET in
+legacy)
+	server_firewall iptables-legacy ip6tables-legacy
+	server_output_firewall iptables-legacy ip6tables-legacy
+	want_backend=iptables
+	save() { in_ns "$SRV" "${1}tables-legacy-save"; }
+	;;
+iptnft)
+	server_firewall iptables-nft ip6tables-nft
+	server_output_firewall iptables-nft ip6tables-nft
+	want_backend=nftables
+	save() { in_ns "$SRV" "${1}tables-nft-save"; }
+	;;
+inet)
+	in_ns "$SRV" nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+		meta l4proto ipv6-icmp accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+	}
+	chain output {
+		type filter hook output priority filter; policy drop;
+		ct state established,related accept
+		oif "lo" accept
+		meta l4proto ipv6-icmp accept
+	}
+}
+NFT
+	want_backend=nftables
+	;;
+*) bail "RULESET must be legacy, iptnft or inet" ;;
+esac
+
+# Our grant rules as the family's tools print them, one per line.
+# in_rules 4|6, out_rules 4|6. A native inet rule without an address serves both families.
+if [ "$RULESET" = inet ]; then
+	nft_chain() { in_ns "$SRV" nft list chain inet filter "$1" 2>/dev/null | grep 'comment "knockd id=' || true; }
+	in_rules() { nft_chain knockd_input | grep -- "ip$([ "$1" = 6 ] && echo 6) saddr" || true; }
+	out_rules() { nft_chain knockd_output; }
+	# in_rule_re ADDR: the rule of an SSH grant for ADDR
+	in_rule_re() { echo "^	*ip6\? saddr $1 tcp dport 22 ct state new meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* accept comment \"knockd id=[0-9]* door=ssh addr=$1 exp=[0-9]*\"\$"; }
+	out_rule_re() { echo "tcp dport $1 ct state new meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* accept comment \"knockd id=[0-9]* door=web-egress addr=$C14 exp=[0-9]*\""; }
+	# The whole ruleset, without counters (nft -s).
+	snapshot() { in_ns "$SRV" nft -s list ruleset; }
+else
+	in_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" | grep -- '-A KNOCKD-INPUT' || true; }
+	out_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" | grep -- '-A KNOCKD-OUTPUT' || true; }
+	in_rule_re() { echo "^-A KNOCKD-INPUT -s $1/\(32\|128\) -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m time --datestop 20[0-9-]*T[0-9:]* -m comment --comment \"knockd id=[0-9]* door=ssh addr=$1 exp=[0-9]*\" -j ACCEPT\$"; }
+	out_rule_re() { echo "-p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW -m time --datestop 20[0-9-]*T[0-9:]* -m comment --comment \"knockd id=[0-9]* door=web-egress addr=$C14 exp=[0-9]*\" -j ACCEPT"; }
+	snapshot() {
+		save ip | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+		save ip6 | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+		in_ns "$SRV" nft -s list ruleset
+	}
+fi
+# A snapshot without knockd's chains (which must be empty) and the jumps to them.
+strip_ours() {
+	perl -0pe 's/\n\tchain (knockd_input|knockd_output|KNOCKD-INPUT|KNOCKD-OUTPUT) \{\n\t\}\n//g;
+		s/^\s*(counter )?jump (knockd_input|knockd_output|KNOCKD-INPUT|KNOCKD-OUTPUT)\n//mg;
+		s/^:KNOCKD-(INPUT|OUTPUT) - *\n//mg; s/^-A (INPUT|OUTPUT) -j KNOCKD-(INPUT|OUTPUT)\n//mg'
+}
+all_rules() { in_rules 4; in_rules 6; out_rules 4; out_rules 6; }
+legacy_tables() { in_ns "$SRV" cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; }
+
+SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
+BACKEND=auto TTL=4s write_server_conf "$TMP/knockd.conf" "$CPK"
+sed -i 's/^doors = ssh$/doors = ssh, web-egress/' "$TMP/knockd.conf"
+printf '%s\n' '[door:web-egress]' 'direction = out' 'protocol = tcp' 'ports = 80,443' \
+	'ttl = 4s' >>"$TMP/knockd.conf"
+write_client_conf "$TMP/knock4.conf" "$TMP/c1.key" "$SPK" "$SRV4"
+write_client_conf "$TMP/knock6.conf" "$TMP/c1.key" "$SPK" "$SRV6"
+before=$(snapshot)
+
+out=$(in_ns "$SRV" "$KNOCK_BUILD/knockd" -t -c "$TMP/knockd.conf" 2>&1)
+check "$RULESET: knockd -t picks backend $want_backend" \
+	eval '[[ $out == *"backend auto: $want_backend;"* ]]'
+echo "$out" | sed 's/^/#   /'
+case $RULESET in
+iptnft) check "... and names iptables-nft's chains" eval '[[ $out == *"table ip filter chain INPUT -> KNOCKD-INPUT (iptables-nft)"*"table ip6 filter chain OUTPUT -> KNOCKD-OUTPUT (iptables-nft)"* ]]' ;;
+inet) check "... and names the native chains" eval '[[ $out == *"table inet filter chain input -> knockd_input (native)"*"table inet filter chain output -> knockd_output (native)"* ]]' ;;
+esac
+start_knockd "$TMP/knockd.conf" "$TMP/knockd1.log" || bail "knockd did not start: $(cat "$TMP/knockd1.log")"
+[ "$RULESET" = legacy ] ||
+	check "$RULESET: no legacy table was created" eval '[ -z "$(legacy_tables)" ]'
+
+ssh_family() { # ssh_family 4|6 SERVER_ADDR CLIENT_ADDR
+	local fam=$1 srv=$2 me=$3
+	check "IPv$fam: port 22 closed before the knock" cannot_connect "$C1" "$srv" 22
+	in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock$fam.conf" prod || not_ok "IPv$fam: knock failed"
+	check "IPv$fam: connectable within 1 s of the knock" wait_until 10 can_connect "$C1" "$srv" 22
+	check "IPv$fam: the bystander still cannot connect" cannot_connect "$C2" "$srv" 22
+	check "IPv$fam: one grant rule with deadline and comment: $(in_rules "$fam")" \
+		eval '[ "$(in_rules "$fam" | grep -c -- "$(in_rule_re "$me")")" = 1 ]'
+}
+ssh_family 4 "$SRV4" "$C14"
+ssh_family 6 "$SRV6" "$C16"
+
+check "egress: outside:80 unreachable before the knock" cannot_connect "$SRV" "$OUT4" 80
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod web-egress
+check "egress: outside:80 over IPv4 after it" wait_until 10 can_connect "$SRV" "$OUT4" 80
+check "egress: outside:443 over IPv6" can_echo "$SRV" "$OUT6" 443
+# iptables: one multiport rule per family; natively one rule per port serving both families
+check "egress: the output chain holds the grant for 80 and 443, each family once" \
+	eval '[ "$(out_rules 4 | grep -c -- "$(out_rule_re 80)")" = 1 ] &&
+	      [ "$(out_rules 6 | grep -c -- "$(out_rule_re 443)")" = 1 ]'
+all_rules | sed 's/^/#   /'
+
+if [ "$RULESET" = iptnft ]; then
+	for cmd in iptables-nft-save ip6tables-nft-save "iptables-nft -S" "iptables-nft -L -n" \
+		"ip6tables-nft -L -n -v"; do
+		# shellcheck disable=SC2086 # cmd is a command with its arguments
+		o=$(in_ns "$SRV" $cmd 2>&1)
+		check "during the grants '$cmd' succeeds, no incompatibility, lists them" \
+			eval '[ $? = 0 ] && [[ $o != *ncompatib* ]] && [[ $o == *"door=web-egress"* ]] &&
+			      [[ $o == *"door=ssh"* ]]'
+	done
+fi
+
+check "all grants expire: no rule left" wait_until 80 rules_empty all_rules
+check "after the TTL: IPv4 port 22 closed" cannot_connect "$C1" "$SRV4" 22
+check "after the TTL: IPv6 port 22 closed" cannot_connect "$C1" "$SRV6" 22
+check "after the TTL: outside:80 unreachable" cannot_connect "$SRV" "$OUT4" 80
+
+# Restart during a grant: the rule stays, the new daemon adopts it and closes it on time.
+exp_of() { in_rules 4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p'; }
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod
+check "restart: a new knock opens" wait_until 10 can_connect "$C1" "$SRV4" 22
+deadline=$(exp_of)
+stop_knockd
+check "restart: after SIGTERM the rule and the door stay" \
+	eval '[ -n "$deadline" ] && [ "$(exp_of)" = "$deadline" ] && can_connect "$C1" "$SRV4" 22'
+start_knockd "$TMP/knockd.conf" "$TMP/knockd2.log" || bail "knockd did not restart"
+check "restart: the new daemon adopts the live grant" \
+	grep -q 'reconcile: 1 rule(s) found, 1 grant(s) adopted, 0 removed' "$TMP/knockd2.log"
+check "restart: removed at its deadline" wait_until 80 rules_empty all_rules
+check "restart: closed after it" cannot_connect "$C1" "$SRV4" 22
+
+# kill -9: no daemon left to remove the rule; the kernel stops matching at the deadline.
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod
+check "kill -9: a knock opens" wait_until 10 can_connect "$C1" "$SRV4" 22
+deadline=$(exp_of)
+{ kill -9 "$KNOCKD_PID"; wait "$KNOCKD_PID"; } 2>/dev/null
+wait_for 100 '[ "$(date +%s)" -gt $((deadline + 1)) ]'
+check "kill -9: past the deadline the rule is still listed" [ "$(exp_of)" = "$deadline" ]
+check "kill -9: but the kernel no longer matches it" cannot_connect "$C1" "$SRV4" 22
+start_knockd "$TMP/knockd.conf" "$TMP/knockd3.log" || bail "knockd did not start again"
+check "kill -9: the next start removes the dead rule" \
+	eval 'rules_empty all_rules && grep -q "reconcile: 1 rule(s) found, 0 grant(s) adopted, 1 removed" "$TMP/knockd3.log"'
+stop_knockd
+
+after=$(snapshot)
+check "the ruleset is byte-identical to before, but for knockd's empty chains and jumps" \
+	eval '[ "$(strip_ours <<<"$after")" = "$before" ]'
+diff <(echo "$before") <(strip_ours <<<"$after") | sed 's/^/#   /'
+for f in "$TMP"/knockd?.log; do sed "s|^|#   ${f##*/}: |" "$f"; done
+done_testing
