@@ -199,8 +199,10 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 			 "note: nothing drops the doors' traffic yet; grants go to "
 			 "the legacy xtables\n");
 	n = strlen(msg);
-	if (b->check(c, msg + n, len - n) < 0)
+	if (b->check(c, msg + n, len - n) < 0) {
+		memmove(msg, msg + n, strlen(msg + n) + 1); /* the reason alone */
 		return -1;
+	}
 	return 0;
 }
 

@@ -137,8 +137,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
-		 "adopted",
-		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n);
+		 "adopted, backend %s",
+		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n,
+		 fw_name(&d.fw));
 	notify_systemd("READY=1");
 	ret = daemon_run(&d);
 	notify_systemd("STOPPING=1");

@@ -153,36 +153,63 @@ for d in ${BENCH_DAEMONS:-ours debian_knockd fwknopd}; do
 	daemon_stop
 done
 
-# --- scale (this knockd): N concurrent grants -----------------------------------------------
+# --- scale (this knockd): N concurrent grants, per backend ------------------------------------
 SCALE_TTL=20
-count6() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -c 'addr=2001:db8:1::' || true; }
+declare -A SOPEN SLAT SLAG
+# scale_run LABEL: knockd is running; COUNT6 counts the mass grants in the kernel.
+scale_run() {
+	local n t0 t1 lats id out
+	for n in 100 1000 10000; do
+		in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+		t0=$(date +%s.%N)
+		in_ns "$C1" "$B/bench/mass" "$TMP/roamer.key" "$SPK" "$SRV4" 62201 "$n" "$SCALE_TTL" >/dev/null
+		for _ in $(seq 3000); do [ "$($COUNT6)" -ge "$n" ] && break; sleep 0.1; done
+		t1=$(date +%s.%N)
+		SOPEN[$1:$n]=$(echo "scale=2; $t1 - $t0" | bc)
+		lats=""
+		for _ in 1 2 3 4 5; do
+			# the client's own grant must not be open already: each probe measures an open
+			id=$(in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" list | awk '$3 == "'"$C16"'" {print $1}')
+			[ -z "$id" ] || in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" revoke "$id" >/dev/null
+			out=$(in_ns "$C1" "$B/bench/probe" open "$SRV6" 22 10000 "${KNOCK6[@]}") &&
+				lats+="$(awk '{print ($2 - $1) / 1000000}' <<<"$out")"$'\n'
+			sleep 0.3
+		done
+		SLAT[$1:$n]=$(printf '%s' "$lats" | grep . | stats | cut -d/ -f1)
+		for _ in $(seq 3000); do [ "$($COUNT6)" = 0 ] && break; sleep 0.1; done
+		SLAG[$1:$n]=$(echo "scale=2; $(date +%s.%N) - $t1 - $SCALE_TTL" | bc)
+		note "scale $1 $n: open ${SOPEN[$1:$n]} s, latency ${SLAT[$1:$n]} ms, expiry lag ${SLAG[$1:$n]} s"
+	done
+}
 note "== scale"
-ours_start
-# Knocks over IPv6, like the mass grants: a commit then rewrites the table that holds them.
+# Knocks over IPv6, like the mass grants: a libiptc commit then rewrites the table that holds them.
 write_client_conf "$TMP/knock6.conf" "$TMP/c1.key" "$SPK" "$SRV6"
 KNOCK6=("$B/knock" -6 -c "$TMP/knock6.conf" prod)
-declare -A SOPEN SLAT SLAG
-for n in 100 1000 10000; do
-	in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
-	t0=$(date +%s.%N)
-	in_ns "$C1" "$B/bench/mass" "$TMP/roamer.key" "$SPK" "$SRV4" 62201 "$n" "$SCALE_TTL" >/dev/null
-	for _ in $(seq 3000); do [ "$(count6)" -ge "$n" ] && break; sleep 0.1; done
-	t1=$(date +%s.%N)
-	SOPEN[$n]=$(echo "scale=2; $t1 - $t0" | bc)
-	lats=""
-	for _ in 1 2 3 4 5; do
-		# the client's own grant must not be open already: each probe measures an open
-		id=$(in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" list | awk '$3 == "'"$C16"'" {print $1}')
-		[ -z "$id" ] || in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" revoke "$id" >/dev/null
-		out=$(in_ns "$C1" "$B/bench/probe" open "$SRV6" 22 10000 "${KNOCK6[@]}") &&
-			lats+="$(awk '{print ($2 - $1) / 1000000}' <<<"$out")"$'\n'
-		sleep 0.3
-	done
-	SLAT[$n]=$(printf '%s' "$lats" | grep . | stats | cut -d/ -f1)
-	for _ in $(seq 3000); do [ "$(count6)" = 0 ] && break; sleep 0.1; done
-	SLAG[$n]=$(echo "scale=2; $(date +%s.%N) - $t1 - $SCALE_TTL" | bc)
-	note "scale $n: open ${SOPEN[$n]} s, latency ${SLAT[$n]} ms, expiry lag ${SLAG[$n]} s"
+count_legacy() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -c 'addr=2001:db8:1::' || true; }
+COUNT6=count_legacy
+ours_start
+scale_run legacy
+daemon_stop
+# The same host with its base ruleset in a native nftables table: backend = auto picks nftables.
+for t in iptables-legacy ip6tables-legacy; do
+	in_ns "$SRV" "$t" -P INPUT ACCEPT
+	in_ns "$SRV" "$t" -F INPUT
 done
+in_ns "$SRV" nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+		meta l4proto ipv6-icmp accept
+	}
+}
+NFT
+count_nft() { in_ns "$SRV" nft list chain inet filter knockd_input | grep -c 'addr=2001:db8:1::' || true; }
+COUNT6=count_nft
+BACKEND=auto ours_start
+grep -q 'backend nftables' "$TMP/ours.log" || bail "knockd did not pick nftables: $(cat "$TMP/ours.log")"
+scale_run nft
 daemon_stop
 MICRO=$("$B/bench/micro")
 micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
@@ -205,11 +232,13 @@ micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
 	echo "| under flood: opened, how fast \| daemon CPU s \| RSS growth kB | ${FLOODR[ours]//|/\\|} | ${FLOODR[debian_knockd]//|/\\|} | ${FLOODR[fwknopd]//|/\\|} |"
 	echo "| idle ${IDLE} s: RSS kB \| CPU s | ${IDLER[ours]//|/\\|} | ${IDLER[debian_knockd]//|/\\|} | ${IDLER[fwknopd]//|/\\|} |"
 	echo
-	echo "Scale (this knockd; grants for distinct IPv6 addresses, TTL ${SCALE_TTL} s, ip6tables-legacy):"
+	echo "Scale (this knockd; grants for distinct IPv6 addresses, TTL ${SCALE_TTL} s), legacy backend (ip6tables-legacy) / nftables backend (native inet table):"
 	echo
-	echo "| concurrent grants | time to open all, s | open latency of one more (IPv6, same table), ms, median of 5 | expiry lag after the last TTL, s |"
+	echo "| concurrent grants | time to open all, s: legacy / nftables | open latency of one more (IPv6, same table), ms, median of 5: legacy / nftables | expiry lag after the last TTL, s: legacy / nftables |"
 	echo "|---|---|---|---|"
-	for n in 100 1000 10000; do echo "| $n | ${SOPEN[$n]} | ${SLAT[$n]} | ${SLAG[$n]} |"; done
+	for n in 100 1000 10000; do
+		echo "| $n | ${SOPEN[legacy:$n]} / ${SOPEN[nft:$n]} | ${SLAT[legacy:$n]} / ${SLAT[nft:$n]} | ${SLAG[legacy:$n]} / ${SLAG[nft:$n]} |"
+	done
 	echo
 	echo "In-process, one core (tests/bench/micro.c): $(micro junk-rejected-per-s) right-size junk tokens" \
 		"rejected/s (hint lookup); $(micro aead-failures-per-s) tokens with a valid hint but a flipped" \

@@ -104,6 +104,8 @@ iptnft) check "... and names iptables-nft's chains" eval '[[ $out == *"table ip 
 inet) check "... and names the native chains" eval '[[ $out == *"table inet filter chain input -> knockd_input (native)"*"table inet filter chain output -> knockd_output (native)"* ]]' ;;
 esac
 start_knockd "$TMP/knockd.conf" "$TMP/knockd1.log" || bail "knockd did not start: $(cat "$TMP/knockd1.log")"
+check "$RULESET: the daemon started with backend $want_backend" \
+	grep -q "started: .* adopted, backend $want_backend\$" "$TMP/knockd1.log"
 [ "$RULESET" = legacy ] ||
 	check "$RULESET: no legacy table was created" eval '[ -z "$(legacy_tables)" ]'
 
