@@ -9,7 +9,8 @@
 # family's own tools show them (iptables-nft-save works during a grant), expiry, a restart
 # that adopts a live grant, kill -9 with the kernel closing at the deadline and the next start
 # removing the dead rule; at the end the ruleset is byte-identical to the one before, apart
-# from knockd's empty chains and the jumps to them.
+# from knockd's empty chains and the jumps to them. Last, with OUTPUT accepting no established
+# traffic, a grant carries its replies through a reply rule.
 . "$KNOCK_SRC/tests/net/lib.sh"
 NO_LEGACY=1 # lib.sh's legacy base ruleset: only where RULESET=legacy asks for it
 net_setup
@@ -178,5 +179,31 @@ after=$(snapshot)
 check "the ruleset is byte-identical to before, but for knockd's empty chains and jumps" \
 	eval '[ "$(strip_ours <<<"$after")" = "$before" ]'
 diff <(echo "$before") <(strip_ours <<<"$after") | sed 's/^/#   /'
+
+# A base ruleset whose OUTPUT accepts no established traffic: an SSH grant must carry its
+# replies itself, with a reply rule in the output chain, for the grant's lifetime.
+case $RULESET in
+legacy | iptnft)
+	t=$([ "$RULESET" = legacy ] && echo legacy || echo nft)
+	in_ns "$SRV" "iptables-$t" -D OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	in_ns "$SRV" "ip6tables-$t" -D OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	;;
+inet)
+	h=$(in_ns "$SRV" nft -a list chain inet filter output |
+		sed -n 's/.*ct state established,related accept # handle \([0-9]*\)/\1/p')
+	in_ns "$SRV" nft delete rule inet filter output handle "$h"
+	;;
+esac
+out=$(in_ns "$SRV" "$KNOCK_BUILD/knockd" -t -c "$TMP/knockd.conf" 2>&1)
+check "output without established accept: knockd -t warns" eval '[[ $out == *"warning: "*"OUTPUT"* || $out == *"warning: "*"chain output"* ]]'
+start_knockd "$TMP/knockd.conf" "$TMP/knockd4.log" || bail "knockd did not start a fourth time"
+check "... port 22 closed before a knock" cannot_connect "$C1" "$SRV4" 22
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod
+check "... a knock opens it, the answers going out through a reply rule" \
+	wait_until 10 can_connect "$C1" "$SRV4" 22
+check "... the output chain holds the grant's reply rule: $(out_rules 4 | grep 'door=ssh')" \
+	eval '[ "$(out_rules 4 | grep -c "door=ssh addr=$C14 exp=[0-9]* reply")" = 1 ]'
+check "... which goes with the grant" wait_until 80 rules_empty all_rules
+check "... closed after the TTL" cannot_connect "$C1" "$SRV4" 22
 for f in "$TMP"/knockd?.log; do sed "s|^|#   ${f##*/}: |" "$f"; done
 done_testing
