@@ -145,12 +145,12 @@ static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf
 
 	daemon_stats(d, &st);
 	out(b,
-	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s\",\"interfaces\":\"%s\","
+	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s%s\",\"interfaces\":\"%s\","
 		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,\"counters\":{"
-		    : "uptime %" PRId64 "s\nbackend %s (libiptc, legacy xtables)\n"
+		    : "uptime %" PRId64 "s\nbackend %s (%s)\n"
 		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\ncounters:",
-	    up, d->fw.b->name, d->cfg->interfaces, d->cfg->spa_port, d->grants.n,
-	    d->cfg->max_grants);
+	    up, d->fw.b->name, r->json ? "" : d->fw.b->what, d->cfg->interfaces, d->cfg->spa_port,
+	    d->grants.n, d->cfg->max_grants);
 	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, st.frames);
 	out(b, r->json ? ",%spacket-oversized%s:%" PRIu64 : " %spacket-oversized%s=%" PRIu64, q, q,
 	    st.oversized);

@@ -9,6 +9,7 @@
 #include "fw_xt.h"
 #include "nftprobe.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,9 +45,13 @@ static void legacy_look(struct situation *s)
 	char err[256];
 
 	for (int f = 4; f <= 6; f += 2) {
-		if (!fw_legacy_loaded(f) || (f == 4 ? fw_ipt4_base(&b, err, sizeof(err))
-						    : fw_ipt6_base(&b, err, sizeof(err))))
+		if (!fw_legacy_loaded(f))
 			continue;
+		if ((f == 4 ? fw_ipt4_base : fw_ipt6_base)(&b, err, sizeof(err)) < 0) {
+			s->legacy_drops = 1; /* cannot tell: assume the worst */
+			append(s->legacy, sizeof(s->legacy), "IPv%d filter table unreadable", f);
+			continue;
+		}
 		for (int i = 0; i < 2; i++)
 			if (b.drops[i]) {
 				s->legacy_drops = 1;
@@ -82,8 +87,15 @@ static int nft_look(struct situation *s, const struct config *c, char *err, size
 static int look(struct situation *s, const struct config *c, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
-	if (nft_look(s, c, err, errlen) < 0 && c->backend == BACKEND_NFTABLES)
-		return -1; /* without nf_tables only legacy xtables can be meant */
+	if (nft_look(s, c, err, errlen) < 0) {
+		int absent =
+		    errno == EPROTONOSUPPORT || errno == EOPNOTSUPP || errno == EAFNOSUPPORT;
+
+		/* without nf_tables in the kernel only legacy xtables can be meant */
+		if (!absent || c->backend == BACKEND_NFTABLES)
+			return -1;
+		memset(s, 0, sizeof(*s));
+	}
 	legacy_look(s);
 	return 0;
 }

@@ -16,6 +16,8 @@
 
 #define FW_CHAIN_IN    "KNOCKD-INPUT"
 #define FW_CHAIN_OUT   "KNOCKD-OUTPUT"
+#define FW_NATIVE_IN   "knockd_input" /* our chains in a native nftables table */
+#define FW_NATIVE_OUT  "knockd_output"
 #define FW_COMMENT_LEN 256
 
 struct fw_rule {
@@ -45,6 +47,7 @@ struct fw_found {
 
 struct fw_backend {
 	const char *name;
+	const char *what; /* for knockctl status: the library and the tables */
 	int (*open)(void **st, const struct config *c, char *err, size_t errlen);
 	int (*commit)(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen);
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,

@@ -287,13 +287,14 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 	char err[256];
 
 	(void)c;
-	if (fw_ipt4_base(&b[0], err, sizeof(err)) < 0 ||
-	    fw_ipt6_base(&b[1], err, sizeof(err)) < 0) {
-		snprintf(msg, len, "cannot read the legacy xtables: %s", err);
-		return -1;
-	}
 	msg[0] = '\0';
 	for (int f = 0; f < 2; f++) {
+		if (!fw_legacy_loaded(f ? 6 : 4)) /* reading would create it: nothing to check */
+			continue;
+		if ((f ? fw_ipt6_base : fw_ipt4_base)(&b[f], err, sizeof(err)) < 0) {
+			snprintf(msg, len, "cannot read the legacy xtables: %s", err);
+			return -1;
+		}
 		if (!b[f].established[0])
 			base_warning(msg, len, f ? 6 : 4, "INPUT");
 		if (!b[f].established[1])
@@ -304,6 +305,7 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 
 const struct fw_backend fw_backend_iptables = {
     .name = "iptables",
+    .what = "libiptc, legacy xtables",
     .open = ipt_open,
     .commit = ipt_commit,
     .list = ipt_list,

@@ -23,10 +23,12 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_comment.h>
 #include <stdio.h>
@@ -37,8 +39,6 @@
 #define NFT_TARGETS  8
 #define NFT_RETRY    5    /* batches retried when the ruleset changed under us */
 #define NFT_MSG_ROOM 8192 /* the most one message of ours takes */
-#define NATIVE_IN    "knockd_input"
-#define NATIVE_OUT   "knockd_output"
 
 /* One base chain we write for: its table, the hook's direction, our chain beside it. */
 struct target {
@@ -72,10 +72,24 @@ struct found_rule {
 struct batch {
 	char *buf;
 	size_t len, cap;
-	size_t lastmsg; /* offset of the last message */
-	uint32_t seq;
+	size_t lastmsg;       /* offset of the last message */
+	uint32_t *seq, first; /* the socket's counter (dumps use it too); our first */
+	uint32_t genid;       /* the ruleset generation our reading saw */
 	int nmsg;
 };
+
+/* libnftnl 1.2's _free functions do not accept NULL. */
+static void expr_free(struct nftnl_expr *e)
+{
+	if (e)
+		expr_free(e);
+}
+
+static void rule_free(struct nftnl_rule *r)
+{
+	if (r)
+		nftnl_rule_free(r);
+}
 
 /* ---- expressions --------------------------------------------------------------------- */
 
@@ -170,7 +184,7 @@ static int e_match(struct nftnl_rule *r, const struct xt_entry_match *m)
 	void *info = malloc(len); /* libnftnl takes the info block over and frees it */
 
 	if (!e || !info) {
-		nftnl_expr_free(e);
+		expr_free(e);
 		free(info);
 		return -1;
 	}
@@ -186,7 +200,7 @@ static int e_counter_verdict(struct nftnl_rule *r, uint32_t verdict, const char 
 	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
 
 	if (put(r, nftnl_expr_alloc("counter")) < 0 || !e) {
-		nftnl_expr_free(e);
+		expr_free(e);
 		return -1;
 	}
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
@@ -329,7 +343,7 @@ static int batch_rule(struct batch *b, int type, uint16_t flags, struct nftnl_ru
 	if (!nlh)
 		return -1;
 	nlh = nftnl_nlmsg_build_hdr((char *)nlh, (uint16_t)type, (uint16_t)t->family, flags,
-				    ++b->seq);
+				    ++*b->seq);
 	nftnl_rule_nlmsg_build_payload(nlh, nr);
 	batch_done(b, nlh);
 	return 0;
@@ -356,7 +370,7 @@ static int emit_one(struct batch *b, const struct spec *s)
 	    (s->t->compat ? match_tail_compat(nr, s) : match_tail_native(nr, s)) == 0 &&
 	    e_counter_verdict(nr, NF_ACCEPT, NULL) == 0)
 		r = batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, nr, s->t);
-	nftnl_rule_free(nr);
+	rule_free(nr);
 	return r;
 }
 
@@ -459,15 +473,30 @@ static void rule_comment(struct nftnl_rule *r, int compat, char *out, size_t len
 		nftnl_udata_parse(ud, ulen, on_udata, &f);
 }
 
-/* Collects our rules of one chain: as fw_found (list) and as id/handle (index). */
+/* Collects our rules: as fw_found (list mode) or as id/handle (index mode). */
 struct collect {
 	const struct target *t;
-	int ti;
+	int ti, list;
 	struct fw_found *found;
-	size_t max, nfound;
 	struct found_rule *idx;
-	size_t nidx, cap;
+	size_t n, cap;
 };
+
+static int grow(struct collect *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 256;
+	void *p = c->list ? realloc(c->found, cap * sizeof(*c->found))
+			  : realloc(c->idx, cap * sizeof(*c->idx));
+
+	if (!p)
+		return -1;
+	if (c->list)
+		c->found = p;
+	else
+		c->idx = p;
+	c->cap = cap;
+	return 0;
+}
 
 static int on_own_rule(struct nftnl_rule *r, void *data)
 {
@@ -478,35 +507,25 @@ static int on_own_rule(struct nftnl_rule *r, void *data)
 	rule_comment(r, c->t->compat, comment, sizeof(comment));
 	if (fw_comment_parse(comment, &f) < 0)
 		return MNL_CB_OK;
-	if (c->found && c->nfound < c->max) {
-		f.direction = (c->t->out ? DIR_OUT : DIR_IN) ^ f.reply;
-		c->found[c->nfound++] = f;
-	}
-	if (c->found)
-		return MNL_CB_OK;
-	if (c->nidx == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct found_rule *n = realloc(c->idx, cap * sizeof(*n));
-
-		if (!n)
-			return MNL_CB_ERROR;
-		c->idx = n;
-		c->cap = cap;
-	}
-	c->idx[c->nidx++] =
-	    (struct found_rule){f.id, c->ti, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE)};
+	if (c->n == c->cap && grow(c) < 0)
+		return MNL_CB_ERROR;
+	f.direction = (c->t->out ? DIR_OUT : DIR_IN) ^ f.reply;
+	if (c->list)
+		c->found[c->n++] = f;
+	else
+		c->idx[c->n++] =
+		    (struct found_rule){f.id, c->ti, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE)};
 	return MNL_CB_OK;
 }
 
-/* Walks our chain in every target; a chain not created yet holds nothing. */
+/* Walks our chain in every target (a chain not created yet dumps as empty). */
 static int walk_own(struct nft_state *st, struct collect *c)
 {
 	for (int i = 0; i < st->nt; i++) {
 		c->t = &st->t[i];
 		c->ti = i;
 		if (nftprobe_rules(&st->s, c->t->family, c->t->table, c->t->own, on_own_rule, c) <
-			0 &&
-		    errno != ENOENT)
+		    0)
 			return -1;
 	}
 	return 0;
@@ -557,7 +576,7 @@ static int targets_from_scan(struct target *t, const struct nftprobe_scan *scan,
 		snprintf(t[n].table, sizeof(t[n].table), "%s", b->table);
 		snprintf(t[n].base, sizeof(t[n].base), "%s", b->chain);
 		t[n++].own = compat ? (b->out ? FW_CHAIN_OUT : FW_CHAIN_IN)
-				    : (b->out ? NATIVE_OUT : NATIVE_IN);
+				    : (b->out ? FW_NATIVE_OUT : FW_NATIVE_IN);
 	}
 	return n;
 }
@@ -643,15 +662,16 @@ static int ensure_target(struct nft_state *st, struct batch *b, const struct tar
 	struct nftnl_rule *nr;
 	int r = 0;
 
-	if (!c || !nlh ||
-	    nftprobe_rules(&st->s, t->family, t->table, t->base, on_base_rule, &v) < 0) {
+	if (!c)
+		return -1;
+	if (!nlh || nftprobe_rules(&st->s, t->family, t->table, t->base, on_base_rule, &v) < 0) {
 		nftnl_chain_free(c);
 		return -1;
 	}
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, t->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, t->own);
 	nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWCHAIN, (uint16_t)t->family,
-				    NLM_F_CREATE, ++b->seq);
+				    NLM_F_CREATE, ++*b->seq);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	batch_done(b, nlh);
@@ -660,7 +680,7 @@ static int ensure_target(struct nft_state *st, struct batch *b, const struct tar
 		if (nr)
 			nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, v.stray[i]);
 		r = nr ? batch_rule(b, NFT_MSG_DELRULE, 0, nr, t) : -1;
-		nftnl_rule_free(nr);
+		rule_free(nr);
 	}
 	if (r < 0 || v.top)
 		return r;
@@ -668,7 +688,7 @@ static int ensure_target(struct nft_state *st, struct batch *b, const struct tar
 	r = nr && e_counter_verdict(nr, NFT_JUMP, t->own) == 0
 		? batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE, nr, t)
 		: -1;
-	nftnl_rule_free(nr);
+	rule_free(nr);
 	return r;
 }
 
@@ -695,7 +715,7 @@ static int emit_deletions(struct nft_state *st, struct batch *b, const struct fw
 				return -1;
 			nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, hit->handle);
 			r = batch_rule(b, NFT_MSG_DELRULE, 0, nr, t);
-			nftnl_rule_free(nr);
+			rule_free(nr);
 			if (r < 0)
 				return -1;
 			hit->handle = 0;
@@ -715,19 +735,23 @@ static int needs_index(const struct fw_change *ch, size_t n)
 static int build_batch(struct nft_state *st, struct batch *b, const struct fw_change *ch, size_t n)
 {
 	struct collect c = {0};
+	struct nlmsghdr *nlh;
 	int r = -1;
 
 	if (needs_index(ch, n) && walk_own(st, &c) < 0)
 		goto out;
-	if (c.nidx)
-		qsort(c.idx, c.nidx, sizeof(*c.idx), cmp_found);
+	if (c.n)
+		qsort(c.idx, c.n, sizeof(*c.idx), cmp_found);
 	if (!batch_room(b))
 		goto out;
-	batch_done(b, nftnl_batch_begin(b->buf + b->len, ++b->seq));
+	nlh = nftnl_batch_begin(b->buf + b->len, ++*b->seq);
+	b->first = *b->seq;
+	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(b->genid));
+	batch_done(b, nlh);
 	for (int i = 0; i < st->nt; i++)
 		if (ensure_target(st, b, &st->t[i]) < 0)
 			goto out;
-	if (emit_deletions(st, b, ch, n, c.idx, c.nidx) < 0)
+	if (emit_deletions(st, b, ch, n, c.idx, c.n) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		for (int t = 0; ch[i].op == FW_ADD && t < st->nt; t++)
@@ -740,18 +764,22 @@ static int build_batch(struct nft_state *st, struct batch *b, const struct fw_ch
 	((struct nlmsghdr *)(b->buf + b->lastmsg))->nlmsg_flags |= NLM_F_ACK; /* the answer */
 	if (!batch_room(b))
 		goto out;
-	batch_done(b, nftnl_batch_end(b->buf + b->len, ++b->seq));
+	batch_done(b, nftnl_batch_end(b->buf + b->len, ++*b->seq));
 	r = 0;
 out:
 	free(c.idx);
 	return r;
 }
 
-/* Reads what the kernel said: the batch was handled inside sendmsg, so it is all queued. */
-static int read_answer(struct nft_state *st, char *err, size_t errlen)
+/*
+ * Reads what the kernel said about our batch: it was handled inside sendmsg, so every
+ * answer is queued by now. 0, -2 if the kernel refused the batch (errno says why; nothing
+ * was applied), -1 if the answer could not be read.
+ */
+static int read_answer(struct nft_state *st, const struct batch *b, char *err, size_t errlen)
 {
 	static char buf[16384];
-	int fd = mnl_socket_get_fd(st->s.nl), error = 0, acked = 0, flags = 0;
+	int fd = mnl_socket_get_fd(st->s.nl), error = 0, acked = 0, flags = 0, r = -2;
 	ssize_t n;
 
 	while ((n = recv(fd, buf, sizeof(buf), flags)) > 0) {
@@ -761,21 +789,24 @@ static int read_answer(struct nft_state *st, char *err, size_t errlen)
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_seq - b->first > *b->seq - b->first)
+				continue; /* not about this batch */
 			if (e->error && !error)
 				error = -e->error;
 			acked |= !e->error;
 		}
 		flags = MSG_DONTWAIT; /* the first answer may be waited for (SO_RCVTIMEO) */
 	}
-	if (!error && !acked)
+	if (!error && !acked) {
 		error = n < 0 && errno != EAGAIN ? errno : EPROTO;
+		r = -1;
+	}
 	if (!error)
 		return 0;
 	errno = error;
 	snprintf(err, errlen, "nftables commit: %s", strerror(error));
-	return -1;
+	return r;
 }
 
 static int send_batch(struct nft_state *st, struct batch *b, char *err, size_t errlen)
@@ -788,24 +819,67 @@ static int send_batch(struct nft_state *st, struct batch *b, char *err, size_t e
 		snprintf(err, errlen, "nftables commit: %s", strerror(errno));
 		return -1;
 	}
-	return read_answer(st, err, errlen);
+	return read_answer(st, b, err, errlen);
 }
 
+static int on_gen(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+	int r = MNL_CB_ERROR;
+
+	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0) {
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+		r = MNL_CB_OK;
+	}
+	if (g)
+		nftnl_gen_free(g);
+	return r;
+}
+
+/* The ruleset's generation, read before anything else: the kernel refuses a batch that
+ * carries an older one (ERESTART), so nothing is written from a stale reading. */
+static int read_genid(struct nft_state *st, uint32_t *genid)
+{
+	char req[256];
+	struct nlmsghdr *nlh =
+	    nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, ++st->s.seq);
+
+	return nftprobe_query(&st->s, nlh, on_gen, genid);
+}
+
+static int has_add(const struct fw_change *ch, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ch[i].op == FW_ADD)
+			return 1;
+	return 0;
+}
+
+/* 0; -2 if the kernel refused the batch (nothing applied: may be retried); -1 otherwise. */
 static int try_commit(struct nft_state *st, const struct fw_change *ch, size_t n, char *err,
 		      size_t errlen)
 {
 	struct batch b = {0};
 	int r;
 
-	b.seq = st->s.seq;
+	b.seq = &st->s.seq;
+	if (read_genid(st, &b.genid) < 0) {
+		snprintf(err, errlen, "nftables: reading the generation: %s", strerror(errno));
+		return -1;
+	}
 	if (refresh_targets(st, err, errlen) < 0)
 		return -1;
+	if (!st->nt && has_add(ch, n)) {
+		snprintf(err, errlen,
+			 "nftables: no base chain left to write into (was the ruleset "
+			 "flushed?)");
+		return -1;
+	}
 	r = build_batch(st, &b, ch, n);
 	if (r < 0)
 		snprintf(err, errlen, "nftables: building the commit: %s", strerror(errno));
 	else if (b.nmsg > 2)
 		r = send_batch(st, &b, err, errlen);
-	st->s.seq = b.seq;
 	free(b.buf);
 	return r;
 }
@@ -813,32 +887,56 @@ static int try_commit(struct nft_state *st, const struct fw_change *ch, size_t n
 static int nft_commit(void *p, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
 	struct nft_state *st = p;
+	int r = -1;
 
 	for (int attempt = 0; attempt < NFT_RETRY; attempt++) {
-		if (try_commit(st, ch, n, err, errlen) == 0)
-			return 0;
-		if (errno != ENOENT && errno != EBUSY && errno != EINTR)
-			return -1; /* ENOENT: a rule or chain went away under us; try again */
+		r = try_commit(st, ch, n, err, errlen);
+		/* refused as a whole because the ruleset changed under us: read it again */
+		if (r != -2 || (errno != ERESTART && errno != ENOENT && errno != EBUSY))
+			break;
 	}
-	return -1;
+	return r == 0 ? 0 : -1;
 }
 
+static int cmp_found_grant(const void *a, const void *b)
+{
+	const struct fw_found *x = a, *y = b;
+
+	return x->id != y->id ? (x->id < y->id ? -1 : 1) : x->reply - y->reply;
+}
+
+/* One entry per grant and direction: the rules of several ports, tables or families are
+ * the same grant to the caller (which deletes by id). */
 static int nft_list(void *p, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
 {
 	struct nft_state *st = p;
 	struct collect c = {0};
+	int r = -1;
 
-	c.found = out;
-	c.max = max;
+	c.list = 1;
 	*n = 0;
 	if (refresh_targets(st, err, errlen) < 0)
 		return -1;
 	if (walk_own(st, &c) < 0) {
 		snprintf(err, errlen, "nftables: reading our chains: %s", strerror(errno));
-		return -1;
+		goto out;
 	}
-	*n = c.nfound;
-	return 0;
+	if (c.n)
+		qsort(c.found, c.n, sizeof(*c.found), cmp_found_grant);
+	for (size_t i = 0; i < c.n; i++) {
+		if (*n && !cmp_found_grant(&out[*n - 1], &c.found[i]))
+			continue;
+		if (*n == max) {
+			snprintf(err, errlen,
+				 "nftables: more grants in our chains than max_grants");
+			goto out;
+		}
+		out[(*n)++] = c.found[i];
+	}
+	r = 0;
+out:
+	free(c.found);
+	return r;
 }
 
 static void nft_close(void *p)
@@ -909,6 +1007,7 @@ static int nft_check(const struct config *c, char *msg, size_t len)
 
 const struct fw_backend fw_backend_nftables = {
     .name = "nftables",
+    .what = "libnftnl, nftables",
     .open = nft_open,
     .commit = nft_commit,
     .list = nft_list,

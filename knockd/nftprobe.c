@@ -17,6 +17,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 static char rxbuf[65536]; /* MNL_SOCKET_BUFFER_SIZE is not a constant; dumps come in 32 KB */
@@ -49,16 +50,32 @@ void nftprobe_close(struct nftprobe_sock *s)
 	s->nl = NULL;
 }
 
+/* After a failure: read away what is left of the answer (a dump goes on as it is read),
+ * so the next request does not find a stranger's messages first. */
+static void drain(struct nftprobe_sock *s)
+{
+	int fd = mnl_socket_get_fd(s->nl), e = errno;
+
+	for (int i = 0; i < 100000 && recv(fd, rxbuf, sizeof(rxbuf), MSG_DONTWAIT) > 0; i++)
+		;
+	errno = e;
+}
+
 int nftprobe_query(struct nftprobe_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
-	ssize_t n;
+	ssize_t n = 0;
 	int r = MNL_CB_OK;
 
 	if (mnl_socket_sendto(s->nl, req, req->nlmsg_len) < 0)
 		return -1;
 	while (r > MNL_CB_STOP && (n = mnl_socket_recvfrom(s->nl, rxbuf, sizeof(rxbuf))) > 0)
 		r = mnl_cb_run(rxbuf, (size_t)n, req->nlmsg_seq, s->portid, cb, data);
-	return r < 0 || n < 0 ? -1 : 0;
+	if (r >= MNL_CB_STOP && n > 0)
+		return 0;
+	if (n == 0)
+		errno = EPROTO;
+	drain(s);
+	return -1;
 }
 
 struct rule_cb {
@@ -72,7 +89,9 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	int ret = MNL_CB_ERROR;
 
-	if (r && nftnl_rule_nlmsg_parse(nlh, r) == 0)
+	if (!r)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
 		ret = rc->cb(r, rc->data);
 	nftnl_rule_free(r);
 	return ret;
@@ -98,10 +117,11 @@ int nftprobe_rules(struct nftprobe_sock *s, uint32_t family, const char *table, 
 
 /* What one rule's expressions do, read in order. */
 struct rule_kind {
-	int after_ct_state; /* the previous expression loaded ct state */
-	int established;    /* ... and the next one kept the ESTABLISHED bit */
-	int verdict;        /* the last immediate verdict, or -1 */
-	int reject;
+	int after_ct_state;       /* the previous expression loaded ct state */
+	int established;          /* ... and the next one kept the ESTABLISHED bit */
+	int verdict;              /* the last immediate verdict, or -1 */
+	int reject, vmap;         /* a reject; a verdict map (may drop) */
+	char jump[NFTPROBE_NAME]; /* the chain a jump or goto goes to */
 };
 
 static int on_expr(struct nftnl_expr *e, void *data)
@@ -127,6 +147,11 @@ static int on_expr(struct nftnl_expr *e, void *data)
 					       nftnl_expr_get_u32(e, NFTNL_EXPR_MT_REV), v, len);
 	} else if (!strcmp(name, "immediate") && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT)) {
 		k->verdict = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN))
+			snprintf(k->jump, sizeof(k->jump), "%s",
+				 nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
+	} else if (!strcmp(name, "lookup") && nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG)) {
+		k->vmap |= nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT;
 	} else if (!strcmp(name, "reject")) {
 		k->reject = 1;
 	}
@@ -135,7 +160,7 @@ static int on_expr(struct nftnl_expr *e, void *data)
 
 static struct rule_kind classify(const struct nftnl_rule *r)
 {
-	struct rule_kind k = {0, 0, -1, 0};
+	struct rule_kind k = {0, 0, -1, 0, 0, ""};
 
 	/* libnftnl's iterator takes a non-const rule but only reads it */
 	nftnl_expr_foreach((struct nftnl_rule *)(uintptr_t)r, on_expr, &k);
@@ -153,16 +178,47 @@ int nftprobe_rule_drops(const struct nftnl_rule *r)
 {
 	struct rule_kind k = classify(r);
 
-	return k.reject || k.verdict == NF_DROP;
+	return k.reject || k.vmap || k.verdict == NF_DROP;
+}
+
+/* A base chain and the regular chains it jumps to (breadth first, bounded; not ours). */
+struct walk {
+	struct nftprobe_chain *b;
+	char q[16][NFTPROBE_NAME];
+	int nq;
+};
+
+static int own_chain(const char *name)
+{
+	return !strcmp(name, FW_CHAIN_IN) || !strcmp(name, FW_CHAIN_OUT) ||
+	       !strcmp(name, FW_NATIVE_IN) || !strcmp(name, FW_NATIVE_OUT);
 }
 
 static int on_base_rule(struct nftnl_rule *r, void *data)
 {
-	struct nftprobe_chain *c = data;
+	struct walk *w = data;
+	struct rule_kind k = classify(r);
+	int seen = own_chain(k.jump);
 
-	c->drops |= nftprobe_rule_drops(r);
-	c->established |= nftprobe_rule_accepts_established(r);
+	w->b->drops |= k.reject || k.vmap || k.verdict == NF_DROP;
+	w->b->established |= k.established && k.verdict == NF_ACCEPT;
+	for (int i = 0; i < w->nq && !seen; i++)
+		seen = !strcmp(w->q[i], k.jump);
+	if (k.jump[0] && !seen && w->nq < 16)
+		memcpy(w->q[w->nq++], k.jump, sizeof(k.jump));
 	return MNL_CB_OK;
+}
+
+static int walk_base(struct nftprobe_sock *s, struct nftprobe_chain *b)
+{
+	struct walk w = {b, {{0}}, 0};
+
+	if (nftprobe_rules(s, b->family, b->table, b->chain, on_base_rule, &w) < 0)
+		return -1;
+	for (int i = 0; i < w.nq; i++) /* w.nq grows as jumps are found */
+		if (nftprobe_rules(s, b->family, b->table, w.q[i], on_base_rule, &w) < 0)
+			return -1;
+	return 0;
 }
 
 static int on_chain(const struct nlmsghdr *nlh, void *data)
@@ -206,7 +262,7 @@ int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
 	char req[256];
 	struct nftprobe_sock s;
 	struct nlmsghdr *nlh;
-	int r = -1;
+	int r = -1, e;
 
 	scan->n = 0;
 	if (nftprobe_open(&s, err, errlen) < 0)
@@ -215,21 +271,21 @@ int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
 	if (nftprobe_query(&s, nlh, on_chain, scan) < 0)
 		goto fail;
 	if (scan->n > NFTPROBE_MAX) {
+		errno = E2BIG;
 		snprintf(err, errlen, "more than %d nftables base chains on input/output",
 			 NFTPROBE_MAX);
 		goto out;
 	}
-	for (int i = 0; i < scan->n; i++) {
-		struct nftprobe_chain *b = &scan->c[i];
-
-		if (nftprobe_rules(&s, b->family, b->table, b->chain, on_base_rule, b) < 0)
+	for (int i = 0; i < scan->n; i++)
+		if (walk_base(&s, &scan->c[i]) < 0)
 			goto fail;
-	}
 	r = 0;
 	goto out;
 fail:
 	snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
 out:
+	e = errno;
 	nftprobe_close(&s);
+	errno = e; /* the caller tells "no nf_tables here" from a failure by it */
 	return r;
 }

@@ -13,7 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/rule.h>
 
-#define NFTPROBE_MAX  32 /* base chains remembered; more are reported as an error */
+#define NFTPROBE_MAX  128 /* base chains remembered; more are reported as an error */
 #define NFTPROBE_NAME 64
 
 struct nftprobe_chain {
@@ -21,8 +21,9 @@ struct nftprobe_chain {
 	char table[NFTPROBE_NAME], chain[NFTPROBE_NAME];
 	int out; /* hook: 0 input, 1 output */
 	int policy_drop;
-	int drops;       /* policy drop, or one of its rules ends in drop or reject */
-	int established; /* policy accept, or one of its rules accepts ct state established */
+	int drops;       /* policy drop, or a rule in it or in a chain it jumps to ends in drop,
+			    reject or a verdict map */
+	int established; /* policy accept, or a rule (there too) accepts ct state established */
 };
 
 struct nftprobe_scan {
@@ -50,7 +51,8 @@ int nftprobe_rules(struct nftprobe_sock *s, uint32_t family, const char *table, 
 /* The base chains on the input/output hooks, classified. -1 if nftables cannot be asked. */
 int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
     __attribute__((warn_unused_result));
-/* What one rule does: ends in accept and matches ct state established; ends in drop/reject. */
+/* What one rule does: ends in accept and matches ct state established; ends in drop,
+ * reject or a verdict map (which may drop). */
 int nftprobe_rule_accepts_established(const struct nftnl_rule *r);
 int nftprobe_rule_drops(const struct nftnl_rule *r);
 /* "ip", "ip6", "inet" or NULL. */

@@ -27,6 +27,12 @@ table inet ${1:-filter} {
 NFT
 }
 
+conf auto
+try
+check "no ruleset at all: knockd -t passes (exit $rc), picking iptables: $out" \
+	eval '[ $rc = 0 ] && [[ $out == *"backend auto: iptables;"* ]]'
+check "... and creates no legacy table to say so" eval '[ -z "$(legacy_tables)" ]'
+
 inet_filter
 conf iptables
 try
@@ -54,6 +60,37 @@ conf auto "nft_table = inet fw" "nft_input_chain = in"
 try
 check "... accepted once nft_table/nft_input_chain name it: $out" \
 	eval '[ $rc = 0 ] && [[ $out == *"table inet fw chain in -> knockd_input (native)"* ]]'
+
+in_ns "$SRV" nft flush ruleset
+in_ns "$SRV" nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		jump rules
+	}
+	chain rules {
+		ct state established,related accept
+		tcp dport 22 drop
+	}
+}
+NFT
+conf iptables
+try
+check "a drop in a chain the input chain jumps to counts: backend = iptables refused: $out" \
+	eval '[ $rc = 1 ] && [[ $out == *"table inet filter chain input (hook input, drop/reject rules)"* ]]'
+
+in_ns "$SRV" nft flush ruleset
+in_ns "$SRV" nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ct state vmap { established : accept, related : accept, invalid : drop }
+	}
+}
+NFT
+try
+check "a verdict map counts as a possible drop: refused: $out" \
+	eval '[ $rc = 1 ] && [[ $out == *"table inet filter chain input (hook input, drop/reject rules)"* ]]'
 
 in_ns "$SRV" nft flush ruleset
 in_ns "$SRV" iptables-nft -P INPUT DROP

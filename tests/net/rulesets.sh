@@ -107,6 +107,8 @@ esac
 start_knockd "$TMP/knockd.conf" "$TMP/knockd1.log" || bail "knockd did not start: $(cat "$TMP/knockd1.log")"
 check "$RULESET: the daemon started with backend $want_backend" \
 	grep -q "started: .* adopted, backend $want_backend\$" "$TMP/knockd1.log"
+check "$RULESET: knockctl status names it" \
+	eval '[[ "$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" status)" == *"backend $want_backend ("* ]]'
 [ "$RULESET" = legacy ] ||
 	check "$RULESET: no legacy table was created" eval '[ -z "$(legacy_tables)" ]'
 
