@@ -32,6 +32,17 @@ static void queue(struct daemon *d, int op, const struct grant *g, int is_new)
 	d->pending_new[d->npending++] = is_new ? g->id : 0;
 }
 
+/* Our chains had vanished (a ruleset reload) and are back: so must the live grants be. */
+static int rewrite_all(struct daemon *d)
+{
+	log_warn("firewall: knockd's chains had been removed (a ruleset reload?) and "
+		 "are back; writing the %zu live grant(s) again",
+		 d->grants.n);
+	for (size_t i = 0; i < d->grants.n; i++)
+		daemon_rewrite(d, &d->grants.v[i]);
+	return daemon_commit(d);
+}
+
 int daemon_commit(struct daemon *d)
 {
 	char err[256];
@@ -45,7 +56,7 @@ int daemon_commit(struct daemon *d)
 		log_debug("commit: %zu change(s) in %" PRIu64 " ms", d->npending,
 			  daemon_clock().mono_ms - t0);
 		d->npending = 0;
-		return 0;
+		return fw_take_lost(&d->fw) ? rewrite_all(d) : 0;
 	}
 	log_err("firewall commit failed, %zu change(s) not applied: %s", d->npending, err);
 	for (size_t i = 0; i < d->npending; i++)

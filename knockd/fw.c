@@ -228,6 +228,11 @@ int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *er
 	return fw->b->list(fw->st, out, max, n, err, errlen);
 }
 
+int fw_take_lost(struct fw *fw)
+{
+	return fw->b && fw->b->take_lost ? fw->b->take_lost(fw->st) : 0;
+}
+
 void fw_close(struct fw *fw)
 {
 	if (fw->b)

@@ -53,6 +53,9 @@ struct fw_backend {
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
 		    size_t errlen);
 	void (*close)(void *st);
+	/* Optional. 1, once, if a commit found one of our chains gone (a ruleset reload) and
+	 * created it again: the live grants' rules went with it. */
+	int (*take_lost)(void *st);
 	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
 	int (*check)(const struct config *c, char *msg, size_t len);
 };
@@ -71,6 +74,8 @@ int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, si
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
+/* Whether the live grants must be written again (see take_lost). */
+int fw_take_lost(struct fw *fw);
 /* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
 const char *fw_name(const struct fw *fw);
 /*

@@ -198,16 +198,20 @@ static int insert_jump(struct xtc_handle *h, const char *from, const char *to)
 	return XT(insert_entry)(from, e, 0, h) ? 0 : -1;
 }
 
-/* Our chains exist, and the first rule of INPUT/OUTPUT jumps to them, exactly once. */
-static int ensure_chains(struct xtc_handle *h)
+/* Our chains exist, and the first rule of INPUT/OUTPUT jumps to them, exactly once;
+ * *missing is set when a chain had to be created. */
+static int ensure_chains(struct xtc_handle *h, int *missing)
 {
 	for (int i = 0; i < 2; i++) {
 		const XT_ENTRY *e;
 		unsigned num = 0, stray[16], nstray = 0;
 		int top = 0;
 
-		if (!XT(is_chain)(chains[i], h) && !XT(create_chain)(chains[i], h))
-			return -1;
+		if (!XT(is_chain)(chains[i], h)) {
+			*missing = 1;
+			if (!XT(create_chain)(chains[i], h))
+				return -1;
+		}
 		for (e = XT(first_rule)(builtins[i], h); e; e = XT(next_rule)(e, h), num++) {
 			if (strcmp(XT(get_target)(e, h), chains[i]))
 				continue;
@@ -225,7 +229,7 @@ static int ensure_chains(struct xtc_handle *h)
 	return 0;
 }
 
-int XT_FN(apply)(const struct fw_change *ch, size_t n, char *err, size_t errlen)
+int XT_FN(apply)(const struct fw_change *ch, size_t n, int *missing, char *err, size_t errlen)
 {
 	for (int attempt = 0; attempt < XT_LOOP_MAX; attempt++) {
 		struct xtc_handle *h = XT(init)("filter");
@@ -236,7 +240,7 @@ int XT_FN(apply)(const struct fw_change *ch, size_t n, char *err, size_t errlen)
 				 XT(strerror)(errno));
 			return -1;
 		}
-		if (ensure_chains(h) < 0 || apply_changes(h, ch, n) < 0) {
+		if (ensure_chains(h, missing) < 0 || apply_changes(h, ch, n) < 0) {
 			snprintf(err, errlen, "IPv%d rule: %s", XT_FAMILY, XT(strerror)(errno));
 			XT(free)(h);
 			return -1;

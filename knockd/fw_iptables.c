@@ -169,7 +169,18 @@ const char *fwxt_comment(const uint8_t *elems, size_t len)
 
 struct ipt_state {
 	int lock_fd;
+	int ready; /* a commit went through: our jumps were in place after it */
+	int lost;  /* a later one had to create a chain again: grants lost their rules */
 };
+
+static int ipt_take_lost(void *st)
+{
+	struct ipt_state *s = st;
+	int lost = s->lost;
+
+	s->lost = 0;
+	return lost;
+}
 
 /* Bounded wait for the lock an admin's `iptables -w` holds for milliseconds at a time. */
 static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
@@ -191,7 +202,7 @@ static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
 static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
 	struct ipt_state *s = st;
-	int ret;
+	int ret, missing = 0;
 
 	int fam4 = !n, fam6 = !n; /* an empty commit (start-up) sets up both */
 
@@ -203,10 +214,14 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 	}
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fam4 ? fw_ipt4_apply(ch, n, err, errlen) : 0;
+	ret = fam4 ? fw_ipt4_apply(ch, n, &missing, err, errlen) : 0;
 	if (ret == 0 && fam6)
-		ret = fw_ipt6_apply(ch, n, err, errlen);
+		ret = fw_ipt6_apply(ch, n, &missing, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
+	if (ret == 0) {
+		s->lost |= s->ready && missing;
+		s->ready = 1;
+	}
 	return ret;
 }
 
@@ -310,5 +325,6 @@ const struct fw_backend fw_backend_iptables = {
     .commit = ipt_commit,
     .list = ipt_list,
     .close = ipt_close,
+    .take_lost = ipt_take_lost,
     .check = ipt_check,
 };

@@ -46,6 +46,7 @@ struct target {
 	int compat; /* an iptables-nft table */
 	int out;    /* output hook */
 	int est;    /* the base chain accepts established traffic */
+	int exists; /* our chain is there already */
 	char table[NFTPROBE_NAME], base[NFTPROBE_NAME];
 	const char *own;
 };
@@ -60,6 +61,9 @@ struct nft_state {
 	struct native nat;
 	struct target t[NFT_TARGETS];
 	int nt;
+	int ready;   /* a commit went through: our jumps were in place after it */
+	int missing; /* this commit found one of our chains missing */
+	int lost;    /* ... and went through: the live grants lost their rules */
 };
 
 /* One of our rules found in our chains. */
@@ -572,11 +576,16 @@ static int targets_from_scan(struct target *t, const struct nftprobe_scan *scan,
 
 		if (!compat && !is_native(b, nat))
 			continue;
-		t[n] = (struct target){b->family, compat, b->out, b->established, "", "", NULL};
+		t[n] = (struct target){b->family, compat, b->out, b->established, 0, "", "", NULL};
 		snprintf(t[n].table, sizeof(t[n].table), "%s", b->table);
 		snprintf(t[n].base, sizeof(t[n].base), "%s", b->chain);
-		t[n++].own = compat ? (b->out ? FW_CHAIN_OUT : FW_CHAIN_IN)
-				    : (b->out ? FW_NATIVE_OUT : FW_NATIVE_IN);
+		t[n].own = compat ? (b->out ? FW_CHAIN_OUT : FW_CHAIN_IN)
+				  : (b->out ? FW_NATIVE_OUT : FW_NATIVE_IN);
+		for (int j = 0; j < scan->nown; j++)
+			t[n].exists |= scan->own[j].family == b->family &&
+				       !strcmp(scan->own[j].table, b->table) &&
+				       !strcmp(scan->own[j].chain, t[n].own);
+		n++;
 	}
 	return n;
 }
@@ -668,6 +677,7 @@ static int ensure_target(struct nft_state *st, struct batch *b, const struct tar
 		nftnl_chain_free(c);
 		return -1;
 	}
+	st->missing |= !t->exists; /* a ruleset reload, a new table, or the first start */
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, t->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, t->own);
 	nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWCHAIN, (uint16_t)t->family,
@@ -875,11 +885,16 @@ static int try_commit(struct nft_state *st, const struct fw_change *ch, size_t n
 			 "flushed?)");
 		return -1;
 	}
+	st->missing = 0;
 	r = build_batch(st, &b, ch, n);
 	if (r < 0)
 		snprintf(err, errlen, "nftables: building the commit: %s", strerror(errno));
 	else if (b.nmsg > 2)
 		r = send_batch(st, &b, err, errlen);
+	if (r == 0) {
+		st->lost |= st->ready && st->missing;
+		st->ready = 1;
+	}
 	free(b.buf);
 	return r;
 }
@@ -937,6 +952,15 @@ static int nft_list(void *p, struct fw_found *out, size_t max, size_t *n, char *
 out:
 	free(c.found);
 	return r;
+}
+
+static int nft_take_lost(void *p)
+{
+	struct nft_state *st = p;
+	int lost = st->lost;
+
+	st->lost = 0;
+	return lost;
 }
 
 static void nft_close(void *p)
@@ -1012,5 +1036,6 @@ const struct fw_backend fw_backend_nftables = {
     .commit = nft_commit,
     .list = nft_list,
     .close = nft_close,
+    .take_lost = nft_take_lost,
     .check = nft_check,
 };

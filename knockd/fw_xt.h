@@ -39,10 +39,11 @@ size_t fwxt_target(uint8_t *p, const char *name);
 /* Finds the comment match text between the entry header and its target, or NULL. */
 const char *fwxt_comment(const uint8_t *elems, size_t len);
 
-/* Each family: apply changes in one commit (retrying EAGAIN), or list our rules. */
-int fw_ipt4_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen);
+/* Each family: apply changes in one commit (retrying EAGAIN; *missing set if one of our
+ * chains had to be created), or list our rules. */
+int fw_ipt4_apply(const struct fw_change *ch, size_t n, int *missing, char *err, size_t errlen);
 int fw_ipt4_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
-int fw_ipt6_apply(const struct fw_change *ch, size_t n, char *err, size_t errlen);
+int fw_ipt6_apply(const struct fw_change *ch, size_t n, int *missing, char *err, size_t errlen);
 int fw_ipt6_list(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
 /* What INPUT [0] and OUTPUT [1] of one family's filter table do. Loads the table if it
  * is not there yet: ask fw_legacy_loaded() first where that matters. */

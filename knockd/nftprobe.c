@@ -230,7 +230,19 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 
 	if (!c)
 		return MNL_CB_ERROR;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 || !nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0)
+		goto out;
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) && scan->nown < 8 &&
+	    own_chain(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME))) {
+		b = &scan->own[scan->nown++];
+		memset(b, 0, sizeof(*b));
+		b->family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
+		snprintf(b->table, sizeof(b->table), "%s",
+			 nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
+		snprintf(b->chain, sizeof(b->chain), "%s",
+			 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	}
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
 	    !nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE) ||
 	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "filter"))
 		goto out;
@@ -264,7 +276,7 @@ int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
 	struct nlmsghdr *nlh;
 	int r = -1, e;
 
-	scan->n = 0;
+	scan->n = scan->nown = 0;
 	if (nftprobe_open(&s, err, errlen) < 0)
 		return -1;
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, ++s.seq);

@@ -29,6 +29,8 @@ struct nftprobe_chain {
 struct nftprobe_scan {
 	struct nftprobe_chain c[NFTPROBE_MAX];
 	int n;
+	struct nftprobe_chain own[8]; /* knockd's own chains found (family, table, chain) */
+	int nown;
 };
 
 /* A netlink socket to nf_tables with its sequence counter. */

@@ -9,8 +9,9 @@
 # family's own tools show them (iptables-nft-save works during a grant), expiry, a restart
 # that adopts a live grant, kill -9 with the kernel closing at the deadline and the next start
 # removing the dead rule; at the end the ruleset is byte-identical to the one before, apart
-# from knockd's empty chains and the jumps to them. Last, with OUTPUT accepting no established
-# traffic, a grant carries its replies through a reply rule.
+# from knockd's empty chains and the jumps to them. Also: a ruleset reload during a grant
+# (the grant's rule goes with it; knockd's next commit writes it back), and, with OUTPUT
+# accepting no established traffic, a grant carrying its replies through a reply rule.
 . "$KNOCK_SRC/tests/net/lib.sh"
 NO_LEGACY=1 # lib.sh's legacy base ruleset: only where RULESET=legacy asks for it
 net_setup
@@ -18,21 +19,36 @@ add_outside
 command -v nft >/dev/null && command -v iptables-nft >/dev/null ||
 	bail "nft or iptables-nft missing (make deps installs nftables and iptables)"
 
+# base_ruleset: writes the family's base ruleset; reload_ruleset: throws the whole ruleset
+# away and writes it again, as `nft -f` with `flush ruleset` or iptables-restore would.
 case $RULESET in
 legacy)
-	server_firewall iptables-legacy ip6tables-legacy
-	server_output_firewall iptables-legacy ip6tables-legacy
+	base_ruleset() {
+		server_firewall iptables-legacy ip6tables-legacy
+		server_output_firewall iptables-legacy ip6tables-legacy
+	}
+	reload_ruleset() {
+		local t
+		for t in iptables-legacy ip6tables-legacy; do
+			in_ns "$SRV" "$t" -F
+			in_ns "$SRV" "$t" -X
+		done
+		base_ruleset
+	}
 	want_backend=iptables
 	save() { in_ns "$SRV" "${1}tables-legacy-save"; }
 	;;
 iptnft)
-	server_firewall iptables-nft ip6tables-nft
-	server_output_firewall iptables-nft ip6tables-nft
+	base_ruleset() {
+		server_firewall iptables-nft ip6tables-nft
+		server_output_firewall iptables-nft ip6tables-nft
+	}
 	want_backend=nftables
 	save() { in_ns "$SRV" "${1}tables-nft-save"; }
 	;;
 inet)
-	in_ns "$SRV" nft -f - <<'NFT'
+	base_ruleset() {
+		in_ns "$SRV" nft -f - <<'NFT'
 table inet filter {
 	chain input {
 		type filter hook input priority filter; policy drop;
@@ -51,10 +67,16 @@ table inet filter {
 	}
 }
 NFT
+	}
 	want_backend=nftables
 	;;
 *) bail "RULESET must be legacy, iptnft or inet" ;;
 esac
+[ "$RULESET" = legacy ] || reload_ruleset() {
+	in_ns "$SRV" nft flush ruleset
+	base_ruleset
+}
+base_ruleset
 
 # Our grant rules as the family's tools print them, one per line.
 # in_rules 4|6, out_rules 4|6. A native inet rule without an address serves both families.
@@ -175,6 +197,22 @@ check "kill -9: but the kernel no longer matches it" cannot_connect "$C1" "$SRV4
 start_knockd "$TMP/knockd.conf" "$TMP/knockd3.log" || bail "knockd did not start again"
 check "kill -9: the next start removes the dead rule" \
 	eval 'rules_empty all_rules && grep -q "reconcile: 1 rule(s) found, 0 grant(s) adopted, 1 removed" "$TMP/knockd3.log"'
+
+# A ruleset reload during a grant takes knockd's chains and the grant's rule with it; the
+# next commit (here: another knock) creates the chains again and writes the live grant back.
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod
+check "reload: a knock opens" wait_until 10 can_connect "$C1" "$SRV4" 22
+reload_ruleset
+check "reload: the base ruleset written again closes the door (the grant's rule is gone)" \
+	eval 'cannot_connect "$C1" "$SRV4" 22 && rules_empty all_rules'
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod web-egress
+check "reload: the next commit writes the live grant again: open" \
+	wait_until 10 can_connect "$C1" "$SRV4" 22
+check "... one rule, as before: $(in_rules 4)" \
+	eval '[ "$(in_rules 4 | grep -c -- "$(in_rule_re "$C14")")" = 1 ]'
+check "... and says so (the grant from before and the one just made)" \
+	grep -q "writing the 2 live grant(s) again" "$TMP/knockd3.log"
+check "reload: both grants expire" wait_until 80 rules_empty all_rules
 stop_knockd
 
 after=$(snapshot)
