@@ -209,7 +209,17 @@ count_nft() { in_ns "$SRV" nft list chain inet filter knockd_input | grep -c 'ad
 COUNT6=count_nft
 BACKEND=auto ours_start
 grep -q 'backend nftables' "$TMP/ours.log" || bail "knockd did not pick nftables: $(cat "$TMP/ours.log")"
+note "== ours, nftables backend, native inet table"
+{ read -r LAT[nft_inet]; read -r CLOSE[nft_inet]; } < <(open_close)
 scale_run nft
+daemon_stop
+# ... and with the base ruleset written by iptables-nft, the guides' way on Debian 11+.
+in_ns "$SRV" nft flush ruleset
+server_firewall iptables-nft ip6tables-nft
+BACKEND=auto ours_start
+grep -q 'backend nftables' "$TMP/ours.log" || bail "knockd did not pick nftables: $(cat "$TMP/ours.log")"
+note "== ours, nftables backend, iptables-nft tables"
+{ read -r LAT[nft_ipt]; read -r CLOSE[nft_ipt]; } < <(open_close)
 daemon_stop
 MICRO=$("$B/bench/micro")
 micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
@@ -231,6 +241,13 @@ micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
 	echo "| close precision (closed - TTL), s: median / p90 / min / max | ${CLOSE[ours]} | ${CLOSE[debian_knockd]} | ${CLOSE[fwknopd]} |"
 	echo "| under flood: opened, how fast \| daemon CPU s \| RSS growth kB | ${FLOODR[ours]//|/\\|} | ${FLOODR[debian_knockd]//|/\\|} | ${FLOODR[fwknopd]//|/\\|} |"
 	echo "| idle ${IDLE} s: RSS kB \| CPU s | ${IDLER[ours]//|/\\|} | ${IDLER[debian_knockd]//|/\\|} | ${IDLER[fwknopd]//|/\\|} |"
+	echo
+	echo "This knockd with the nftables backend (same topology, the base ruleset in nftables):"
+	echo
+	echo "| measure | iptables-nft tables | native inet table |"
+	echo "|---|---|---|"
+	echo "| knock-to-open, ms: median / p90 / min / max | ${LAT[nft_ipt]} | ${LAT[nft_inet]} |"
+	echo "| close precision (closed - TTL), s: median / p90 / min / max | ${CLOSE[nft_ipt]} | ${CLOSE[nft_inet]} |"
 	echo
 	echo "Scale (this knockd; grants for distinct IPv6 addresses, TTL ${SCALE_TTL} s), legacy backend (ip6tables-legacy) / nftables backend (native inet table):"
 	echo
