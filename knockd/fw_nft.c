@@ -86,7 +86,7 @@ struct batch {
 static void expr_free(struct nftnl_expr *e)
 {
 	if (e)
-		expr_free(e);
+		nftnl_expr_free(e);
 }
 
 static void rule_free(struct nftnl_rule *r)
