@@ -43,10 +43,13 @@
 /* One base chain we write for: its table, the hook's direction, our chain beside it. */
 struct target {
 	uint32_t family;
-	int compat; /* an iptables-nft table */
-	int out;    /* output hook */
-	int est;    /* the base chain accepts established traffic */
-	int exists; /* our chain is there already */
+	int compat;        /* an iptables-nft table */
+	int out;           /* output hook */
+	int est;           /* the base chain accepts established traffic */
+	int exists;        /* our chain is there already */
+	int top;           /* ... and the base chain's first rule jumps to it */
+	uint64_t stray[4]; /* other rules of the base chain that jump to it */
+	int nstray;
 	char table[NFTPROBE_NAME], base[NFTPROBE_NAME];
 	const char *own;
 };
@@ -576,7 +579,11 @@ static int targets_from_scan(struct target *t, const struct nftprobe_scan *scan,
 
 		if (!compat && !is_native(b, nat))
 			continue;
-		t[n] = (struct target){b->family, compat, b->out, b->established, 0, "", "", NULL};
+		memset(&t[n], 0, sizeof(t[n]));
+		t[n].family = b->family;
+		t[n].compat = compat;
+		t[n].out = b->out;
+		t[n].est = b->established;
 		snprintf(t[n].table, sizeof(t[n].table), "%s", b->table);
 		snprintf(t[n].base, sizeof(t[n].base), "%s", b->chain);
 		t[n].own = compat ? (b->out ? FW_CHAIN_OUT : FW_CHAIN_IN)
@@ -585,6 +592,10 @@ static int targets_from_scan(struct target *t, const struct nftprobe_scan *scan,
 			t[n].exists |= scan->own[j].family == b->family &&
 				       !strcmp(scan->own[j].table, b->table) &&
 				       !strcmp(scan->own[j].chain, t[n].own);
+		t[n].top = !strcmp(b->top, t[n].own);
+		for (int j = 0; j < b->njumps; j++)
+			if (!strcmp(b->jumps[j].chain, t[n].own))
+				t[n].stray[t[n].nstray++] = b->jumps[j].handle;
 		n++;
 	}
 	return n;
@@ -620,9 +631,9 @@ int fw_nft_targets(const struct config *c, const struct nftprobe_scan *scan, cha
 /* Re-reads the base chains: tables come and go (nft -f, firewalld reloads). */
 static int refresh_targets(struct nft_state *st, char *err, size_t errlen)
 {
-	struct nftprobe_scan scan;
+	static struct nftprobe_scan scan; /* 70 kB: not on the stack */
 
-	if (nftprobe_scan(&scan, err, errlen) < 0)
+	if (nftprobe_scan_sock(&st->s, &scan, err, errlen) < 0)
 		return -1;
 	st->nt = targets_from_scan(st->t, &scan, &st->nat);
 	return 0;
@@ -630,42 +641,9 @@ static int refresh_targets(struct nft_state *st, char *err, size_t errlen)
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
-struct base_view {
-	const struct target *t;
-	int nrules, top;
-	uint64_t stray[16];
-	int nstray;
-};
-
-static int on_jump_expr(struct nftnl_expr *e, void *data)
-{
-	const char **chain = data;
-
-	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "immediate") &&
-	    nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN) &&
-	    !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN), *chain))
-		*chain = NULL;
-	return 0;
-}
-
-static int on_base_rule(struct nftnl_rule *r, void *data)
-{
-	struct base_view *v = data;
-	const char *chain = v->t->own;
-
-	nftnl_expr_foreach(r, on_jump_expr, &chain);
-	if (!chain && v->nrules == 0)
-		v->top = 1;
-	else if (!chain && v->nstray < 16)
-		v->stray[v->nstray++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-	v->nrules++;
-	return MNL_CB_OK;
-}
-
 /* Our chain exists and the base chain's first rule jumps to it, once. */
 static int ensure_target(struct nft_state *st, struct batch *b, const struct target *t)
 {
-	struct base_view v = {t, 0, 0, {0}, 0};
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh = batch_room(b);
 	struct nftnl_rule *nr;
@@ -673,7 +651,7 @@ static int ensure_target(struct nft_state *st, struct batch *b, const struct tar
 
 	if (!c)
 		return -1;
-	if (!nlh || nftprobe_rules(&st->s, t->family, t->table, t->base, on_base_rule, &v) < 0) {
+	if (!nlh) {
 		nftnl_chain_free(c);
 		return -1;
 	}
@@ -685,14 +663,14 @@ static int ensure_target(struct nft_state *st, struct batch *b, const struct tar
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	batch_done(b, nlh);
-	for (int i = 0; i < v.nstray && r == 0; i++) {
+	for (int i = 0; i < t->nstray && r == 0; i++) {
 		nr = rule_in(t, t->base);
 		if (nr)
-			nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, v.stray[i]);
+			nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, t->stray[i]);
 		r = nr ? batch_rule(b, NFT_MSG_DELRULE, 0, nr, t) : -1;
 		rule_free(nr);
 	}
-	if (r < 0 || v.top)
+	if (r < 0 || t->top)
 		return r;
 	nr = rule_in(t, t->base); /* no NLM_F_APPEND: at the top */
 	r = nr && e_counter_verdict(nr, NFT_JUMP, t->own) == 0

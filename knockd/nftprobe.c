@@ -186,6 +186,7 @@ struct walk {
 	struct nftprobe_chain *b;
 	char q[16][NFTPROBE_NAME];
 	int nq;
+	int in_base, nrules; /* reading the base chain itself; its rules so far */
 };
 
 static int own_chain(const char *name)
@@ -202,6 +203,12 @@ static int on_base_rule(struct nftnl_rule *r, void *data)
 
 	w->b->drops |= k.reject || k.vmap || k.verdict == NF_DROP;
 	w->b->established |= k.established && k.verdict == NF_ACCEPT;
+	if (w->in_base && w->nrules++ == 0) {
+		memcpy(w->b->top, k.jump, sizeof(k.jump));
+	} else if (w->in_base && own_chain(k.jump) && w->b->njumps < 4) {
+		w->b->jumps[w->b->njumps].handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+		memcpy(w->b->jumps[w->b->njumps++].chain, k.jump, sizeof(k.jump));
+	}
 	for (int i = 0; i < w->nq && !seen; i++)
 		seen = !strcmp(w->q[i], k.jump);
 	if (k.jump[0] && !seen && w->nq < 16)
@@ -211,10 +218,11 @@ static int on_base_rule(struct nftnl_rule *r, void *data)
 
 static int walk_base(struct nftprobe_sock *s, struct nftprobe_chain *b)
 {
-	struct walk w = {b, {{0}}, 0};
+	struct walk w = {b, {{0}}, 0, 1, 0};
 
 	if (nftprobe_rules(s, b->family, b->table, b->chain, on_base_rule, &w) < 0)
 		return -1;
+	w.in_base = 0;
 	for (int i = 0; i < w.nq; i++) /* w.nq grows as jumps are found */
 		if (nftprobe_rules(s, b->family, b->table, w.q[i], on_base_rule, &w) < 0)
 			return -1;
@@ -269,33 +277,40 @@ out:
 	return MNL_CB_OK;
 }
 
-int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
+int nftprobe_scan_sock(struct nftprobe_sock *s, struct nftprobe_scan *scan, char *err,
+		       size_t errlen)
 {
 	char req[256];
-	struct nftprobe_sock s;
 	struct nlmsghdr *nlh;
-	int r = -1, e;
 
 	scan->n = scan->nown = 0;
-	if (nftprobe_open(&s, err, errlen) < 0)
-		return -1;
-	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, ++s.seq);
-	if (nftprobe_query(&s, nlh, on_chain, scan) < 0)
+	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, ++s->seq);
+	if (nftprobe_query(s, nlh, on_chain, scan) < 0)
 		goto fail;
 	if (scan->n > NFTPROBE_MAX) {
 		errno = E2BIG;
 		snprintf(err, errlen, "more than %d nftables base chains on input/output",
 			 NFTPROBE_MAX);
-		goto out;
+		return -1;
 	}
 	for (int i = 0; i < scan->n; i++)
-		if (walk_base(&s, &scan->c[i]) < 0)
+		if (walk_base(s, &scan->c[i]) < 0)
 			goto fail;
-	r = 0;
-	goto out;
+	return 0;
 fail:
 	snprintf(err, errlen, "nftables netlink: %s", strerror(errno));
-out:
+	return -1;
+}
+
+int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
+{
+	struct nftprobe_sock s;
+	int r, e;
+
+	scan->n = scan->nown = 0;
+	if (nftprobe_open(&s, err, errlen) < 0)
+		return -1;
+	r = nftprobe_scan_sock(&s, scan, err, errlen);
 	e = errno;
 	nftprobe_close(&s);
 	errno = e; /* the caller tells "no nf_tables here" from a failure by it */

@@ -24,6 +24,12 @@ struct nftprobe_chain {
 	int drops;       /* policy drop, or a rule in it or in a chain it jumps to ends in drop,
 			    reject or a verdict map */
 	int established; /* policy accept, or a rule (there too) accepts ct state established */
+	char top[NFTPROBE_NAME]; /* the chain its first rule jumps to, or "" */
+	struct {
+		uint64_t handle;
+		char chain[NFTPROBE_NAME];
+	} jumps[4]; /* later rules of its own that jump to one of knockd's chains */
+	int njumps;
 };
 
 struct nftprobe_scan {
@@ -50,9 +56,12 @@ int nftprobe_rules(struct nftprobe_sock *s, uint32_t family, const char *table, 
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data)
     __attribute__((warn_unused_result));
 
-/* The base chains on the input/output hooks, classified. -1 if nftables cannot be asked. */
+/* The base chains on the input/output hooks, classified. -1 if nftables cannot be asked.
+ * The _sock variant asks over an open socket. */
 int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+int nftprobe_scan_sock(struct nftprobe_sock *s, struct nftprobe_scan *scan, char *err,
+		       size_t errlen) __attribute__((warn_unused_result));
 /* What one rule does: ends in accept and matches ct state established; ends in drop,
  * reject or a verdict map (which may drop). */
 int nftprobe_rule_accepts_established(const struct nftnl_rule *r);
