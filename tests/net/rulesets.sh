@@ -213,6 +213,23 @@ check "... one rule, as before: $(in_rules 4)" \
 check "... and says so (the grant from before and the one just made)" \
 	grep -q "writing the 2 live grant(s) again" "$TMP/knockd3.log"
 check "reload: both grants expire" wait_until 80 rules_empty all_rules
+
+# A second jump to knockd's chain, appended by hand: the next commit removes it, leaving the
+# one at the top.
+if [ "$RULESET" = inet ]; then
+	in_ns "$SRV" nft add rule inet filter input jump knockd_input
+	jumps() { in_ns "$SRV" nft list chain inet filter input | grep -c 'jump knockd_input'; }
+	first_is_jump() { in_ns "$SRV" nft list chain inet filter input | grep -A1 'type filter' | grep -q 'jump knockd_input'; }
+else
+	in_ns "$SRV" "iptables-$([ "$RULESET" = legacy ] && echo legacy || echo nft)" -A INPUT -j KNOCKD-INPUT
+	jumps() { save ip | grep -c -- '-A INPUT -j KNOCKD-INPUT'; }
+	first_is_jump() { save ip | grep -- '-A INPUT' | head -1 | grep -q -- '-j KNOCKD-INPUT'; }
+fi
+check "stray jump: two jumps before the next commit" [ "$(jumps)" = 2 ]
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod
+check "stray jump: after it, one, at the top" wait_for 20 '[ "$(jumps)" = 1 ] && first_is_jump'
+check "stray jump: the grant works" wait_until 10 can_connect "$C1" "$SRV4" 22
+check "stray jump: the grant expires" wait_until 80 rules_empty all_rules
 stop_knockd
 
 after=$(snapshot)
