@@ -88,7 +88,7 @@ if [ "$RULESET" = inet ]; then
 	in_rule_re() { echo "^	*ip6\? saddr $1 tcp dport 22 ct state new meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* accept comment \"knockd id=[0-9]* door=ssh addr=$1 exp=[0-9]*\"\$"; }
 	out_rule_re() { echo "tcp dport $1 ct state new meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* accept comment \"knockd id=[0-9]* door=web-egress addr=$C14 exp=[0-9]*\""; }
 	# The whole ruleset, without counters (nft -s).
-	snapshot() { in_ns "$SRV" nft -s list ruleset; }
+	snapshot() { in_ns "$SRV" nft -s list ruleset 2>/dev/null; }
 else
 	in_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" | grep -- '-A KNOCKD-INPUT' || true; }
 	out_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" | grep -- '-A KNOCKD-OUTPUT' || true; }
@@ -97,7 +97,7 @@ else
 	snapshot() {
 		save ip | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
 		save ip6 | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
-		in_ns "$SRV" nft -s list ruleset
+		in_ns "$SRV" nft -s list ruleset 2>/dev/null # (its "managed by iptables-nft" warnings)
 	}
 fi
 # A snapshot without knockd's chains (which must be empty) and the jumps to them.
