@@ -169,6 +169,7 @@ int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
 	struct situation s;
 
 	fw->b = NULL;
+	fw->lost = 0;
 	if (look(&s, c, err, errlen) < 0)
 		return -1;
 	fw->b = backend_for(c, &s, err, errlen);
@@ -220,7 +221,10 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
-	return n ? fw->b->commit(fw->st, ch, n, err, errlen) : 0;
+	int r = n ? fw->b->commit(fw->st, ch, n, err, errlen) : 0;
+
+	fw->lost |= r > 0;
+	return r < 0 ? -1 : 0;
 }
 
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
@@ -230,7 +234,10 @@ int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *er
 
 int fw_take_lost(struct fw *fw)
 {
-	return fw->b && fw->b->take_lost ? fw->b->take_lost(fw->st) : 0;
+	int lost = fw->lost;
+
+	fw->lost = 0;
+	return lost;
 }
 
 void fw_close(struct fw *fw)

@@ -49,13 +49,12 @@ struct fw_backend {
 	const char *name;
 	const char *what; /* for knockctl status: the library and the tables */
 	int (*open)(void **st, const struct config *c, char *err, size_t errlen);
+	/* 0, or 1 if one of our chains had to be created: a ruleset reload had taken it, and
+	 * the live grants' rules with it. -1 on failure (nothing applied). */
 	int (*commit)(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen);
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
 		    size_t errlen);
 	void (*close)(void *st);
-	/* Optional. 1, once, if a commit found one of our chains gone (a ruleset reload) and
-	 * created it again: the live grants' rules went with it. */
-	int (*take_lost)(void *st);
 	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
 	int (*check)(const struct config *c, char *msg, size_t len);
 };
@@ -63,6 +62,7 @@ struct fw_backend {
 struct fw {
 	const struct fw_backend *b;
 	void *st;
+	int lost; /* a commit since fw_open created one of our chains again */
 };
 
 extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
@@ -74,7 +74,8 @@ int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, si
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
-/* Whether the live grants must be written again (see take_lost). */
+/* Whether the live grants must be written again: 1 once after a commit that had to create
+ * one of our chains (the open's own set-up does not count). */
 int fw_take_lost(struct fw *fw);
 /* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
 const char *fw_name(const struct fw *fw);

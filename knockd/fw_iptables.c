@@ -169,18 +169,7 @@ const char *fwxt_comment(const uint8_t *elems, size_t len)
 
 struct ipt_state {
 	int lock_fd;
-	int ready; /* a commit went through: our jumps were in place after it */
-	int lost;  /* a later one had to create a chain again: grants lost their rules */
 };
-
-static int ipt_take_lost(void *st)
-{
-	struct ipt_state *s = st;
-	int lost = s->lost;
-
-	s->lost = 0;
-	return lost;
-}
 
 /* Bounded wait for the lock an admin's `iptables -w` holds for milliseconds at a time. */
 static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
@@ -218,11 +207,7 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 	if (ret == 0 && fam6)
 		ret = fw_ipt6_apply(ch, n, &missing, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
-	if (ret == 0) {
-		s->lost |= s->ready && missing;
-		s->ready = 1;
-	}
-	return ret;
+	return ret < 0 ? -1 : missing;
 }
 
 static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
@@ -258,7 +243,7 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 	}
 	*st = s;
 	/* An empty commit creates our chains and jumps, and proves we may write the tables. */
-	return ipt_commit(s, NULL, 0, err, errlen);
+	return ipt_commit(s, NULL, 0, err, errlen) < 0 ? -1 : 0;
 }
 
 static void ipt_close(void *st)
@@ -325,6 +310,5 @@ const struct fw_backend fw_backend_iptables = {
     .commit = ipt_commit,
     .list = ipt_list,
     .close = ipt_close,
-    .take_lost = ipt_take_lost,
     .check = ipt_check,
 };

@@ -64,9 +64,7 @@ struct nft_state {
 	struct native nat;
 	struct target t[NFT_TARGETS];
 	int nt;
-	int ready;   /* a commit went through: our jumps were in place after it */
-	int missing; /* this commit found one of our chains missing */
-	int lost;    /* ... and went through: the live grants lost their rules */
+	int missing; /* this commit has to create one of our chains */
 };
 
 /* One of our rules found in our chains. */
@@ -869,10 +867,6 @@ static int try_commit(struct nft_state *st, const struct fw_change *ch, size_t n
 		snprintf(err, errlen, "nftables: building the commit: %s", strerror(errno));
 	else if (b.nmsg > 2)
 		r = send_batch(st, &b, err, errlen);
-	if (r == 0) {
-		st->lost |= st->ready && st->missing;
-		st->ready = 1;
-	}
 	free(b.buf);
 	return r;
 }
@@ -888,7 +882,7 @@ static int nft_commit(void *p, const struct fw_change *ch, size_t n, char *err, 
 		if (r != -2 || (errno != ERESTART && errno != ENOENT && errno != EBUSY))
 			break;
 	}
-	return r == 0 ? 0 : -1;
+	return r == 0 ? st->missing : -1;
 }
 
 static int cmp_found_grant(const void *a, const void *b)
@@ -932,15 +926,6 @@ out:
 	return r;
 }
 
-static int nft_take_lost(void *p)
-{
-	struct nft_state *st = p;
-	int lost = st->lost;
-
-	st->lost = 0;
-	return lost;
-}
-
 static void nft_close(void *p)
 {
 	struct nft_state *st = p;
@@ -971,7 +956,7 @@ static int nft_open(void **p, const struct config *c, char *err, size_t errlen)
 	setsockopt(mnl_socket_get_fd(st->s.nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	mnl_socket_setsockopt(st->s.nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	/* An empty commit creates our chains and jumps, and proves we may write. */
-	if (nft_commit(st, NULL, 0, err, errlen) == 0)
+	if (nft_commit(st, NULL, 0, err, errlen) >= 0)
 		return 0;
 	nft_close(st);
 	*p = NULL;
@@ -1014,6 +999,5 @@ const struct fw_backend fw_backend_nftables = {
     .commit = nft_commit,
     .list = nft_list,
     .close = nft_close,
-    .take_lost = nft_take_lost,
     .check = nft_check,
 };

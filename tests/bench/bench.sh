@@ -195,16 +195,7 @@ for t in iptables-legacy ip6tables-legacy; do
 	in_ns "$SRV" "$t" -P INPUT ACCEPT
 	in_ns "$SRV" "$t" -F INPUT
 done
-in_ns "$SRV" nft -f - <<'NFT'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		ct state established,related accept
-		iif "lo" accept
-		meta l4proto ipv6-icmp accept
-	}
-}
-NFT
+server_nft_firewall
 count_nft() { in_ns "$SRV" nft list chain inet filter knockd_input | grep -c 'addr=2001:db8:1::' || true; }
 COUNT6=count_nft
 BACKEND=auto ours_start

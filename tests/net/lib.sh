@@ -64,26 +64,44 @@ add_host() { # add_host NAMESPACE IFNAME V4 V6
 	in_ns "$LAN" ip link set "$port" master br0 up
 }
 
-# The guides' base ruleset: INPUT policy DROP, established traffic and loopback accepted.
-# server_firewall [IPTABLES IP6TABLES]: legacy by default; iptables-nft ip6tables-nft too.
-server_firewall() {
-	local t v4=${1:-iptables-legacy} v6=${2:-ip6tables-legacy}
+# The guides' base ruleset for one chain: policy DROP, established traffic and loopback
+# accepted. chain_firewall INPUT|OUTPUT [IPTABLES IP6TABLES]: legacy by default.
+chain_firewall() {
+	local c=$1 t io=-i v4=${2:-iptables-legacy} v6=${3:-ip6tables-legacy}
+	[ "$c" = OUTPUT ] && io=-o
 	for t in "$v4" "$v6"; do
-		in_ns "$SRV" "$t" -P INPUT DROP
-		in_ns "$SRV" "$t" -A INPUT -i lo -j ACCEPT
-		in_ns "$SRV" "$t" -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+		in_ns "$SRV" "$t" -P "$c" DROP
+		in_ns "$SRV" "$t" -A "$c" "$io" lo -j ACCEPT
+		in_ns "$SRV" "$t" -A "$c" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 	done
-	in_ns "$SRV" "$v6" -A INPUT -p ipv6-icmp -j ACCEPT # neighbour discovery
+	in_ns "$SRV" "$v6" -A "$c" -p ipv6-icmp -j ACCEPT # neighbour discovery
 }
-# The same for OUTPUT (egress doors).
-server_output_firewall() {
-	local t v4=${1:-iptables-legacy} v6=${2:-ip6tables-legacy}
-	for t in "$v4" "$v6"; do
-		in_ns "$SRV" "$t" -P OUTPUT DROP
-		in_ns "$SRV" "$t" -A OUTPUT -o lo -j ACCEPT
-		in_ns "$SRV" "$t" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-	done
-	in_ns "$SRV" "$v6" -A OUTPUT -p ipv6-icmp -j ACCEPT
+server_firewall() { chain_firewall INPUT "$@"; }
+server_output_firewall() { chain_firewall OUTPUT "$@"; } # for egress doors
+# The same as a native nftables table (`inet filter`, as nft -f loads it): input, and with
+# `server_nft_firewall output` the output chain too.
+server_nft_firewall() {
+	local out=""
+	[ "${1:-}" = output ] && out='
+	chain output {
+		type filter hook output priority filter; policy drop;
+		ct state established,related accept
+		oif "lo" accept
+		meta l4proto ipv6-icmp accept
+	}'
+	in_ns "$SRV" nft -f - <<NFT
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+		meta l4proto ipv6-icmp accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+	}$out
+}
+NFT
 }
 
 net_setup() {

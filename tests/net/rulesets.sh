@@ -22,58 +22,32 @@ command -v nft >/dev/null && command -v iptables-nft >/dev/null ||
 # base_ruleset: writes the family's base ruleset; reload_ruleset: throws the whole ruleset
 # away and writes it again, as `nft -f` with `flush ruleset` or iptables-restore would.
 case $RULESET in
-legacy)
+legacy | iptnft)
+	v=$([ "$RULESET" = legacy ] && echo legacy || echo nft)
+	IPT4=iptables-$v IPT6=ip6tables-$v
 	base_ruleset() {
-		server_firewall iptables-legacy ip6tables-legacy
-		server_output_firewall iptables-legacy ip6tables-legacy
+		server_firewall "$IPT4" "$IPT6"
+		server_output_firewall "$IPT4" "$IPT6"
 	}
-	reload_ruleset() {
-		local t
-		for t in iptables-legacy ip6tables-legacy; do
-			in_ns "$SRV" "$t" -F
-			in_ns "$SRV" "$t" -X
-		done
-		base_ruleset
-	}
-	want_backend=iptables
-	save() { in_ns "$SRV" "${1}tables-legacy-save"; }
-	;;
-iptnft)
-	base_ruleset() {
-		server_firewall iptables-nft ip6tables-nft
-		server_output_firewall iptables-nft ip6tables-nft
-	}
-	want_backend=nftables
-	save() { in_ns "$SRV" "${1}tables-nft-save"; }
+	want_backend=$([ "$RULESET" = legacy ] && echo iptables || echo nftables)
+	save() { in_ns "$SRV" "${1}tables-$v-save"; }
 	;;
 inet)
-	base_ruleset() {
-		in_ns "$SRV" nft -f - <<'NFT'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		ct state established,related accept
-		iif "lo" accept
-		meta l4proto ipv6-icmp accept
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-	}
-	chain output {
-		type filter hook output priority filter; policy drop;
-		ct state established,related accept
-		oif "lo" accept
-		meta l4proto ipv6-icmp accept
-	}
-}
-NFT
-	}
+	base_ruleset() { server_nft_firewall output; }
 	want_backend=nftables
 	;;
 *) bail "RULESET must be legacy, iptnft or inet" ;;
 esac
-[ "$RULESET" = legacy ] || reload_ruleset() {
-	in_ns "$SRV" nft flush ruleset
+reload_ruleset() {
+	local t
+	if [ "$RULESET" = legacy ]; then
+		for t in "$IPT4" "$IPT6"; do
+			in_ns "$SRV" "$t" -F
+			in_ns "$SRV" "$t" -X
+		done
+	else
+		in_ns "$SRV" nft flush ruleset
+	fi
 	base_ruleset
 }
 base_ruleset
@@ -221,7 +195,7 @@ if [ "$RULESET" = inet ]; then
 	jumps() { in_ns "$SRV" nft list chain inet filter input | grep -c 'jump knockd_input'; }
 	first_is_jump() { in_ns "$SRV" nft list chain inet filter input | grep -A1 'type filter' | grep -q 'jump knockd_input'; }
 else
-	in_ns "$SRV" "iptables-$([ "$RULESET" = legacy ] && echo legacy || echo nft)" -A INPUT -j KNOCKD-INPUT
+	in_ns "$SRV" "$IPT4" -A INPUT -j KNOCKD-INPUT
 	jumps() { save ip | grep -c -- '-A INPUT -j KNOCKD-INPUT'; }
 	first_is_jump() { save ip | grep -- '-A INPUT' | head -1 | grep -q -- '-j KNOCKD-INPUT'; }
 fi
@@ -241,9 +215,9 @@ diff <(echo "$before") <(strip_ours <<<"$after") | sed 's/^/#   /'
 # replies itself, with a reply rule in the output chain, for the grant's lifetime.
 case $RULESET in
 legacy | iptnft)
-	t=$([ "$RULESET" = legacy ] && echo legacy || echo nft)
-	in_ns "$SRV" "iptables-$t" -D OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-	in_ns "$SRV" "ip6tables-$t" -D OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	for t in "$IPT4" "$IPT6"; do
+		in_ns "$SRV" "$t" -D OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	done
 	;;
 inet)
 	h=$(in_ns "$SRV" nft -a list chain inet filter output |
