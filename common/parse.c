@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int parse_uint(const char *s, unsigned long max, unsigned long *out, char *err, size_t errlen)
 {

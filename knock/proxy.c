@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "profile.h"
+#include "sock.h"
 
 static int64_t now_ms(void)
 {
@@ -23,6 +24,13 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&t, NULL);
 }
 
 /* "host:port", "[v6]:port" */
@@ -46,7 +54,7 @@ static int split_target(const char *target, char *host, size_t hlen, char *port,
 static int try_connect(const struct addrinfo *ai, int timeout_ms)
 {
 	struct pollfd p;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err = 0;
+	int fd = sock_open(ai->ai_family, SOCK_STREAM, 1), err = 0;
 	socklen_t len = sizeof(err);
 
 	if (fd < 0)
@@ -87,7 +95,7 @@ static int wait_open(const struct knock_ctx *x, const struct send_opts *o, const
 		if ((resent == 0 && now_ms() - start > 2000) ||
 		    (resent == 1 && now_ms() - start > 5000))
 			resent += send_token(x, o, NULL, 0) == 0;
-		usleep((useconds_t)delay * 1000);
+		pause_ms(delay);
 		delay = delay < 1000 ? delay * 2 : 1000;
 	}
 	freeaddrinfo(res);

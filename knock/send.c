@@ -15,6 +15,7 @@
 #include "clientconf.h"
 #include "keygen.h"
 #include "profile.h"
+#include "sock.h"
 #include "token.h"
 
 #define MAX_DOORS 16
@@ -34,7 +35,7 @@ static int connect_host(const struct host_profile *h, int family, struct sockadd
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		fd = sock_open(ai->ai_family, SOCK_DGRAM, 0);
 		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			memcpy(peer, ai->ai_addr, ai->ai_addrlen);
 			break;

@@ -20,6 +20,7 @@
 #include "profile.h"
 #include "config.h"
 #include "seqgen.h"
+#include "sock.h"
 
 #define GAP_NS 5000000 /* between knocks: keeps them in order through any queue */
 
@@ -49,8 +50,7 @@ static int send_knock(struct sockaddr_storage *ss, socklen_t len, const struct s
 		((struct sockaddr_in *)ss)->sin_port = htons(k->port);
 	else
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(k->port);
-	fd = socket(ss->ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
+	fd = sock_open(ss->ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 1);
 	if (fd < 0)
 		return -1;
 	if (tcp)

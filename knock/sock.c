@@ -1,0 +1,36 @@
+/*
+ * Client sockets that are close-on-exec (and optionally non-blocking). Linux and the BSDs
+ * take SOCK_CLOEXEC / SOCK_NONBLOCK in the type; macOS lacks them, so there the flags are
+ * set with fcntl(2) right after socket(2) (the client is single-threaded: no exec can slip
+ * in between).
+ */
+#include "sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+int sock_open(int family, int type, int nonblock)
+{
+	return socket(family, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+}
+#else
+int sock_open(int family, int type, int nonblock)
+{
+	int fd = socket(family, type, 0), fl, saved;
+
+	if (fd < 0)
+		return -1;
+	fl = fcntl(fd, F_GETFL);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || fl < 0 ||
+	    (nonblock && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+#endif
