@@ -1,4 +1,4 @@
-/* The client configuration (knock.conf): [knock] and [host:NAME] profiles. */
+/* The client configuration (knock.conf): [knock], [host:NAME] profiles, [group:NAME]s. */
 #include "clientconf.h"
 
 #include <stdio.h>
@@ -6,16 +6,44 @@
 #include <string.h>
 
 #include "cfgfile.h"
+#include "clientgroup.h"
 #include "config.h"
 #include "config_values.h"
 #include "seqgen.h"
 
 struct pstate {
 	struct client_config *c;
-	int kind; /* 0 none, 1 [knock], 2 [host:] */
+	int kind; /* 0 none, 1 [knock], 2 [host:], 3 [group:] */
 	uint32_t seen;
 	int knock_line;
 };
+
+static int add_group(struct pstate *st, const char *name, int line, char *err, size_t errlen)
+{
+	struct client_config *c = st->c;
+	const struct host_group *dup;
+	struct host_group *g;
+
+	if (parse_name(name, err, errlen) < 0)
+		return -1;
+	dup = clientconf_find_group(c, name);
+	if (dup) {
+		snprintf(err, errlen, "duplicate [group:%s] (first at line %d)", name, dup->line);
+		return -1;
+	}
+	g = realloc(c->groups, (c->ngroups + 1) * sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->groups = g;
+	g = &c->groups[c->ngroups++];
+	memset(g, 0, sizeof(*g));
+	strcpy(g->name, name);
+	g->line = line;
+	st->kind = 3;
+	return 0;
+}
 
 static int on_section(void *user, const char *name, int line, char *err, size_t errlen)
 {
@@ -34,8 +62,11 @@ static int on_section(void *user, const char *name, int line, char *err, size_t 
 		st->knock_line = line;
 		return 0;
 	}
+	if (!strncmp(name, "group:", 6))
+		return add_group(st, name + 6, line, err, errlen);
 	if (strncmp(name, "host:", 5)) {
-		snprintf(err, errlen, "unknown section [%s] (want knock or host:NAME)", name);
+		snprintf(err, errlen, "unknown section [%s] (want knock, host:NAME or group:NAME)",
+			 name);
 		return -1;
 	}
 	if (parse_name(name + 5, err, errlen) < 0)
@@ -98,7 +129,6 @@ static int on_key(void *user, const char *key, const char *value, int line, char
 	struct pstate *st = user;
 	int i;
 
-	(void)line;
 	if (st->kind == 0) {
 		snprintf(err, errlen, "key '%s' outside a section", key);
 		return -1;
@@ -110,6 +140,18 @@ static int on_key(void *user, const char *key, const char *value, int line, char
 		}
 		return value_string(st->c->private_key, sizeof(st->c->private_key), value, err,
 				    errlen);
+	}
+	if (st->kind == 3) {
+		struct host_group *g = &st->c->groups[st->c->ngroups - 1];
+
+		if (strcmp(key, "hosts") || g->hosts_line) {
+			snprintf(err, errlen, "%s key '%s' in a [group:] section (want hosts)",
+				 g->hosts_line && !strcmp(key, "hosts") ? "duplicate" : "unknown",
+				 key);
+			return -1;
+		}
+		g->hosts_line = line;
+		return value_string(g->hosts_text, sizeof(g->hosts_text), value, err, errlen);
 	}
 	for (i = 0; host_keys[i] && strcmp(host_keys[i], key); i++)
 		;
@@ -133,7 +175,7 @@ static int validate(struct client_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return 0;
+	return clientgroup_resolve(c, err, errlen);
 }
 
 int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
@@ -173,9 +215,19 @@ const struct host_profile *clientconf_find(const struct client_config *c, const 
 	return NULL;
 }
 
+const struct host_group *clientconf_find_group(const struct client_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->ngroups; i++)
+		if (!strcmp(c->groups[i].name, name))
+			return &c->groups[i];
+	return NULL;
+}
+
 void clientconf_free(struct client_config *c)
 {
 	free(c->hosts);
+	free(c->groups);
 	c->hosts = NULL;
-	c->nhosts = 0;
+	c->groups = NULL;
+	c->nhosts = c->ngroups = 0;
 }

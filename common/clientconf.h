@@ -1,4 +1,4 @@
-/* The client configuration (knock.conf): [knock] and [host:NAME] profiles. */
+/* The client configuration (knock.conf): [knock], [host:NAME] profiles, [group:NAME]s. */
 #ifndef KNOCK_CLIENTCONF_H
 #define KNOCK_CLIENTCONF_H
 
@@ -21,11 +21,23 @@ struct host_profile {
 	int line, has_pk;
 };
 
+#define GROUP_MAX_MEMBERS 64
+
+struct host_group {
+	char name[NAME_MAX_LEN + 1];
+	char hosts_text[256];
+	int line, hosts_line;
+	size_t members[GROUP_MAX_MEMBERS]; /* indices into hosts, resolved after the parse */
+	size_t nmembers;
+};
+
 struct client_config {
 	char file[PATH_MAX];
 	char private_key[PATH_MAX]; /* may start with ~/ */
 	struct host_profile *hosts;
 	size_t nhosts;
+	struct host_group *groups;
+	size_t ngroups;
 };
 
 int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
@@ -33,6 +45,7 @@ int clientconf_parse(struct client_config *c, const char *file, const char *text
 int clientconf_load(struct client_config *c, const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 const struct host_profile *clientconf_find(const struct client_config *c, const char *name);
+const struct host_group *clientconf_find_group(const struct client_config *c, const char *name);
 void clientconf_free(struct client_config *c);
 
 #endif

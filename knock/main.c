@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "group.h"
 #include "keygen.h"
 #include "parse.h"
 #include "send.h"
@@ -14,10 +15,29 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: knock keygen [FILE]\n"
 		   "       knock pubkey [FILE]\n"
-		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST [DOOR...]\n"
-		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST\n"
-		   "       knock [-c FILE] [-4|-6] [-v] HOST PORT[:tcp|udp]...\n"
+		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST|GROUP "
+		   "[DOOR...]\n"
+		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST|GROUP\n"
+		   "       knock [-c FILE] [-4|-6] [-v] HOST|GROUP PORT[:tcp|udp]...\n"
 		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n");
+}
+
+/* A [group:] of that name knocks each member; otherwise one profile (or address). */
+static int knock_host(const struct send_opts *o, const char *name, enum group_mode mode,
+		      char **args, int nargs)
+{
+	int r = group_run(o, name, mode, args, nargs);
+
+	if (r >= 0)
+		return r;
+	switch (mode) {
+	case GROUP_SEQUENCE:
+		return cmd_sequence(o, name);
+	case GROUP_STATIC:
+		return cmd_static(o, name, args, nargs);
+	default:
+		return cmd_send(o, name, args, nargs);
+	}
 }
 
 static int send_main(int argc, char **argv)
@@ -94,11 +114,12 @@ static int send_main(int argc, char **argv)
 				"address it comes from, for each door's ttl)\n");
 			return 1;
 		}
-		return cmd_sequence(&o, argv[optind]);
+		return knock_host(&o, argv[optind], GROUP_SEQUENCE, NULL, 0);
 	}
 	if (argc - optind >= 2 && is_port_spec(argv[optind + 1]))
-		return cmd_static(&o, argv[optind], argv + optind + 1, argc - optind - 1);
-	return cmd_send(&o, argv[optind], argv + optind + 1, argc - optind - 1);
+		return knock_host(&o, argv[optind], GROUP_STATIC, argv + optind + 1,
+				  argc - optind - 1);
+	return knock_host(&o, argv[optind], GROUP_TOKEN, argv + optind + 1, argc - optind - 1);
 }
 
 int main(int argc, char **argv)

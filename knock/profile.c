@@ -44,6 +44,13 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 	for (size_t i = 0; !x->h && i < x->cc.nhosts; i++)
 		if (!strcmp(x->cc.hosts[i].address, host))
 			x->h = &x->cc.hosts[i];
+	if (!x->h && clientconf_find_group(&x->cc, host)) {
+		fprintf(stderr,
+			"knock: '%s' is a [group:] in %s; -W knocks and relays to one host: name "
+			"one of its [host:] profiles\n",
+			host, path);
+		goto fail;
+	}
 	if (!x->h) {
 		fprintf(stderr, "knock: no [host:%s] profile (nor one with that address) in %s\n",
 			host, path);

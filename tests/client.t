@@ -43,6 +43,30 @@ expect "a door name too long for the token" "bad door list" -c "$TMP/good.conf" 
 expect "keygen never overwrites" "File exists" keygen "$TMP/id"
 expect "-W without a port" "-W wants HOST:PORT" -c "$TMP/good.conf" -W prod
 expect "--sequence with doors" "--sequence takes one HOST" -c "$TMP/good.conf" --sequence prod ssh
+# [group:]s: loops, unknown names and -W are refused with file:line; nothing is sent.
+group() { # group FILE LINES...: the good profile plus the given lines
+	local f=$1; shift
+	conf "$f" "$TMP/id" "$SPK" && printf '%s\n' "$@" >>"$f"
+}
+group "$TMP/gself.conf" "[group:all]" "hosts = prod, all"
+expect "a group containing itself" "gself.conf:8: group 'all' contains itself (all -> all)" \
+	-c "$TMP/gself.conf" all
+group "$TMP/gloop.conf" "[group:a]" "hosts = b" "[group:b]" "hosts = prod, a"
+expect "groups containing each other" "gloop.conf:10: group 'a' contains itself (a -> b -> a)" \
+	-c "$TMP/gloop.conf" prod
+group "$TMP/gunk.conf" "[group:all]" "hosts = prod, staging"
+expect "a group naming an unknown profile" \
+	"gunk.conf:8: group 'all': 'staging' is neither a [host:] profile nor a [group:]" \
+	-c "$TMP/gunk.conf" all
+group "$TMP/gempty.conf" "[group:all]"
+expect "a group without hosts" "gempty.conf:7: group 'all' has no hosts" -c "$TMP/gempty.conf" all
+group "$TMP/gdup.conf" "[group:all]" "hosts = prod" "[group:all]" "hosts = prod"
+expect "a duplicate group" "gdup.conf:9: duplicate [group:all] (first at line 7)" \
+	-c "$TMP/gdup.conf" all
+group "$TMP/group.conf" "[group:all]" "hosts = prod"
+expect "-W with a group" "'all' is a [group:]" -c "$TMP/group.conf" -W all:22
+expect "a group member that fails is named" "group all: 1 of 1 hosts failed: prod" \
+	-c "$TMP/group.conf" --addr 999.1.1.1 all
 out=$(HOME="$TMP/home" "$K" keygen 2>&1 >/dev/null)
 if [ "$(stat -c %a "$TMP/home/.config/knock")" = 700 ] && [ "$(stat -c %a "$TMP/home/.config/knock/id")" = 600 ]; then
 	ok "keygen without FILE: ~/.config/knock (0700) and id (0600): $out"
