@@ -131,7 +131,24 @@ int cfg_parse_text(const struct cfg_parser *p, const char *text, size_t len, cha
 	return r.err_line ? -1 : 0;
 }
 
-int cfg_read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+int cfg_check_trusted(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, neither root nor us (uid %u): refused",
+			 path, (unsigned)st->st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "%s: writable by group or others (mode %04o): refused; run chmod go-w %s",
+			 path, (unsigned)(st->st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, int trusted, char **text, size_t *len, char *err,
+		     size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -148,6 +165,8 @@ int cfg_read_file(const char *path, char **text, size_t *len, char *err, size_t 
 			 CFG_MAX_FILE);
 		goto out;
 	}
+	if (trusted && cfg_check_trusted(path, &st, err, errlen) < 0)
+		goto out;
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -168,4 +187,14 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return ret;
+}
+
+int cfg_read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	return read_file(path, 0, text, len, err, errlen);
+}
+
+int cfg_read_trusted(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	return read_file(path, 1, text, len, err, errlen);
 }

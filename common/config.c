@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cfgfile.h"
+#include "dropin.h"
 #include "seqgen.h"
 #include "config_keys.h"
 
@@ -53,8 +54,8 @@ static void set_defaults(struct config *c, const char *file)
 	c->seq_timeout = 10;
 }
 
-static int resolve_doors(const struct config *c, const char *text, int line, uint32_t *mask,
-			 char *err, size_t errlen)
+static int resolve_doors(const struct config *c, int file, const char *text, int line,
+			 uint32_t *mask, char *err, size_t errlen)
 {
 	const char *cur = text;
 	char name[64];
@@ -64,13 +65,15 @@ static int resolve_doors(const struct config *c, const char *text, int line, uin
 	while ((r = parse_list_next(&cur, name, sizeof(name))) > 0) {
 		i = config_door_index(c, name);
 		if (i < 0) {
-			cfg_errorf(err, errlen, c->file, line, "door '%s' is not defined", name);
+			cfg_errorf(err, errlen, config_file_name(c, file), line,
+				   "door '%s' is not defined", name);
 			return -1;
 		}
 		*mask |= 1u << i;
 	}
 	if (r < 0 || !*mask) {
-		cfg_errorf(err, errlen, c->file, line, "bad door list '%s'", text);
+		cfg_errorf(err, errlen, config_file_name(c, file), line, "bad door list '%s'",
+			   text);
 		return -1;
 	}
 	return 0;
@@ -79,19 +82,20 @@ static int resolve_doors(const struct config *c, const char *text, int line, uin
 static int validate_door(struct config *c, struct door *d, char *err, size_t errlen)
 {
 	if (!d->nports) {
-		cfg_errorf(err, errlen, c->file, d->line, "door '%s' has no ports", d->name);
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->line,
+			   "door '%s' has no ports", d->name);
 		return -1;
 	}
 	if (d->ndests && d->direction != DIR_OUT) {
-		cfg_errorf(err, errlen, c->file, d->line,
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->line,
 			   "door '%s': destinations need direction = out", d->name);
 		return -1;
 	}
 	if (!d->max_ttl)
 		d->max_ttl = d->ttl;
 	if (d->ttl > d->max_ttl) {
-		cfg_errorf(err, errlen, c->file, d->line, "door '%s': ttl is above max_ttl",
-			   d->name);
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->line,
+			   "door '%s': ttl is above max_ttl", d->name);
 		return -1;
 	}
 	return 0;
@@ -102,47 +106,54 @@ static int validate_client(struct config *c, size_t i, char *err, size_t errlen)
 	struct client *cl = &c->clients[i];
 
 	if (!cl->pk_line) {
-		cfg_errorf(err, errlen, c->file, cl->line, "client '%s' has no public_key",
-			   cl->name);
+		cfg_errorf(err, errlen, config_file_name(c, cl->file), cl->line,
+			   "client '%s' has no public_key", cl->name);
 		return -1;
 	}
 	for (size_t j = 0; j < i; j++) {
 		if (!memcmp(c->clients[j].pk, cl->pk, KEY_PUBLIC_LEN)) {
-			cfg_errorf(err, errlen, c->file, cl->pk_line,
-				   "client '%s' has the same public_key as client '%s' (line %d)",
-				   cl->name, c->clients[j].name, c->clients[j].pk_line);
+			const struct client *o = &c->clients[j];
+			char where[PATH_MAX + 16];
+
+			snprintf(where, sizeof(where), "%s%s%d",
+				 o->file == cl->file ? "line " : config_file_name(c, o->file),
+				 o->file == cl->file ? "" : ":", o->pk_line);
+			cfg_errorf(err, errlen, config_file_name(c, cl->file), cl->pk_line,
+				   "client '%s' has the same public_key as client '%s' (%s)",
+				   cl->name, o->name, where);
 			return -1;
 		}
 	}
 	if (!cl->doors_line) {
-		cfg_errorf(err, errlen, c->file, cl->line, "client '%s' has no doors", cl->name);
+		cfg_errorf(err, errlen, config_file_name(c, cl->file), cl->line,
+			   "client '%s' has no doors", cl->name);
 		return -1;
 	}
-	return resolve_doors(c, cl->doors_text, cl->doors_line, &cl->doors, err, errlen);
+	return resolve_doors(c, cl->file, cl->doors_text, cl->doors_line, &cl->doors, err, errlen);
 }
 
 static int validate_seq(struct config *c, struct static_seq *s, char *err, size_t errlen)
 {
 	if (!s->nsteps || !s->doors_line) {
-		cfg_errorf(err, errlen, c->file, s->line, "sequence '%s' needs ports and doors",
-			   s->name);
+		cfg_errorf(err, errlen, config_file_name(c, s->file), s->line,
+			   "sequence '%s' needs ports and doors", s->name);
 		return -1;
 	}
-	return resolve_doors(c, s->doors_text, s->doors_line, &s->doors, err, errlen);
+	return resolve_doors(c, s->file, s->doors_text, s->doors_line, &s->doors, err, errlen);
 }
 
 static int validate_window(struct config *c, struct window *w, char *err, size_t errlen)
 {
 	if (!w->doors_line || w->minute_of_day < 0 || !w->duration) {
-		cfg_errorf(err, errlen, c->file, w->line,
+		cfg_errorf(err, errlen, config_file_name(c, w->file), w->line,
 			   "window '%s' needs doors, at and duration", w->name);
 		return -1;
 	}
-	if (resolve_doors(c, w->doors_text, w->doors_line, &w->doors, err, errlen) < 0)
+	if (resolve_doors(c, w->file, w->doors_text, w->doors_line, &w->doors, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < c->ndoors; i++) {
 		if ((w->doors & (1u << i)) && c->doors[i].direction != DIR_OUT) {
-			cfg_errorf(err, errlen, c->file, w->doors_line,
+			cfg_errorf(err, errlen, config_file_name(c, w->file), w->doors_line,
 				   "window '%s': door '%s' is direction = in; windows open egress "
 				   "(direction = out) doors only",
 				   w->name, c->doors[i].name);
@@ -173,43 +184,112 @@ static int validate(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+const char *config_file_name(const struct config *c, int file)
+{
+	return file > 0 && (size_t)file < c->nfiles ? c->files[file] : c->file;
+}
+
+static int parse_file(struct config *c, struct config_pstate *st, const char *file,
+		      const char *text, size_t len, char *err, size_t errlen)
+{
+	struct cfg_parser p = {
+	    .file = file, .section = config_on_section, .key = config_on_key, .user = st};
+
+	st->kind = 0;
+	st->seen = 0;
+	st->c = c;
+	return cfg_parse_text(&p, text, len, err, errlen);
+}
+
 int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
 		 size_t errlen)
 {
 	struct config_pstate st;
-	struct cfg_parser p = {
-	    .file = file, .section = config_on_section, .key = config_on_key, .user = &st};
 
 	set_defaults(c, file);
 	memset(&st, 0, sizeof(st));
-	st.c = c;
-	if (cfg_parse_text(&p, text, len, err, errlen) < 0 || validate(c, err, errlen) < 0) {
+	if (parse_file(c, &st, file, text, len, err, errlen) < 0 || validate(c, err, errlen) < 0) {
 		config_free(c);
 		return -1;
 	}
 	return 0;
 }
 
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
+/* Reads one file (the main one, or a drop-in) into c, as file number c->nfiles. */
+static int load_file(struct config *c, struct config_pstate *st, const char *path, char *err,
+		     size_t errlen)
 {
-	char *text;
+	char **files, *text = NULL, reason[CFG_ERRLEN];
 	size_t len;
-	int ret;
+	int ret = -1;
 
-	if (cfg_read_file(path, &text, &len, err, errlen) < 0)
+	files = realloc(c->files, (c->nfiles + 1) * sizeof(*files));
+	if (!files || !(files[c->nfiles] = strdup(path))) {
+		if (files)
+			c->files = files;
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	ret = config_parse(c, path, text, len, err, errlen);
+	}
+	c->files = files;
+	st->file = (int)c->nfiles++;
+	if (cfg_read_trusted(path, &text, &len, reason, sizeof(reason)) < 0) {
+		/* a drop-in's problem also names the include that brought it in */
+		if (st->file)
+			cfg_errorf(err, errlen, c->file, c->include_line, "include: %s", reason);
+		else
+			snprintf(err, errlen, "%s", reason);
+		goto out;
+	}
+	ret = parse_file(c, st, path, text, len, err, errlen);
+out:
 	free(text);
 	return ret;
 }
 
+/* The drop-in files, in name order, after the whole main file (so its include line may
+ * come anywhere in [knockd]); a problem with the directory is reported at that line. */
+static int load_dropins(struct config *c, struct config_pstate *st, char *err, size_t errlen)
+{
+	char reason[CFG_ERRLEN], **paths;
+	size_t n;
+	int ret = 0;
+
+	if (dropin_list(c->include, &paths, &n, reason, sizeof(reason)) < 0) {
+		cfg_errorf(err, errlen, c->file, c->include_line, "%s", reason);
+		return -1;
+	}
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = load_file(c, st, paths[i], err, errlen);
+	dropin_free(paths, n);
+	return ret;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct config_pstate st;
+
+	set_defaults(c, path);
+	memset(&st, 0, sizeof(st));
+	if (load_file(c, &st, path, err, errlen) < 0 ||
+	    (c->include[0] && load_dropins(c, &st, err, errlen) < 0) ||
+	    validate(c, err, errlen) < 0) {
+		config_free(c);
+		return -1;
+	}
+	return 0;
+}
+
 void config_free(struct config *c)
 {
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
 	free(c->clients);
 	free(c->seqs);
 	free(c->windows);
+	c->files = NULL;
 	c->clients = NULL;
 	c->seqs = NULL;
 	c->windows = NULL;
-	c->nclients = c->nseqs = c->nwindows = 0;
+	c->nclients = c->nseqs = c->nwindows = c->nfiles = 0;
 }

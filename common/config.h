@@ -35,6 +35,7 @@ struct door {
 	struct prefix dests[DOOR_MAX_DESTS];
 	int ndests;
 	int line;
+	int file; /* where it was defined: config_file_name() */
 };
 
 struct client {
@@ -43,6 +44,7 @@ struct client {
 	uint32_t doors; /* bit i = config doors[i] */
 	int sequence, nat;
 	int line, pk_line, doors_line;
+	int file;
 	char doors_text[256]; /* resolved after the whole file is read */
 };
 
@@ -58,6 +60,7 @@ struct static_seq {
 	uint32_t timeout;
 	uint32_t doors;
 	int line, doors_line;
+	int file;
 	char doors_text[256];
 };
 
@@ -68,6 +71,7 @@ struct window {
 	uint8_t days;      /* bit 0 = Sunday ... bit 6 = Saturday */
 	uint32_t duration;
 	int line, doors_line;
+	int file;
 	char doors_text[256];
 };
 
@@ -85,6 +89,10 @@ struct config {
 	uint16_t seq_base, seq_count; /* sequence_ports: the watched range */
 	int seq_len;                  /* sequence_length */
 	uint32_t seq_timeout;         /* sequence_timeout */
+	char include[PATH_MAX];       /* drop-in files: DIR/PATTERN, "" = none */
+	int include_line;
+	char **files; /* [0] the main file, then each drop-in read (config_load only) */
+	size_t nfiles;
 
 	struct door doors[CONFIG_MAX_DOORS];
 	size_t ndoors;
@@ -96,11 +104,20 @@ struct config {
 	size_t nwindows;
 };
 
-/* Pure: parses and validates text; on error fills err with "file:line: reason". */
+/*
+ * Pure: parses and validates text; on error fills err with "file:line: reason". An include
+ * is checked but not read: drop-in files are config_load's.
+ */
 int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
 		 size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Reads path and then the drop-in files its include names (each refused if group or others
+ * may write it or neither root nor we own it), then validates the whole.
+ */
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* The file an entity's `file` index names. */
+const char *config_file_name(const struct config *c, int file);
 void config_free(struct config *c);
 
 int config_door_index(const struct config *c, const char *name);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config_values.h"
+#include "dropin.h"
 
 enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
 
@@ -99,21 +100,24 @@ static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char
 	return value_duration_range(&st->c->seq_timeout, v, 1, 300, e, n);
 }
 
-static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
-					    {"private_key", k_private_key},
-					    {"spa_port", k_spa_port},
-					    {"backend", k_backend},
-					    {"nft_table", k_nft_table},
-					    {"nft_input_chain", k_nft_in},
-					    {"nft_output_chain", k_nft_out},
-					    {"state_dir", k_state_dir},
-					    {"control_socket", k_control},
-					    {"replay_window", k_replay},
-					    {"max_grants", k_max_grants},
-					    {"sequence_ports", k_seq_ports},
-					    {"sequence_length", k_seq_len},
-					    {"sequence_timeout", k_seq_timeout},
-					    {NULL, NULL}};
+static int k_include(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	if (value_path(st->c->include, sizeof(st->c->include), v, e, n) < 0 ||
+	    dropin_check_pattern(v, e, n) < 0)
+		return -1;
+	st->c->include_line = line;
+	return 0;
+}
+
+static const struct keydef knockd_keys[] = {
+    {"interfaces", k_interfaces},    {"private_key", k_private_key},
+    {"spa_port", k_spa_port},        {"backend", k_backend},
+    {"nft_table", k_nft_table},      {"nft_input_chain", k_nft_in},
+    {"nft_output_chain", k_nft_out}, {"state_dir", k_state_dir},
+    {"control_socket", k_control},   {"replay_window", k_replay},
+    {"max_grants", k_max_grants},    {"sequence_ports", k_seq_ports},
+    {"sequence_length", k_seq_len},  {"sequence_timeout", k_seq_timeout},
+    {"include", k_include},          {NULL, NULL}};
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -276,29 +280,36 @@ static int grow(void **arr, size_t n, size_t size)
 	return 0;
 }
 
-/* Finds a same-named entity of one kind; returns its line or 0. */
-static int duplicate_line(const struct config *c, int kind, const char *name)
+/* Finds a same-named entity of one kind; returns its line (and file) or 0. */
+static int duplicate_line(const struct config *c, int kind, const char *name, int *file)
 {
 	size_t i;
 
 	switch (kind) {
 	case SEC_DOOR:
 		i = (size_t)config_door_index(c, name);
+		*file = i < c->ndoors ? c->doors[i].file : 0;
 		return i < c->ndoors ? c->doors[i].line : 0;
 	case SEC_CLIENT:
 		for (i = 0; i < c->nclients; i++)
-			if (!strcmp(c->clients[i].name, name))
+			if (!strcmp(c->clients[i].name, name)) {
+				*file = c->clients[i].file;
 				return c->clients[i].line;
+			}
 		break;
 	case SEC_SEQ:
 		for (i = 0; i < c->nseqs; i++)
-			if (!strcmp(c->seqs[i].name, name))
+			if (!strcmp(c->seqs[i].name, name)) {
+				*file = c->seqs[i].file;
 				return c->seqs[i].line;
+			}
 		break;
 	case SEC_WINDOW:
 		for (i = 0; i < c->nwindows; i++)
-			if (!strcmp(c->windows[i].name, name))
+			if (!strcmp(c->windows[i].name, name)) {
+				*file = c->windows[i].file;
 				return c->windows[i].line;
+			}
 		break;
 	}
 	return 0;
@@ -321,6 +332,7 @@ static int add_door(struct config_pstate *st, const char *name, int line, char *
 	d->protocol = IPPROTO_TCP;
 	d->ttl = 30;
 	d->line = line;
+	d->file = st->file;
 	return 0;
 }
 
@@ -328,11 +340,16 @@ static int add_entity(struct config_pstate *st, int kind, const char *name, int 
 		      size_t n)
 {
 	struct config *c = st->c;
-	int dup = duplicate_line(c, kind, name);
+	int file = 0, dup = duplicate_line(c, kind, name, &file);
 
-	if (dup) {
+	if (dup && file == st->file) {
 		snprintf(err, n, "duplicate [%s:%s] (first at line %d)", kind_names[kind], name,
 			 dup);
+		return -1;
+	}
+	if (dup) {
+		snprintf(err, n, "duplicate [%s:%s] (first at %s:%d)", kind_names[kind], name,
+			 config_file_name(c, file), dup);
 		return -1;
 	}
 	if (kind == SEC_DOOR)
@@ -343,6 +360,7 @@ static int add_entity(struct config_pstate *st, int kind, const char *name, int 
 		st->idx = c->nclients++;
 		strcpy(c->clients[st->idx].name, name);
 		c->clients[st->idx].line = line;
+		c->clients[st->idx].file = st->file;
 	} else if (kind == SEC_SEQ) {
 		if (c->nseqs == CONFIG_MAX_STATIC_SEQS) {
 			snprintf(err, n, "more than %d [sequence:] sections",
@@ -354,6 +372,7 @@ static int add_entity(struct config_pstate *st, int kind, const char *name, int 
 		st->idx = c->nseqs++;
 		strcpy(c->seqs[st->idx].name, name);
 		c->seqs[st->idx].line = line;
+		c->seqs[st->idx].file = st->file;
 		c->seqs[st->idx].timeout = 5;
 	} else {
 		if (grow((void **)&c->windows, c->nwindows, sizeof(*c->windows)) < 0)
@@ -361,6 +380,7 @@ static int add_entity(struct config_pstate *st, int kind, const char *name, int 
 		st->idx = c->nwindows++;
 		strcpy(c->windows[st->idx].name, name);
 		c->windows[st->idx].line = line;
+		c->windows[st->idx].file = st->file;
 		c->windows[st->idx].minute_of_day = -1;
 		c->windows[st->idx].days = 0x7f;
 	}
@@ -384,6 +404,13 @@ int config_on_section(void *user, const char *name, int line, char *err, size_t 
 		return -1;
 	}
 	if (st->kind == SEC_KNOCKD) {
+		if (st->file) {
+			snprintf(err, errlen,
+				 "[knockd] belongs in the main file (%s), not in a "
+				 "drop-in file",
+				 config_file_name(st->c, 0));
+			return -1;
+		}
 		if (st->knockd_line) {
 			snprintf(err, errlen, "second [knockd] section (first at line %d)",
 				 st->knockd_line);

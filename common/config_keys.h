@@ -13,6 +13,7 @@ struct config_pstate {
 	size_t idx;    /* the current door/client/sequence/window */
 	uint32_t seen; /* keys already set in the current section */
 	int knockd_line;
+	int file; /* index in config files: 0 the main file, else a drop-in */
 };
 
 int config_on_section(void *user, const char *name, int line, char *err, size_t errlen);
