@@ -37,7 +37,7 @@ int dropin_check_pattern(const char *pattern, char *err, size_t errlen)
 
 static int check_dir(const char *pattern, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], reason[CFG_ERRLEN];
 	struct stat st;
 	size_t n = (size_t)(strrchr(pattern, '/') - pattern);
 
@@ -55,7 +55,11 @@ static int check_dir(const char *pattern, char *err, size_t errlen)
 		snprintf(err, errlen, "include: %s: not a directory", dir);
 		return -1;
 	}
-	return cfg_check_trusted(dir, &st, err, errlen);
+	if (cfg_check_trusted(dir, &st, reason, sizeof(reason)) < 0) {
+		snprintf(err, errlen, "include: %s", reason);
+		return -1;
+	}
+	return 0;
 }
 
 static int by_name(const void *a, const void *b)
