@@ -223,7 +223,7 @@ MAN8 := man/knockd.8 man/knockctl.8
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
-	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/knockd
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/knockd $(DESTDIR)$(SYSCONFDIR)/knockd/clients.d
 	install -m 0755 $(BUILD)/knockd $(BUILD)/knockctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/knock $(DESTDIR)$(BINDIR)/knock
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
@@ -251,7 +251,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(DESTDIR)$(UNITDIR)/knockd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
-	@echo "left in place: $(SYSCONFDIR)/knockd (configuration and keys)"
+	@echo "left in place: $(SYSCONFDIR)/knockd (configuration, drop-in clients.d, keys)"
 
 print-%: # make -s print-WARN: a variable's value, for the tests
 	@echo '$($*)'

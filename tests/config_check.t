@@ -10,7 +10,12 @@ TMP=$(mktemp -d /tmp/knockcfg.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cd "$KNOCK_SRC" || exit 1
 
-for f in tests/configs/bad/*.conf; do
+# Copies, mode 0600: the checkout may belong to another user than the one running the tests,
+# or be group-writable (umask 002), and knockd refuses such files before reading them.
+mkdir "$TMP/bad"
+for src in tests/configs/bad/*.conf; do
+	f=$TMP/bad/${src##*/}
+	install -m 0600 "$src" "$f"
 	want=$(sed -n '1s/^# expect: //p' "$f")
 	out=$("$KNOCK_BUILD/knockd" -t -c "$f" 2>&1)
 	rc=$?

@@ -24,6 +24,7 @@ for f in man1/knock.1 man5/knockd.conf.5 man8/knockd.8 man8/knockctl.8; do
 done
 check "sample configuration installed as /etc/knockd/knockd.conf, mode 600" mode /etc/knockd/knockd.conf 600
 check "/etc/knockd is mode 700" mode /etc/knockd 700
+check "/etc/knockd/clients.d (drop-in files) is mode 700" mode /etc/knockd/clients.d 700
 U=$D/usr/lib/systemd/system/knockd.service
 check "unit installed with its paths filled in" \
 	eval 'grep -q "^ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf$" "$U" && ! grep -q @ "$U"'

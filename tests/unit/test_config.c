@@ -1,7 +1,9 @@
 /* knockd.conf and knock.conf: values, defaults, and file:line errors for bad input. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cfgfile.h"
 #include "clientconf.h"
 #include "config.h"
 #include "tap.h"
@@ -122,8 +124,14 @@ static void sample_and_client(void)
 	const char *ctext = "[knock]\nprivate_key = ~/.config/knock/id\n[host:prod]\n"
 			    "address = 192.0.2.1\nserver_public_key = " PK2 "\ndoors = ssh\n";
 
-	ok(config_load(&c, "etc/knockd.conf", err, sizeof(err)) == 0,
+	char *text = NULL;
+	size_t len = 0;
+
+	/* parsed, not loaded: the checkout may be another user's, and config_load refuses that */
+	ok(cfg_read_file("etc/knockd.conf", &text, &len, err, sizeof(err)) == 0 &&
+	       config_parse(&c, "etc/knockd.conf", text, len, err, sizeof(err)) == 0,
 	   "sample etc/knockd.conf parses: %s", err);
+	free(text);
 	config_free(&c);
 	ok(clientconf_load(&cc, "etc/knock.conf", err, sizeof(err)) == 0,
 	   "sample etc/knock.conf parses: %s", err);
