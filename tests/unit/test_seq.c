@@ -41,6 +41,11 @@ static int feed(const struct seq_knock *k, int n, uint64_t ms, struct seq_result
 	return res;
 }
 
+static int knock_same(const struct seq_knock *x, const struct seq_knock *y)
+{
+	return x->port == y->port && x->protocol == y->protocol;
+}
+
 static void authenticated(void)
 {
 	struct seq_knock k[SEQ_MAX_LEN], dup[2 * SEQ_MAX_LEN];
@@ -74,6 +79,14 @@ static void authenticated(void)
 	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP, 61000, 1000);
 	ok(feed(k, 2, 7000, &out) == SEQ_NONE && feed(k + 2, 2, 7000 + 11000, &out) == SEQ_NONE,
 	   "knocks 11 s apart (sequence_timeout 10s): the attempt lapses");
+	/* A duplicate is a repeat of the knock matched last, nothing else. */
+	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP - 1, 61000, 1000);
+	dup[0] = k[0], dup[1] = k[1], dup[2] = k[0], dup[3] = k[2], dup[4] = k[3];
+	ok(!knock_same(&k[0], &k[2]) && feed(dup, 5, 30000, &out) == SEQ_NONE,
+	   "a late repeat of the first knock, after the second: a stray, the attempt ends");
+	dup[0] = k[0], dup[1] = k[1], dup[2] = k[1], dup[3] = k[1], dup[4] = k[2], dup[5] = k[3];
+	ok(feed(dup, 6, 40000, &out) == SEQ_AUTH && out.client == 1,
+	   "the second knock three times in a row: duplicates, client b completes");
 }
 
 static void scans(void)
@@ -130,7 +143,7 @@ static void static_sequences(void)
 
 int main(void)
 {
-	char text[1024], b1[KEY_B64_LEN], b2[KEY_B64_LEN], err[512];
+	char text[1024], b1[KEY_B64_LEN], b2[KEY_B64_LEN], err[512] = "";
 	struct keypair server, client[2];
 	uint8_t seed[32], hk[16] = {7};
 
