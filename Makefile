@@ -176,16 +176,19 @@ demo:
 
 MAN1 := man/knock.1
 MAN5 := man/knockd.conf.5
+MAN7 := man/knock-protocol.7
 MAN8 := man/knockd.8 man/knockctl.8
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR)
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/knockd
 	install -m 0755 $(BUILD)/knockd $(BUILD)/knockctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/knock $(DESTDIR)$(BINDIR)/knock
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd.service \
 		>$(DESTDIR)$(UNITDIR)/knockd.service
@@ -200,13 +203,14 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/knockd $(DESTDIR)$(SBINDIR)/knockctl $(DESTDIR)$(BINDIR)/knock \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(DESTDIR)$(UNITDIR)/knockd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration and keys)"
 
 lint-man:
-	@out=$$(mandoc -Tlint -W warning man/*.[158] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
+	@out=$$(mandoc -Tlint -W warning man/*.[1578] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
 format:
 	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c \

@@ -1,4 +1,8 @@
-/* Knock sequences: authenticated (derived) and static; duplicates, strays, scans, replays. */
+/*
+ * Knock sequences: authenticated (derived) and static; duplicates, strays, scans, replays;
+ * the sequence vectors of knock-protocol(7) (test_seq_complete feeds them to the engine:
+ * they are steps of its run, with the same keys).
+ */
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -89,6 +93,65 @@ static void authenticated(void)
 	   "the second knock three times in a row: duplicates, client b completes");
 }
 
+/* knock-protocol(7): the consecutive-port rule, and a knock visited twice, not in a row. */
+static void vectors(void)
+{
+	static const struct {
+		uint64_t step;
+		const char *h;
+		struct seq_knock k[8];
+	} want[] = {
+	    {58907540,
+	     "55c5720d66391f11a9454983fa251634ea474875d4031405",
+	     {{61106, IPPROTO_TCP},
+	      {61137, IPPROTO_TCP},
+	      {61138, IPPROTO_TCP},
+	      {61803, IPPROTO_TCP},
+	      {61494, IPPROTO_UDP},
+	      {61847, IPPROTO_TCP},
+	      {61756, IPPROTO_TCP},
+	      {61733, IPPROTO_TCP}}},
+	    {58907636,
+	     "785145a5246faa375d8b9746fb13cbc392324ff897ac5655",
+	     {{61125, IPPROTO_TCP},
+	      {61767, IPPROTO_UDP},
+	      {61293, IPPROTO_UDP},
+	      {61230, IPPROTO_UDP},
+	      {61603, IPPROTO_UDP},
+	      {61946, IPPROTO_UDP},
+	      {61983, IPPROTO_TCP},
+	      {61293, IPPROTO_UDP}}},
+	};
+	struct keypair cl, sv;
+	struct pair_keys k;
+	struct seq_knock got[8], four[4];
+	uint8_t seed[32], msg[12] = {'s', 'e', 'q', 'p'}, h[24];
+	char hex[49];
+
+	memset(seed, 0x01, sizeof(seed));
+	crypto_sign_seed_keypair(cl.pk, cl.sk, seed);
+	memset(seed, 0x02, sizeof(seed));
+	crypto_sign_seed_keypair(sv.pk, sv.sk, seed);
+	if (crypto_pair_derive(&k, &cl, sv.pk, cl.pk, sv.pk) < 0)
+		return;
+	for (size_t v = 0; v < 2; v++) {
+		int same = 1;
+
+		for (int i = 0; i < 8; i++)
+			msg[4 + i] = (uint8_t)(want[v].step >> (56 - 8 * i));
+		crypto_generichash(h, sizeof(h), msg, sizeof(msg), k.seq, sizeof(k.seq));
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		seqgen_derive(got, 8, &k, want[v].step, 61000, 1000);
+		seqgen_derive(four, 4, &k, want[v].step, 61000, 1000);
+		for (int i = 0; i < 8; i++)
+			same &= knock_same(&got[i], &want[v].k[i]) &&
+				(i >= 4 || knock_same(&four[i], &got[i]));
+		ok(!strcmp(hex, want[v].h) && same,
+		   "documented h and 8 knocks for step %llu (4 knocks: the first four)",
+		   (unsigned long long)want[v].step);
+	}
+}
+
 static void scans(void)
 {
 	struct seq_result out;
@@ -168,6 +231,7 @@ int main(void)
 		return 1;
 	addr_parse("192.0.2.10", &src);
 	authenticated();
+	vectors();
 	scans();
 	static_sequences();
 	ok(e.sources != NULL, "counters: %llu knocks, %llu resets, %llu completed, %llu replays",
