@@ -218,16 +218,19 @@ demo:
 
 MAN1 := man/knock.1
 MAN5 := man/knockd.conf.5
+MAN7 := man/knock-protocol.7
 MAN8 := man/knockd.8 man/knockctl.8
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR)
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/knockd $(DESTDIR)$(SYSCONFDIR)/knockd/clients.d
 	install -m 0755 $(BUILD)/knockd $(BUILD)/knockctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/knock $(DESTDIR)$(BINDIR)/knock
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd.service \
 		>$(DESTDIR)$(UNITDIR)/knockd.service
@@ -248,6 +251,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/knockd $(DESTDIR)$(SBINDIR)/knockctl $(DESTDIR)$(BINDIR)/knock \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(DESTDIR)$(UNITDIR)/knockd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
@@ -257,7 +261,7 @@ print-%: # make -s print-WARN: a variable's value, for the tests
 	@echo '$($*)'
 
 lint-man:
-	@out=$$(mandoc -Tlint -W warning man/*.[158] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
+	@out=$$(mandoc -Tlint -W warning man/*.[1578] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
 format:
 	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c \

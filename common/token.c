@@ -1,6 +1,6 @@
 /*
  * The signed UDP token, version 1: encoding, AEAD sealing and opening, and the signature.
- * Pure: no I/O, no clock. The byte layout is documented in knockd(8), section PROTOCOL.
+ * Pure: no I/O, no clock. The byte layout is documented in knock-protocol(7).
  */
 #include "token.h"
 

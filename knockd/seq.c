@@ -1,7 +1,7 @@
 /*
  * Knock sequences: authenticated per-client sequences and static [sequence:NAME] ones.
- * A knock to a watched port that neither advances an attempt nor repeats a port it already
- * matched resets the source's attempt, so a scan of the range cannot complete a sequence.
+ * A knock to a watched port that neither advances an attempt nor repeats the knock it
+ * matched last ends that attempt, so a scan of the range cannot complete a sequence.
  */
 #include "seq.h"
 
@@ -113,12 +113,13 @@ static struct seq_source *source_slot(struct seq_engine *e, const struct addr *s
 	return oldest;
 }
 
-static int is_duplicate(const struct seq_source *s, int protocol, uint16_t port)
+/* A (client, step) that is live with only this knock matched: starting it again adds nothing. */
+static int started_already(const struct seq_source *s, int client, uint64_t step)
 {
 	for (int i = 0; i < SEQ_CANDIDATES; i++)
-		for (int j = 0; s->cand[i].client >= 0 && j < s->cand[i].progress; j++)
-			if (knock_eq(&s->cand[i].k[j], protocol, port))
-				return 1;
+		if (s->cand[i].client == client && s->cand[i].step == step &&
+		    s->cand[i].progress == 1)
+			return 1;
 	return 0;
 }
 
@@ -131,6 +132,8 @@ static void start_candidates(struct seq_engine *e, struct seq_source *s, int pro
 	while (f && f > e->firsts && !cmp_first(f - 1, &key))
 		f--;
 	for (; f && f < e->firsts + e->nfirsts && !cmp_first(f, &key); f++) {
+		if (started_already(s, f->client, f->step))
+			continue;
 		for (int i = 0; i < SEQ_CANDIDATES; i++) {
 			struct seq_cand *c = &s->cand[i];
 
@@ -146,48 +149,76 @@ static void start_candidates(struct seq_engine *e, struct seq_source *s, int pro
 	}
 }
 
-static int auth_complete(struct seq_engine *e, struct seq_cand *c, int64_t now_wall,
-			 const struct replay *replay, struct seq_result *out)
+/*
+ * Lower is better, for two attempts completed by the same knock (two steps can share a
+ * sequence): an unused (client, step) first, then the server's step, the previous, the next.
+ */
+static int completion_rank(const struct seq_engine *e, const struct seq_cand *c,
+			   const struct replay *replay, int64_t now_wall, uint8_t id[REPLAY_ID_LEN])
+{
+	int rank = c->step == e->firsts_step ? 0 : c->step + 1 == e->firsts_step ? 1 : 2;
+
+	seqgen_replay_id(id, &e->keys[c->client], c->step);
+	return replay_seen(replay, id, now_wall) ? 3 + rank : rank;
+}
+
+static int auth_complete(struct seq_engine *e, struct seq_source *s, const struct seq_cand *c,
+			 int replayed, struct seq_result *out)
 {
 	out->client = c->client;
 	seqgen_replay_id(out->replay_id, &e->keys[c->client], c->step);
 	/* valid until its step can no longer be accepted: end of step + 1 */
 	out->replay_expires = (int64_t)(c->step + 2) * TIME_STEP + 1;
 	e->completed++;
-	if (replay_seen(replay, out->replay_id, now_wall)) {
+	for (int j = 0; j < SEQ_CANDIDATES; j++)
+		s->cand[j].client = -1;
+	if (replayed) {
 		e->replays++;
 		return out->outcome = SEQ_AUTH_REPLAY;
 	}
 	return out->outcome = SEQ_AUTH;
 }
 
+/*
+ * Per attempt: the knock it expects next advances it; a repeat of the knock it matched last
+ * (a retransmitted SYN, a repeated datagram) leaves it as it is; anything else ends it.
+ * The derivation makes consecutive knocks differ, so the two never clash, and a sequence
+ * may visit the same port again later.
+ */
 static int auth_knock(struct seq_engine *e, struct seq_source *s, int protocol, uint16_t port,
 		      int64_t now_wall, const struct replay *replay, struct seq_result *out)
 {
-	int live = 0, advanced = 0;
+	const struct seq_cand *best = NULL;
+	uint8_t id[REPLAY_ID_LEN];
+	int live = 0, kept = 0, best_rank = 0;
 
-	if (is_duplicate(s, protocol, port))
-		return SEQ_NONE; /* a retransmitted SYN or a repeated datagram */
 	for (int i = 0; i < SEQ_CANDIDATES; i++) {
 		struct seq_cand *c = &s->cand[i];
+		int rank;
 
 		if (c->client < 0)
 			continue;
 		live++;
+		if (knock_eq(&c->k[c->progress - 1], protocol, port)) {
+			kept++; /* a duplicate */
+			continue;
+		}
 		if (!knock_eq(&c->k[c->progress], protocol, port)) {
 			c->client = -1; /* a stray knock ends this attempt */
 			continue;
 		}
-		advanced = 1;
-		if (++c->progress == e->cfg->seq_len) {
-			int r = auth_complete(e, c, now_wall, replay, out);
-
-			for (int j = 0; j < SEQ_CANDIDATES; j++)
-				s->cand[j].client = -1;
-			return r;
+		kept++;
+		if (++c->progress < e->cfg->seq_len)
+			continue;
+		rank = completion_rank(e, c, replay, now_wall, id);
+		if (!best || rank < best_rank) {
+			best = c;
+			best_rank = rank;
 		}
 	}
-	if (live && !advanced)
+	if (best)
+		return auth_complete(e, s, best, best_rank >= 3, out);
+	if (live && !kept)
 		e->resets++;
 	start_candidates(e, s, protocol, port);
 	return SEQ_NONE;

@@ -19,7 +19,7 @@ check "make install DESTDIR=..." inst_logged install
 for f in /usr/sbin/knockd /usr/sbin/knockctl /usr/bin/knock; do
 	check "$f installed, mode 755" mode "$f" 755
 done
-for f in man1/knock.1 man5/knockd.conf.5 man8/knockd.8 man8/knockctl.8; do
+for f in man1/knock.1 man5/knockd.conf.5 man7/knock-protocol.7 man8/knockd.8 man8/knockctl.8; do
 	check "man page $f installed" [ -s "$D/usr/share/man/$f" ]
 done
 check "sample configuration installed as /etc/knockd/knockd.conf, mode 600" mode /etc/knockd/knockd.conf 600

@@ -4,7 +4,7 @@
 set -u
 cd "${KNOCK_SRC:?}" || exit 1
 n=0 fail=0
-for page in man/*.[158]; do
+for page in man/*.[1578]; do
 	n=$((n + 1))
 	out=$(mandoc -Tlint -W warning "$page" 2>&1)
 	if [ -z "$out" ]; then echo "ok $n - $page: mandoc -Tlint clean"; else

@@ -2,8 +2,8 @@
 # Knock sequences. Authenticated (sequence = yes): knock --sequence opens ssh for the
 # knocking address; the same sequence re-sent, from another address, opens nothing; a
 # scan of the whole watched range in random order opens nothing; a sequence with every knock
-# duplicated still opens. Static [sequence:legacy] 7000,8000:udp,9000 opens, logged as
-# unauthenticated.
+# duplicated still opens; a sequence that visits the same knock twice, non-adjacently, opens.
+# Static [sequence:legacy] 7000,8000:udp,9000 opens, logged as unauthenticated.
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
@@ -62,5 +62,34 @@ knock "$C1" prod 7000 8000:udp 9000
 check "static sequence 7000,8000:udp,9000 opens ssh" wait_until 10 can_connect "$C1" "$SRV4" 22
 check "... logged as unauthenticated" grep -q 'unauthenticated static sequence:legacy completed by 192.0.2.10' "$TMP/knockd.log"
 check "... and as client=sequence:legacy" grep -q 'grant door=ssh addr=192.0.2.10 .*client=sequence:legacy origin=sequence' "$TMP/knockd.log"
+
+# A sequence that visits one (port, protocol) twice, non-adjacently: about 1 step in 700 at
+# the defaults, so a client key is chosen for which this step's sequence does (tools/
+# seqports -r), added by a reload, and knock --sequence sends it.
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+check "port 22 closed again after a flush" cannot_connect "$C1" "$SRV4" 22
+wait_for 300 '[ $(( $(date +%s) % 30 )) -lt 15 ]' || bail "no fresh time step"
+rep=$("$KNOCK_BUILD/tests/tools/seqports" -r "$TMP/rep.key" "$SPK" 0) || bail "seqports -r failed"
+RPK=$("$KNOCK_BUILD/knock" pubkey "$TMP/rep.key") || bail "knock pubkey failed"
+printf '%s\n' "" "[client:repeater]" "public_key = $RPK" "doors = ssh" "sequence = yes" \
+	>>"$TMP/knockd.conf"
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload >/dev/null || bail "reload failed"
+write_client_conf "$TMP/rep.conf" "$TMP/rep.key" "$SPK" "$SRV4"
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/rep.conf" -v --sequence prod 2>"$TMP/rep.out"
+sent=$(sed -n 's/^knock: 4 knocks to [^:]*: //p' "$TMP/rep.out" | sed 's|/|:|g')
+diag "sequence sent: $sent"
+repeats_apart() { # repeats_apart K1 K2 K3 K4: some knock recurs two or more places later
+	local a=("$@") i j
+	for ((i = 0; i < ${#a[@]}; i++)); do for ((j = i + 2; j < ${#a[@]}; j++)); do
+		[ "${a[i]}" = "${a[j]}" ] && return 0
+	done; done
+	return 1
+}
+# shellcheck disable=SC2086
+check "knock --sequence sent this step's sequence ($rep), which repeats a knock non-adjacently" \
+	eval '[ "$sent" = "$rep" ] && repeats_apart $sent'
+check "... and it opens" wait_until 10 can_connect "$C1" "$SRV4" 22
+check "... logged as the repeater's grant" \
+	grep -q 'grant door=ssh addr=192.0.2.10 .*client=repeater origin=sequence' "$TMP/knockd.log"
 sed 's/^/#   /' "$TMP/knockd.log"
 done_testing

@@ -1,4 +1,8 @@
-/* Knock sequences: authenticated (derived) and static; duplicates, strays, scans, replays. */
+/*
+ * Knock sequences: authenticated (derived) and static; duplicates, strays, scans, replays;
+ * the sequence vectors of knock-protocol(7) (test_seq_complete feeds them to the engine:
+ * they are steps of its run, with the same keys).
+ */
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -41,6 +45,11 @@ static int feed(const struct seq_knock *k, int n, uint64_t ms, struct seq_result
 	return res;
 }
 
+static int knock_same(const struct seq_knock *x, const struct seq_knock *y)
+{
+	return x->port == y->port && x->protocol == y->protocol;
+}
+
 static void authenticated(void)
 {
 	struct seq_knock k[SEQ_MAX_LEN], dup[2 * SEQ_MAX_LEN];
@@ -74,6 +83,73 @@ static void authenticated(void)
 	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP, 61000, 1000);
 	ok(feed(k, 2, 7000, &out) == SEQ_NONE && feed(k + 2, 2, 7000 + 11000, &out) == SEQ_NONE,
 	   "knocks 11 s apart (sequence_timeout 10s): the attempt lapses");
+	/* A duplicate is a repeat of the knock matched last, nothing else. */
+	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP - 1, 61000, 1000);
+	dup[0] = k[0], dup[1] = k[1], dup[2] = k[0], dup[3] = k[2], dup[4] = k[3];
+	ok(!knock_same(&k[0], &k[2]) && feed(dup, 5, 30000, &out) == SEQ_NONE,
+	   "a late repeat of the first knock, after the second: a stray, the attempt ends");
+	dup[0] = k[0], dup[1] = k[1], dup[2] = k[1], dup[3] = k[1], dup[4] = k[2], dup[5] = k[3];
+	ok(feed(dup, 6, 40000, &out) == SEQ_AUTH && out.client == 1,
+	   "the second knock three times in a row: duplicates, client b completes");
+}
+
+/* knock-protocol(7): the consecutive-port rule, and a knock visited twice, not in a row. */
+static void vectors(void)
+{
+	static const struct {
+		uint64_t step;
+		const char *h;
+		struct seq_knock k[8];
+	} want[] = {
+	    {58907540,
+	     "55c5720d66391f11a9454983fa251634ea474875d4031405",
+	     {{61106, IPPROTO_TCP},
+	      {61137, IPPROTO_TCP},
+	      {61138, IPPROTO_TCP},
+	      {61803, IPPROTO_TCP},
+	      {61494, IPPROTO_UDP},
+	      {61847, IPPROTO_TCP},
+	      {61756, IPPROTO_TCP},
+	      {61733, IPPROTO_TCP}}},
+	    {58907636,
+	     "785145a5246faa375d8b9746fb13cbc392324ff897ac5655",
+	     {{61125, IPPROTO_TCP},
+	      {61767, IPPROTO_UDP},
+	      {61293, IPPROTO_UDP},
+	      {61230, IPPROTO_UDP},
+	      {61603, IPPROTO_UDP},
+	      {61946, IPPROTO_UDP},
+	      {61983, IPPROTO_TCP},
+	      {61293, IPPROTO_UDP}}},
+	};
+	struct keypair cl, sv;
+	struct pair_keys k;
+	struct seq_knock got[8], four[4];
+	uint8_t seed[32], msg[12] = {'s', 'e', 'q', 'p'}, h[24];
+	char hex[49];
+
+	memset(seed, 0x01, sizeof(seed));
+	crypto_sign_seed_keypair(cl.pk, cl.sk, seed);
+	memset(seed, 0x02, sizeof(seed));
+	crypto_sign_seed_keypair(sv.pk, sv.sk, seed);
+	if (crypto_pair_derive(&k, &cl, sv.pk, cl.pk, sv.pk) < 0)
+		return;
+	for (size_t v = 0; v < 2; v++) {
+		int same = 1;
+
+		for (int i = 0; i < 8; i++)
+			msg[4 + i] = (uint8_t)(want[v].step >> (56 - 8 * i));
+		crypto_generichash(h, sizeof(h), msg, sizeof(msg), k.seq, sizeof(k.seq));
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		seqgen_derive(got, 8, &k, want[v].step, 61000, 1000);
+		seqgen_derive(four, 4, &k, want[v].step, 61000, 1000);
+		for (int i = 0; i < 8; i++)
+			same &= knock_same(&got[i], &want[v].k[i]) &&
+				(i >= 4 || knock_same(&four[i], &got[i]));
+		ok(!strcmp(hex, want[v].h) && same,
+		   "documented h and 8 knocks for step %llu (4 knocks: the first four)",
+		   (unsigned long long)want[v].step);
+	}
 }
 
 static void scans(void)
@@ -130,7 +206,7 @@ static void static_sequences(void)
 
 int main(void)
 {
-	char text[1024], b1[KEY_B64_LEN], b2[KEY_B64_LEN], err[512];
+	char text[1024], b1[KEY_B64_LEN], b2[KEY_B64_LEN], err[512] = "";
 	struct keypair server, client[2];
 	uint8_t seed[32], hk[16] = {7};
 
@@ -155,6 +231,7 @@ int main(void)
 		return 1;
 	addr_parse("192.0.2.10", &src);
 	authenticated();
+	vectors();
 	scans();
 	static_sequences();
 	ok(e.sources != NULL, "counters: %llu knocks, %llu resets, %llu completed, %llu replays",
