@@ -217,6 +217,7 @@ DEB_VERSION ?=
 DEB_BUILD_OPTIONS ?= noddebs
 deb:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="dpkg-dev debhelper fakeroot lintian"
+	@[ -n "$(DEBBUILD)" ] || { echo "DEBBUILD must name a directory" >&2; exit 1; }
 	@rm -rf $(DEBBUILD)/src && mkdir -p $(DEBBUILD)/src && \
 		rm -f $(DEBBUILD)/*.deb $(DEBBUILD)/*.changes $(DEBBUILD)/*.buildinfo && \
 		tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEBBUILD)/src && \
