@@ -52,7 +52,7 @@ dpkg-deb -c "$S" | awk '{ print $1, $6 }' >"$TMP/server.list"
 dpkg-deb -c "$C" | awk '{ print $1, $6 }' >"$TMP/client.list"
 has() { grep -qx -- "$2 $3" "$TMP/$1.list"; }
 for f in ./usr/sbin/knockd ./usr/sbin/knockctl; do check "server: $f, 0755" has server -rwxr-xr-x "$f"; done
-check "server: ./usr/bin/knock 0755 in the client" has client -rwxr-xr-x ./usr/bin/knock
+check "client: ./usr/bin/knock, 0755" has client -rwxr-xr-x ./usr/bin/knock
 check "server: /etc/knockd/knockd.conf mode 0600" has server -rw------- ./etc/knockd/knockd.conf
 check "server: /etc/knockd mode 0700" has server drwx------ ./etc/knockd/
 check "server: the unit in /lib/systemd/system" has server -rw-r--r-- ./lib/systemd/system/knockd.service
