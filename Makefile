@@ -4,6 +4,7 @@
 #   make check      install missing Debian packages, build with ASan+UBSan, run every test
 #   make demo       install missing packages, build, show knock -> open -> expire in netns
 #   make install    PREFIX, DESTDIR, SYSCONFDIR as usual; WERROR=0 for packagers
+#   make deb        Debian packages knockd-auth and knock-auth into build/deb (etc/debian)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -82,7 +83,7 @@ endif
 
 .SECONDARY:
 .PHONY: all client tests fuzzers fuzz bench check demo deps zig install install-client uninstall \
-	clean format lint-man
+	clean format lint-man deb deb-test
 all: $(PROGS)
 client: $(BUILD)/knock
 tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
@@ -151,7 +152,8 @@ deps:
 			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; \
 			chmod 755 /usr/sbin/policy-rc.d; made=1; \
 		fi; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+		apt-get -o DPkg::Lock::Timeout=600 update && DEBIAN_FRONTEND=noninteractive \
+			apt-get -o DPkg::Lock::Timeout=600 install -y $$missing; \
 		rc=$$?; [ -z "$$made" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
 
@@ -259,6 +261,40 @@ uninstall:
 
 print-%: # make -s print-WARN: a variable's value, for the tests
 	@echo '$($*)'
+
+# Debian packages: a copy of the tree in $(DEBBUILD)/src with etc/debian as debian/, built by
+# dpkg-buildpackage (its build dependencies installed first, from debian/control); the .debs,
+# .changes, .buildinfo and lintian's report land in $(DEBBUILD). DEB_VERSION=V builds
+# version V (a changelog entry in the copy only). See etc/debian/README.source.
+DEBBUILD ?= build/deb
+DEB_VERSION ?=
+DEB_BUILD_OPTIONS ?= noddebs
+deb:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="dpkg-dev debhelper fakeroot lintian"
+	@[ -n "$(DEBBUILD)" ] || { echo "DEBBUILD must name a directory" >&2; exit 1; }
+	@rm -rf $(DEBBUILD)/src && mkdir -p $(DEBBUILD)/src && \
+		rm -f $(DEBBUILD)/*.deb $(DEBBUILD)/*.changes $(DEBBUILD)/*.buildinfo && \
+		tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEBBUILD)/src && \
+		cp -a etc/debian $(DEBBUILD)/src/debian
+	@[ -z "$(DEB_VERSION)" ] || { cd $(DEBBUILD)/src && \
+		printf '%s (%s) unstable; urgency=medium\n\n  * Built as %s by make deb.\n\n -- %s  %s\n\n' \
+		"$$(dpkg-parsechangelog -S Source)" "$(DEB_VERSION)" "$(DEB_VERSION)" \
+		"$$(dpkg-parsechangelog -S Maintainer)" "$$(date -R)" | \
+		cat - debian/changelog >debian/changelog.new && mv debian/changelog.new debian/changelog; }
+	@cd $(DEBBUILD)/src && dpkg-checkbuilddeps 2>/dev/null || { \
+		[ "$$(id -u)" = 0 ] || { dpkg-checkbuilddeps; echo "run make deb as root" >&2; exit 1; }; \
+		apt-get -o DPkg::Lock::Timeout=600 update && DEBIAN_FRONTEND=noninteractive \
+			apt-get -o DPkg::Lock::Timeout=600 build-dep -y ./; }
+	@cd $(DEBBUILD)/src && DEB_BUILD_OPTIONS="parallel=2 $(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -us -uc -b
+	@lintian -I --fail-on error $(DEBBUILD)/*.changes >$(DEBBUILD)/lintian.txt 2>&1; \
+		rc=$$?; cat $(DEBBUILD)/lintian.txt; echo "lintian: $(DEBBUILD)/lintian.txt"; \
+		ls $(DEBBUILD)/*.deb; exit $$rc
+
+# Builds the packages, then installs, upgrades, removes and purges them in a throwaway
+# copy-on-write root (an overlay of this system in private namespaces).
+deb-test:
+	@KNOCK_SRC=$(CURDIR) prove -v tests/deb.t
 
 lint-man:
 	@out=$$(mandoc -Tlint -W warning man/*.[1578] 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
