@@ -112,11 +112,13 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 	if (r->json)
 		out(b, "{\"grants\":[");
 	else
-		out(b, "%-6s %-16s %-40s %-20s %9s  %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
-		    "REMAINING", "ORIGIN");
+		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
+		    "REMAINING", "ORIGIN", "STATE");
 	for (size_t i = 0; i < d->grants.n; i++) {
 		const struct grant *g = &v[i];
 		int64_t left = g->deadline + 1 - now;
+		/* revoking: its rules still match until a commit deletes them */
+		const char *state = g->ending ? "revoking" : "live";
 
 		addr_format(&g->addr, a, sizeof(a));
 		iso_time(g->opened, opened, sizeof(opened));
@@ -124,13 +126,14 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 			out(b,
 			    "%s{\"id\":%" PRIu32 ",\"door\":\"%s\",\"address\":\"%s\","
 			    "\"opened\":\"%s\",\"deadline\":%" PRId64 ",\"remaining\":%" PRId64
-			    ",\"origin\":\"%s\"}",
+			    ",\"origin\":\"%s\",\"state\":\"%s\"}",
 			    i ? "," : "", g->id, d->cfg->doors[g->door].name, a, opened,
-			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin]);
+			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin],
+			    state);
 		else
-			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %s\n", g->id,
+			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s\n", g->id,
 			    d->cfg->doors[g->door].name, a, opened, left > 0 ? left : 0,
-			    daemon_origin_names[g->origin]);
+			    daemon_origin_names[g->origin], state);
 	}
 	if (r->json)
 		out(b, "]}\n");
@@ -179,6 +182,8 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 	struct grant_clock now = daemon_clock();
 	const struct door *door;
 	struct grant *gr;
+	int64_t want;
+	uint32_t id;
 
 	if (i < 0) {
 		snprintf(err, errlen, "no door '%s'", r->door);
@@ -200,18 +205,21 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 	g.addr = r->addr;
 	if (!g.addr.family)
 		g.addr.family = 4; /* an egress grant for the host itself: 0.0.0.0 names it */
-	daemon_open(d, &g, &now);
-	if (daemon_commit(d) < 0) {
+	id = daemon_open(d, &g, &now);
+	gr = grants_get(&d->grants, id);
+	want = gr ? gr->deadline : -1;
+	(void)daemon_commit(d); /* may fail for another grant's deletion only */
+	/* by id: a failed commit takes a new grant back, restores a refreshed one's deadline */
+	gr = grants_get(&d->grants, id);
+	if (!gr || gr->ending || gr->deadline != want) {
 		snprintf(err, errlen, "firewall commit failed (see the log)");
 		return -1;
 	}
-	gr = grants_find(&d->grants, (unsigned)i, &g.addr);
-	if (gr)
-		out(b,
-		    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
-			    : "opened grant %" PRIu32 " until %" PRId64 "\n",
-		    gr->id, gr->deadline);
-	return gr ? 0 : -1;
+	out(b,
+	    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
+		    : "opened grant %" PRIu32 " until %" PRId64 "\n",
+	    gr->id, gr->deadline);
+	return 0;
 }
 
 static int do_revoke(struct daemon *d, const struct ctl_request *r, struct sbuf *b, char *err,
@@ -220,17 +228,21 @@ static int do_revoke(struct daemon *d, const struct ctl_request *r, struct sbuf 
 	size_t n = 0;
 
 	if (r->verb == CTL_REVOKE) {
-		if (daemon_revoke(d, r->id, "revoked") < 0) {
+		if (daemon_revoke(d, r->id, GRANT_REVOKED) < 0) {
 			snprintf(err, errlen, "no grant %" PRIu32, r->id);
 			return -1;
 		}
 		n = 1;
 	} else {
-		while (d->grants.n && daemon_revoke(d, d->grants.v[0].id, "flushed") == 0)
-			n++;
+		for (size_t i = 0; i < d->grants.n; i++)
+			n += daemon_revoke(d, d->grants.v[i].id, GRANT_FLUSHED) == 0;
 	}
-	if (daemon_commit(d) < 0) {
-		snprintf(err, errlen, "firewall commit failed (see the log)");
+	(void)daemon_commit(d);
+	if (r->verb == CTL_REVOKE ? grants_get(&d->grants, r->id) != NULL : d->grants.n > 0) {
+		snprintf(err, errlen,
+			 "firewall commit failed (see the log): %zu grant(s) listed as revoking, "
+			 "retried until their rules are gone",
+			 d->grants.nending);
 		return -1;
 	}
 	out(b, r->json ? "{\"revoked\":%zu}\n" : "revoked %zu grant(s)\n", n);

@@ -44,7 +44,7 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 		log_warn("unauthenticated static %s completed by %s", who, a);
 		g.who = who;
 	}
-	daemon_open(d, &g, &now);
+	(void)daemon_open(d, &g, &now);
 	return 0;
 }
 
@@ -181,18 +181,21 @@ static void windows_tick(struct daemon *d)
 		g.addr.family = 4; /* egress for the host itself: 0.0.0.0 names it */
 		g.ttl = (uint32_t)(end - t);
 		if (end > t)
-			daemon_open(d, &g, &now);
+			(void)daemon_open(d, &g, &now);
 		d->win_next[i] = window_occurrence(w, end);
 	}
 }
 
-/* Milliseconds until the next grant expiry or window start, -1 for none (poll forever). */
+/* Milliseconds until the next grant expiry, window start or retry of a failed deletion or
+ * rewrite; -1 for none (poll forever). */
 static int next_timeout(const struct daemon *d)
 {
 	struct grant_clock now = daemon_clock();
 	int64_t t = grants_next_timeout(&d->grants, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
 
+	if ((d->grants.nending || d->rewrite_due) && (t < 0 || t > DAEMON_RETRY_MS))
+		t = DAEMON_RETRY_MS;
 	for (size_t i = 0; i < d->cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 

@@ -90,22 +90,70 @@ static int same_rules(const struct door *a, const struct door *b)
 	       !memcmp(a->dests, b->dests, sizeof(a->dests[0]) * (size_t)a->ndests);
 }
 
-/* Revokes grants of vanished doors (with the old config); returns the mask to rewrite. */
-static void carry_grants(struct daemon *d, const struct config *nc, uint8_t *rewrite)
+static int door_kept(const struct config *oc, const struct config *nc, const struct grant *g)
 {
-	for (size_t i = 0; i < d->grants.n;) {
+	const struct door *old = &oc->doors[g->door];
+	int k = config_door_index(nc, old->name);
+
+	return k >= 0 && nc->doors[k].direction == old->direction;
+}
+
+/*
+ * Ends the grants of doors the new configuration drops (or turns around) and commits,
+ * while the old doors are still in place. Refused if some of them are left: those this
+ * call ended are live again (the failed commit applied nothing), others keep being revoked.
+ */
+static int end_removed(struct daemon *d, const struct config *nc, char *err, size_t errlen)
+{
+	uint32_t *ended = calloc(d->grants.n + 1, sizeof(*ended));
+	size_t n = 0, left = 0;
+
+	if (!ended) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < d->grants.n; i++) {
+		struct grant *g = &d->grants.v[i];
+
+		if (!door_kept(d->cfg, nc, g) && !g->ending) {
+			grants_set_ending(&d->grants, g, GRANT_DOOR_REMOVED);
+			ended[n++] = g->id;
+		}
+	}
+	(void)daemon_commit(d);
+	for (size_t i = 0; i < n; i++) {
+		struct grant *g = grants_get(&d->grants, ended[i]);
+
+		if (g)
+			grants_set_ending(&d->grants, g, GRANT_LIVE);
+	}
+	for (size_t i = 0; i < d->grants.n; i++)
+		left += !door_kept(d->cfg, nc, &d->grants.v[i]);
+	free(ended);
+	if (left)
+		snprintf(err, errlen,
+			 "the rules of %zu grant(s) of removed doors could not be deleted "
+			 "(firewall commit failed)",
+			 left);
+	return left ? -1 : 0;
+}
+
+/* Moves every grant to its door's index in nc; returns in rewrite the ids of those whose
+ * door changed its rules. Nothing may be queued: queued changes point at the old doors. */
+static size_t carry_grants(struct daemon *d, const struct config *nc, uint32_t *rewrite)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->grants.n; i++) {
 		struct grant *g = &d->grants.v[i];
 		const struct door *old = &d->cfg->doors[g->door];
 		int k = config_door_index(nc, old->name);
 
-		if (k < 0 || nc->doors[k].direction != old->direction) {
-			(void)daemon_revoke(d, g->id, "door-removed"); /* moves the last one here */
-			continue;
-		}
-		rewrite[i] = !same_rules(old, &nc->doors[k]);
+		if (!g->ending && !same_rules(old, &nc->doors[k]))
+			rewrite[n++] = g->id;
 		g->door = (uint16_t)k; /* the new config's index, used once it is in place */
-		i++;
 	}
+	return n;
 }
 
 /* Hands the staged parser state to d, where daemon_spawn() finds it. */
@@ -128,15 +176,17 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct staged s;
 	struct ps_stats old;
-	uint8_t *rewrite = NULL;
-	size_t before = d->grants.n, rewritten = 0;
+	uint32_t *rewrite = NULL;
+	size_t before = d->grants.n, nrewrite;
 	int fd;
 
 	memset(&s, 0, sizeof(s));
-	if (stage(d, &s, err, errlen) == 0 && !(rewrite = calloc(d->grants.n + 1, 1)))
+	if (stage(d, &s, err, errlen) == 0 &&
+	    !(rewrite = calloc(d->grants.n + 1, sizeof(*rewrite))))
 		snprintf(err, errlen, "out of memory");
-	if (!rewrite) {
+	if (!rewrite || end_removed(d, s.cfg, err, errlen) < 0) {
 		log_err("reload refused, the running configuration stays: %s", err);
+		free(rewrite);
 		unstage(&s);
 		return -1;
 	}
@@ -146,21 +196,24 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	d->base = old;
 	daemon_retire_parser(d);
 	(void)daemon_commit(d);
-	carry_grants(d, s.cfg, rewrite);
-	(void)daemon_commit(d); /* revocations, while the old doors are still in place */
+	/* Requests the old parser had queued may have opened grants of removed doors. */
+	if (end_removed(d, s.cfg, err, errlen) < 0) {
+		log_err("reload: %s; stopping", err);
+		d->stop = d->failed = 1;
+		free(rewrite);
+		unstage(&s);
+		return -1;
+	}
 	fd = replay_store_open(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
 			       errlen);
+	nrewrite = carry_grants(d, s.cfg, rewrite);
 	adopt_staged(d, &s, fd);
 	free(d->win_next);
 	d->win_next = NULL;
 	if (daemon_windows_init(d, err, errlen) < 0)
 		log_err("reload: windows: %s", err);
-	for (size_t i = 0; i < d->grants.n; i++) {
-		if (rewrite[i]) {
-			daemon_rewrite(d, &d->grants.v[i]);
-			rewritten++;
-		}
-	}
+	for (size_t i = 0; i < nrewrite; i++)
+		daemon_rewrite(d, rewrite[i]);
 	(void)daemon_commit(d);
 	free(rewrite);
 	if (fd < 0 || daemon_spawn(d, err, errlen) < 0) {
@@ -170,7 +223,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "
 		 "%zu revoked",
-		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, rewritten,
+		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, nrewrite,
 		 before - d->grants.n);
 	return 0;
 }
