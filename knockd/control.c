@@ -24,6 +24,7 @@
 struct sbuf {
 	char *p;
 	size_t n, cap;
+	int failed; /* out of memory: the answer is an error, not a truncated body */
 };
 
 __attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char *fmt, ...)
@@ -41,12 +42,15 @@ __attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char
 			b->n += (size_t)need;
 			return;
 		}
-		b->cap = (b->cap + (size_t)need + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p) {
-			b->n = b->cap = 0;
+		size_t cap = (b->cap + (size_t)need + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->failed = 1; /* b->p stays ours to free */
 			return;
 		}
+		b->p = p;
+		b->cap = cap;
 	}
 }
 
@@ -326,6 +330,10 @@ void control_serve(struct daemon *d)
 		r = dispatch(d, line, &body, err, sizeof(err));
 	}
 	d->serving_fd = -1;
+	if (r == 0 && body.failed) {
+		snprintf(err, sizeof(err), "out of memory for the answer");
+		r = -1;
+	}
 	if (r < 0) {
 		log_warn("control: refused request: %s", err);
 		dprintf(fd, "ERR %s\n", err);

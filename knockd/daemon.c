@@ -84,12 +84,22 @@ static int drain_channel(struct daemon *d)
 
 static void add_stats(struct ps_stats *to, const struct ps_stats *s)
 {
-	uint64_t *t = (uint64_t *)to;
-	const uint64_t *f = (const uint64_t *)s;
-
-	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
-		t[i] += f[i];
+	to->frames += s->frames;
+	to->oversized += s->oversized;
+	to->other_port += s->other_port;
+	to->refused += s->refused;
+	for (size_t i = 0; i < PKT_NERR; i++)
+		to->pkt_errors[i] += s->pkt_errors[i];
+	for (size_t i = 0; i < V_NRESULTS; i++)
+		to->tokens[i] += s->tokens[i];
+	to->knocks += s->knocks;
+	to->seq_resets += s->seq_resets;
+	to->sequences += s->sequences;
+	to->seq_replays += s->seq_replays;
 }
+/* A counter added to struct ps_stats must be added above too. */
+_Static_assert(sizeof(struct ps_stats) == (8 + PKT_NERR + V_NRESULTS) * sizeof(uint64_t),
+	       "add_stats() sums every field of struct ps_stats");
 
 void daemon_stats(struct daemon *d, struct ps_stats *out)
 {
@@ -140,7 +150,6 @@ static void on_signal(struct daemon *d)
 	}
 }
 
-/* Counters at exit: what was seen and why it was dropped (knockctl status shows them live). */
 /* Counters at exit: what the parser saw and why it dropped it (knockctl status: live). */
 static void log_counters(struct daemon *d)
 {

@@ -1,14 +1,19 @@
 /*
  * SIGHUP and knockctl reload: re-read the configuration without revoking live grants.
- * Everything the new configuration needs (keys, verifier, sequences, captures) is built
- * first; any error leaves the daemon exactly as it was. Then: grants whose door is gone (or
- * changed direction) are revoked, grants whose door changed its rules are rewritten, and a
- * new packet parser replaces the old one (spent nonces carry over through the state file).
+ * Everything the new configuration needs (keys, verifier, sequences, captures, the replay
+ * state file) is built first, and the grants of removed doors (or doors that changed
+ * direction) are revoked while the old doors are in place: any error up to there leaves
+ * the daemon exactly as it was. Then a new packet parser replaces the old one (the nonces
+ * the old one spent meanwhile are read from the state file it appended them to) and grants
+ * whose door changed its rules are rewritten. After the old parser has stopped, only a
+ * failure to start the new one (fork, or reading the last records through the state file
+ * descriptor already open) stops the daemon: it fails closed.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -20,6 +25,7 @@ struct staged {
 	struct seq_engine seq;
 	struct sniff sniffs[MAX_IFACES];
 	int nsniffs, have_ver, have_seq;
+	int replay_fd, replay_rfd; /* the state file: to append to, to catch up from */
 };
 
 static const char *needs_restart(const struct config *a, const struct config *b)
@@ -65,11 +71,20 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->have_seq = 1;
+	s->replay_fd =
+	    replay_store_reopen(s->cfg->state_dir, &s->ver.replay, daemon_clock().wall_ms / 1000,
+				&s->replay_rfd, err, errlen);
+	if (s->replay_fd < 0)
+		return -1;
 	return daemon_open_captures(s->cfg, &s->seq, s->sniffs, &s->nsniffs, err, errlen);
 }
 
 static void unstage(struct staged *s)
 {
+	if (s->replay_fd >= 0)
+		close(s->replay_fd);
+	if (s->replay_rfd >= 0)
+		close(s->replay_rfd);
 	while (s->nsniffs > 0)
 		sniff_close(&s->sniffs[--s->nsniffs]);
 	if (s->have_seq)
@@ -157,13 +172,14 @@ static size_t carry_grants(struct daemon *d, const struct config *nc, uint32_t *
 }
 
 /* Hands the staged parser state to d, where daemon_spawn() finds it. */
-static void adopt_staged(struct daemon *d, struct staged *s, int replay_fd)
+static void adopt_staged(struct daemon *d, struct staged *s)
 {
 	d->ver = s->ver;
 	d->seq = s->seq;
 	memcpy(d->sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
 	d->nsniffs = s->nsniffs;
-	d->replay_fd = replay_fd;
+	d->replay_fd = s->replay_fd;
+	s->replay_fd = -1;
 	s->have_ver = s->have_seq = 0;
 	s->nsniffs = 0;
 	config_free(d->cfg);
@@ -178,11 +194,12 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	struct ps_stats old;
 	uint32_t *rewrite = NULL;
 	size_t before = d->grants.n, nrewrite;
-	int fd;
+	int caught;
 
 	memset(&s, 0, sizeof(s));
+	s.replay_fd = s.replay_rfd = -1;
 	if (stage(d, &s, err, errlen) == 0 &&
-	    !(rewrite = calloc(d->grants.n + 1, sizeof(*rewrite))))
+	    !(rewrite = calloc(d->grants.cap + 1, sizeof(*rewrite)))) /* grants may come */
 		snprintf(err, errlen, "out of memory");
 	if (!rewrite || end_removed(d, s.cfg, err, errlen) < 0) {
 		log_err("reload refused, the running configuration stays: %s", err);
@@ -204,10 +221,11 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		unstage(&s);
 		return -1;
 	}
-	fd = replay_store_open(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
-			       errlen);
+	caught = replay_store_catch_up(s.replay_rfd, &s.ver.replay, daemon_clock().wall_ms / 1000,
+				       err, errlen);
+	s.replay_rfd = -1;
 	nrewrite = carry_grants(d, s.cfg, rewrite);
-	adopt_staged(d, &s, fd);
+	adopt_staged(d, &s);
 	free(d->win_next);
 	d->win_next = NULL;
 	if (daemon_windows_init(d, err, errlen) < 0)
@@ -216,7 +234,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		daemon_rewrite(d, rewrite[i]);
 	(void)daemon_commit(d);
 	free(rewrite);
-	if (fd < 0 || daemon_spawn(d, err, errlen) < 0) {
+	if (caught < 0 || daemon_spawn(d, err, errlen) < 0) {
 		log_err("reload: cannot start the packet parser: %s; stopping", err);
 		d->stop = d->failed = 1;
 		return -1;
