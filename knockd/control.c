@@ -106,7 +106,8 @@ static void iso_time(int64_t t, char *buf, size_t len)
 static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
 {
 	struct grant *v = malloc((d->grants.n + 1) * sizeof(*v));
-	int64_t now = daemon_clock().wall_ms / 1000;
+	struct grant_clock clock = daemon_clock();
+	int64_t now = clock.wall_ms / 1000;
 	char a[ADDR_STRLEN], opened[32];
 
 	if (!v)
@@ -120,7 +121,10 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 		    "REMAINING", "ORIGIN", "STATE");
 	for (size_t i = 0; i < d->grants.n; i++) {
 		const struct grant *g = &v[i];
-		int64_t left = g->deadline + 1 - now;
+		/* live: until knockd removes it; revoking: until the kernel stops matching */
+		int64_t left = g->ending
+				   ? g->deadline + 1 - now
+				   : ((int64_t)g->expires_ms - (int64_t)clock.mono_ms + 999) / 1000;
 		/* revoking: its rules still match until a commit deletes them */
 		const char *state = g->ending ? "revoking" : "live";
 

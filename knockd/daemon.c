@@ -175,7 +175,8 @@ static void log_counters(struct daemon *d)
 static void windows_tick(struct daemon *d)
 {
 	struct grant_clock now = daemon_clock();
-	int64_t t = now.wall_ms / 1000 + d->clock_offset;
+	int64_t wall_ms = now.wall_ms + d->clock_offset * 1000;
+	int64_t t = wall_ms / 1000;
 	char who[NAME_MAX_LEN + 8];
 
 	for (size_t i = 0; i < d->cfg->nwindows; i++) {
@@ -188,9 +189,11 @@ static void windows_tick(struct daemon *d)
 		snprintf(who, sizeof(who), "window:%s", w->name);
 		g.who = who;
 		g.addr.family = 4; /* egress for the host itself: 0.0.0.0 names it */
-		g.ttl = (uint32_t)(end - t);
-		if (end > t)
+		if (end > t) {
+			g.ttl_ms = (uint64_t)(end * 1000 - wall_ms); /* closes as the window ends */
+			g.ttl = (uint32_t)((g.ttl_ms + 999) / 1000);
 			(void)daemon_open(d, &g, &now);
+		}
 		d->win_next[i] = window_occurrence(w, end);
 	}
 }

@@ -67,9 +67,10 @@ struct daemon {
 struct grant_req {
 	uint32_t doors; /* mask of config doors */
 	struct addr addr;
-	uint32_t ttl; /* 0: each door's default */
-	int exact;    /* take ttl as given (knockctl, windows); else cap it at max_ttl */
-	int origin;   /* enum grant_origin */
+	uint32_t ttl;    /* 0: each door's default */
+	uint64_t ttl_ms; /* windows: the exact time left in ms (ttl is its round-up) */
+	int exact;       /* take ttl as given (knockctl, windows); else cap it at max_ttl */
+	int origin;      /* enum grant_origin */
 	const char *who;
 };
 

@@ -198,7 +198,8 @@ static uint32_t open_door(struct daemon *d, unsigned i, const struct grant_req *
 		before = *g;
 	note.ttl = door_ttl(door, r);
 	snprintf(note.who, sizeof(note.who), "%s", r->who);
-	n = grants_open(&d->grants, i, &r->addr, r->origin, note.ttl, now, &g);
+	n = grants_open(&d->grants, i, &r->addr, r->origin,
+			r->ttl_ms ? r->ttl_ms : (uint64_t)note.ttl * 1000, now, &g);
 	if (n < 0) {
 		addr_format(&r->addr, a, sizeof(a));
 		log_err("refuse reason=grant-table-full door=%s addr=%s", door->name, a);

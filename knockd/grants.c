@@ -56,18 +56,27 @@ static uint64_t mono_end_of(int64_t deadline, const struct grant_clock *now)
 	return now->mono_ms + (uint64_t)(ms > 0 ? ms : 0);
 }
 
-int grants_open(struct grants *g, unsigned door, const struct addr *a, int origin, uint32_t ttl,
+/* The last wall-clock second the kernel rule matches: the one ending at or after the
+ * instant ttl_ms from now (the deadline rounded up to its second). */
+static int64_t kernel_deadline(uint64_t ttl_ms, const struct grant_clock *now)
+{
+	int64_t end = now->wall_ms + (int64_t)ttl_ms;
+
+	return end > 0 ? (end - 1) / 1000 : 0;
+}
+
+int grants_open(struct grants *g, unsigned door, const struct addr *a, int origin, uint64_t ttl_ms,
 		const struct grant_clock *now, struct grant **out)
 {
 	struct grant *gr = grants_find(g, door, a);
-	int64_t deadline = now->wall_ms / 1000 + ttl;
-	uint64_t expires = mono_end_of(deadline, now);
+	int64_t deadline = kernel_deadline(ttl_ms, now);
+	uint64_t expires = now->mono_ms + ttl_ms;
 
 	if (gr) {
-		if (expires > gr->expires_ms) {
+		if (expires > gr->expires_ms)
 			gr->expires_ms = expires;
+		if (deadline > gr->deadline)
 			gr->deadline = deadline;
-		}
 		*out = gr;
 		return 0;
 	}
@@ -118,7 +127,7 @@ size_t grants_expire(struct grants *g, uint64_t now_ms)
 	size_t n = 0;
 
 	for (size_t i = 0; i < g->n; i++) {
-		if (!g->v[i].ending && g->v[i].expires_ms <= now_ms) {
+		if (!g->v[i].ending && g->v[i].expires_ms <= now_ms + GRANTS_BATCH_MS) {
 			grants_set_ending(g, &g->v[i], GRANT_EXPIRED);
 			n++;
 		}
