@@ -25,6 +25,8 @@ const struct fake_fw_rule *fake_fw_find(const struct fake_fw *f, uint32_t id)
 
 static int should_fail(struct fake_fw *f, const struct fw_change *ch, size_t n)
 {
+	if (f->fail_in && --f->fail_in == 0)
+		return 1;
 	switch (f->fail) {
 	case FAKE_FW_FIRST:
 		f->fail = FAKE_FW_OK;
@@ -78,9 +80,15 @@ static int fake_commit(void *st, const struct fw_change *ch, size_t n, char *err
 		snprintf(err, errlen, "fake backend: failure on demand");
 		return -1;
 	}
+	if (f->lose) /* the chains, with every rule, were gone: created again */
+		f->n = 0;
 	for (size_t i = 0; i < n; i++)
 		apply(f, &ch[i]);
 	f->changes += (unsigned)n;
+	if (f->lose) {
+		f->lose = 0;
+		return 1;
+	}
 	return 0;
 }
 

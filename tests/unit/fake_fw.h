@@ -32,6 +32,8 @@ struct fake_fw {
 	struct fake_fw_rule r[FAKE_FW_MAX];
 	size_t n;
 	int fail;         /* enum fake_fw_fail */
+	int lose;         /* the next good commit finds our chains gone (a ruleset reload) */
+	unsigned fail_in; /* > 0: the commit that many from now fails (1: the next one) */
 	unsigned commits; /* commit calls, including empty and failed ones */
 	unsigned failed;  /* of which failed */
 	unsigned misuse;  /* a "fresh" add of an id already present, a table overflow */

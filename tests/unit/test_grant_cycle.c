@@ -184,6 +184,62 @@ static void test_expire(struct daemon *d, struct fake_fw *f, struct grant_clock 
 	ok(strstr(logged(), "reason=expired") != NULL, "... and logs it");
 }
 
+/* A new grant and its refresh in one batch that fails: both are taken back, nothing logged
+ * as granted; a re-knock of a revoking grant opens a new one. */
+static void test_same_batch(struct daemon *d, struct fake_fw *f, struct grant_clock *now)
+{
+	const char *log;
+	uint32_t id = 0;
+
+	f->fail = FAKE_FW_FIRST;
+	knock(d, "192.0.2.50", 1, 30, now);
+	knock(d, "192.0.2.50", 1, 30, now); /* same kernel second: still goes with its batch */
+	knock(d, "192.0.2.50", 1, 60, now); /* a later kernel second */
+	ok(daemon_commit(d) < 0 && !id_of(d, 0, "192.0.2.50") && agree(d, f),
+	   "open + refreshes in one failed batch: all taken back");
+	log = logged();
+	ok(!strstr(log, "grant door=ssh addr=192.0.2.50"), "... none logged as granted");
+	knock(d, "192.0.2.50", 1, 30, now);
+	ok(daemon_commit(d) == 0 && (id = id_of(d, 0, "192.0.2.50")) && agree(d, f),
+	   "the next knock opens it");
+	f->fail = FAKE_FW_DELETES;
+	(void)daemon_revoke(d, id, GRANT_REVOKED);
+	(void)daemon_commit(d);
+	f->fail = FAKE_FW_OK;
+	knock(d, "192.0.2.50", 1, 30, now);
+	ok(id_of(d, 0, "192.0.2.50") && id_of(d, 0, "192.0.2.50") != id,
+	   "a knock while its grant is revoking opens a new grant");
+	ok(daemon_commit(d) == 0 && !by_id(d, id) && id_of(d, 0, "192.0.2.50") && agree(d, f),
+	   "... committed with the retried deletion of the old one");
+	(void)daemon_revoke(d, id_of(d, 0, "192.0.2.50"), GRANT_REVOKED);
+	ok(daemon_commit(d) == 0 && d->grants.n == 0 && f->n == 0, "revoked");
+	(void)logged();
+}
+
+/* A commit that had to create our chains again: every live grant is written again; a
+ * rewrite that fails is retried by the next commit. */
+static void test_lost_chains(struct daemon *d, struct fake_fw *f, struct grant_clock *now)
+{
+	knock(d, "192.0.2.30", 1, 30, now);
+	knock(d, "192.0.2.31", 1, 30, now);
+	ok(daemon_commit(d) == 0 && f->n == 2 && agree(d, f), "two grants");
+	f->lose = 1;
+	knock(d, "192.0.2.32", 2, 30, now);
+	ok(daemon_commit(d) == 0 && f->n == 3 && d->grants.n == 3 && agree(d, f),
+	   "chains lost and created again by a commit: all three grants are written again");
+	f->lose = 1;
+	f->fail_in = 2; /* the add goes through (and finds the chains gone), the rewrite fails */
+	knock(d, "192.0.2.33", 2, 30, now);
+	ok(daemon_commit(d) < 0 && f->n == 1 && d->rewrite_due,
+	   "the rewrite that follows fails: due again");
+	ok(daemon_commit(d) == 0 && f->n == 4 && !d->rewrite_due && agree(d, f),
+	   "... and the next commit writes them all: table and firewall agree");
+	for (size_t i = 0; i < d->grants.n; i++)
+		(void)daemon_revoke(d, d->grants.v[i].id, GRANT_FLUSHED);
+	ok(daemon_commit(d) == 0 && d->grants.n == 0 && f->n == 0, "flushed");
+	(void)logged();
+}
+
 /* More grants in one go than a commit holds: the full batch fails, the rest still agrees. */
 static void test_burst(struct daemon *d, struct fake_fw *f, struct grant_clock *now)
 {
@@ -222,6 +278,8 @@ int main(void)
 	test_open_refresh(&d, &f, &now);
 	test_revoke(&d, &f, &now);
 	test_expire(&d, &f, &now);
+	test_same_batch(&d, &f, &now);
+	test_lost_chains(&d, &f, &now);
 	test_burst(&d, &f, &now);
 	grants_free(&d.grants);
 	config_free(d.cfg);
