@@ -143,8 +143,8 @@ static int rewrite_all(struct daemon *d)
 {
 	int ret = 0;
 
-	log_warn("firewall: writing the rules of the %zu live grant(s) again (knockd's chains "
-		 "had been removed, by a ruleset reload?, or a rewrite had failed)",
+	log_warn("firewall: writing the %zu live grant(s) again (knockd's chains had been "
+		 "removed, by a ruleset reload?, or a rewrite had failed)",
 		 d->grants.n - d->grants.nending);
 	d->rewrite_due = 0;
 	for (size_t i = 0; i < d->grants.n; i++) {

@@ -6,7 +6,7 @@
  *       (CLOCK_MONOTONIC) or "timeout"
  *   probe close HOST PORT MAX_MS [FROM_NS]      connects every 50 ms until FROM_NS
  *       (CLOCK_MONOTONIC; default: at once), then every millisecond, until one fails (no
- *       handshake within 1 ms, nor within 50 ms on a second try: its SYN was dropped);
+ *       handshake within 1 ms, nor within 200 ms on a second try: its SYN was dropped);
  *       prints the CLOCK_MONOTONIC time the failed attempt started, when the door was
  *       already closed, or "timeout"
  * The knock time is taken when CMD has exited: its packet has left the client by then.
@@ -94,13 +94,17 @@ int main(int argc, char **argv)
 			printf("%lld %lld\n", (long long)start, (long long)now_ns());
 			return 0;
 		}
-		/* confirmed by a patient second try: a loaded machine can be slow to answer */
-		if (!open_mode && !ok && !attempt(&a, 50000)) {
+		/* confirmed by a patient second try: a loaded machine can be slow to answer, and
+		 * the listener (socat forks per connection) slow to empty its accept queue */
+		if (!open_mode && !ok && !attempt(&a, 200000)) {
 			printf("%lld\n", (long long)t);
 			return 0;
 		}
 		if (!open_mode) {
-			struct timespec gap = {0, t < from ? 50000000 : 1000000};
+			int64_t left = from - now_ns(); /* no 50 ms step past FROM_NS */
+			struct timespec gap = {0, left > 50000000 ? 50000000
+						  : left > 1000000 ? left
+								   : 1000000};
 
 			nanosleep(&gap, NULL);
 		}
