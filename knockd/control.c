@@ -125,7 +125,6 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 		int64_t left = g->ending
 				   ? g->deadline + 1 - now
 				   : ((int64_t)g->expires_ms - (int64_t)clock.mono_ms + 999) / 1000;
-		/* revoking: its rules still match until a commit deletes them */
 		const char *state = g->ending ? "revoking" : "live";
 
 		addr_format(&g->addr, a, sizeof(a));
@@ -214,6 +213,11 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 	if (!g.addr.family)
 		g.addr.family = 4; /* an egress grant for the host itself: 0.0.0.0 names it */
 	id = daemon_open(d, &g, &now);
+	if (!id) {
+		snprintf(err, errlen, "the grant table is full (max_grants %u)",
+			 d->cfg->max_grants);
+		return -1;
+	}
 	gr = grants_get(&d->grants, id);
 	want = gr ? gr->deadline : -1;
 	(void)daemon_commit(d); /* may fail for another grant's deletion only */

@@ -188,6 +188,28 @@ static void adopt_staged(struct daemon *d, struct staged *s)
 	s->cfg = NULL;
 }
 
+/* The old parser is gone: the new configuration takes over; -1 if the nonces it spent
+ * last could not be read (the new parser must not start then). */
+static int switch_over(struct daemon *d, struct staged *s, uint32_t *rewrite, size_t *nrewrite,
+		       char *err, size_t errlen)
+{
+	int caught = replay_store_catch_up(s->replay_rfd, &s->ver.replay,
+					   daemon_clock().wall_ms / 1000, err, errlen);
+	char werr[256];
+
+	s->replay_rfd = -1;
+	*nrewrite = carry_grants(d, s->cfg, rewrite);
+	adopt_staged(d, s);
+	free(d->win_next);
+	d->win_next = NULL;
+	if (daemon_windows_init(d, werr, sizeof(werr)) < 0)
+		log_err("reload: windows: %s", werr);
+	for (size_t i = 0; i < *nrewrite; i++)
+		daemon_rewrite(d, rewrite[i]);
+	(void)daemon_commit(d);
+	return caught;
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct staged s;
@@ -221,18 +243,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		unstage(&s);
 		return -1;
 	}
-	caught = replay_store_catch_up(s.replay_rfd, &s.ver.replay, daemon_clock().wall_ms / 1000,
-				       err, errlen);
-	s.replay_rfd = -1;
-	nrewrite = carry_grants(d, s.cfg, rewrite);
-	adopt_staged(d, &s);
-	free(d->win_next);
-	d->win_next = NULL;
-	if (daemon_windows_init(d, err, errlen) < 0)
-		log_err("reload: windows: %s", err);
-	for (size_t i = 0; i < nrewrite; i++)
-		daemon_rewrite(d, rewrite[i]);
-	(void)daemon_commit(d);
+	caught = switch_over(d, &s, rewrite, &nrewrite, err, errlen);
 	free(rewrite);
 	if (caught < 0 || daemon_spawn(d, err, errlen) < 0) {
 		log_err("reload: cannot start the packet parser: %s; stopping", err);
@@ -242,6 +253,6 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "
 		 "%zu revoked",
 		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, nrewrite,
-		 before - d->grants.n);
+		 before > d->grants.n ? before - d->grants.n : 0);
 	return 0;
 }
