@@ -48,10 +48,13 @@ err=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
 rc=$?
 check "reload with an unreadable state file: refused (exit $rc): $err" \
 	eval '[ $rc = 1 ] && [[ $err == *"not a knockd replay file"* ]]'
+sleep 0.5
 check "knockd is still running" kill -0 "$KNOCKD_PID"
-in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+check "... and answers knockctl: flush" \
+	in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush
+check "... which closes the door" rules_empty grant_rules4
 in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/c2.conf" prod
-check "... and still grants" wait_until 10 can_connect "$C2" "$SRV4" 22
+check "... and a knock opens it again" wait_until 10 can_connect "$C2" "$SRV4" 22
 printf 'KNOCKRP1' | dd of="$TMP/state/replay" bs=8 count=1 conv=notrunc 2>/dev/null
 
 # C: the ssh door is gone.
