@@ -63,6 +63,7 @@ COMMON_SRC := $(wildcard common/*.c)
 KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+FAKE_SRC   := $(wildcard tests/unit/fake_*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
@@ -109,6 +110,9 @@ $(BUILD)/libknockd.a: $(call obj,$(KNOCKD_SRC))
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILD)/libknock.a: $(call obj,$(KNOCK_SRC))
 	$(Q)rm -f $@ && ar rcs $@ $^
+# Test doubles (the fake firewall backend) for unit tests and fuzzers.
+$(BUILD)/libfake.a: $(call obj,$(FAKE_SRC))
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
@@ -119,8 +123,8 @@ $(BUILD)/knockctl: $(call obj,knockd/knockctl.c) $(BUILD)/libcommon.a
 $(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libknockd.a $(BUILD)/libknock.a \
-		$(BUILD)/libcommon.a
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libfake.a $(BUILD)/libknockd.a \
+		$(BUILD)/libknock.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
@@ -130,7 +134,8 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libknockd.a $(BUIL
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
-$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libknockd.a $(BUILD)/libcommon.a
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libfake.a $(BUILD)/libknockd.a \
+		$(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 

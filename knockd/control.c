@@ -24,6 +24,7 @@
 struct sbuf {
 	char *p;
 	size_t n, cap;
+	int failed; /* out of memory: the answer is an error, not a truncated body */
 };
 
 __attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char *fmt, ...)
@@ -41,12 +42,15 @@ __attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char
 			b->n += (size_t)need;
 			return;
 		}
-		b->cap = (b->cap + (size_t)need + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p) {
-			b->n = b->cap = 0;
+		size_t cap = (b->cap + (size_t)need + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->failed = 1; /* b->p stays ours to free */
 			return;
 		}
+		b->p = p;
+		b->cap = cap;
 	}
 }
 
@@ -102,7 +106,8 @@ static void iso_time(int64_t t, char *buf, size_t len)
 static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
 {
 	struct grant *v = malloc((d->grants.n + 1) * sizeof(*v));
-	int64_t now = daemon_clock().wall_ms / 1000;
+	struct grant_clock clock = daemon_clock();
+	int64_t now = clock.wall_ms / 1000;
 	char a[ADDR_STRLEN], opened[32];
 
 	if (!v)
@@ -112,11 +117,15 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 	if (r->json)
 		out(b, "{\"grants\":[");
 	else
-		out(b, "%-6s %-16s %-40s %-20s %9s  %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
-		    "REMAINING", "ORIGIN");
+		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
+		    "REMAINING", "ORIGIN", "STATE");
 	for (size_t i = 0; i < d->grants.n; i++) {
 		const struct grant *g = &v[i];
-		int64_t left = g->deadline + 1 - now;
+		/* live: until knockd removes it; revoking: until the kernel stops matching */
+		int64_t left = g->ending
+				   ? g->deadline + 1 - now
+				   : ((int64_t)g->expires_ms - (int64_t)clock.mono_ms + 999) / 1000;
+		const char *state = g->ending ? "revoking" : "live";
 
 		addr_format(&g->addr, a, sizeof(a));
 		iso_time(g->opened, opened, sizeof(opened));
@@ -124,13 +133,14 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 			out(b,
 			    "%s{\"id\":%" PRIu32 ",\"door\":\"%s\",\"address\":\"%s\","
 			    "\"opened\":\"%s\",\"deadline\":%" PRId64 ",\"remaining\":%" PRId64
-			    ",\"origin\":\"%s\"}",
+			    ",\"origin\":\"%s\",\"state\":\"%s\"}",
 			    i ? "," : "", g->id, d->cfg->doors[g->door].name, a, opened,
-			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin]);
+			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin],
+			    state);
 		else
-			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %s\n", g->id,
+			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s\n", g->id,
 			    d->cfg->doors[g->door].name, a, opened, left > 0 ? left : 0,
-			    daemon_origin_names[g->origin]);
+			    daemon_origin_names[g->origin], state);
 	}
 	if (r->json)
 		out(b, "]}\n");
@@ -179,6 +189,8 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 	struct grant_clock now = daemon_clock();
 	const struct door *door;
 	struct grant *gr;
+	int64_t want;
+	uint32_t id;
 
 	if (i < 0) {
 		snprintf(err, errlen, "no door '%s'", r->door);
@@ -200,18 +212,26 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 	g.addr = r->addr;
 	if (!g.addr.family)
 		g.addr.family = 4; /* an egress grant for the host itself: 0.0.0.0 names it */
-	daemon_open(d, &g, &now);
-	if (daemon_commit(d) < 0) {
+	id = daemon_open(d, &g, &now);
+	if (!id) {
+		snprintf(err, errlen, "the grant table is full (max_grants %u)",
+			 d->cfg->max_grants);
+		return -1;
+	}
+	gr = grants_get(&d->grants, id);
+	want = gr ? gr->deadline : -1;
+	(void)daemon_commit(d); /* may fail for another grant's deletion only */
+	/* by id: a failed commit takes a new grant back, restores a refreshed one's deadline */
+	gr = grants_get(&d->grants, id);
+	if (!gr || gr->ending || gr->deadline != want) {
 		snprintf(err, errlen, "firewall commit failed (see the log)");
 		return -1;
 	}
-	gr = grants_find(&d->grants, (unsigned)i, &g.addr);
-	if (gr)
-		out(b,
-		    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
-			    : "opened grant %" PRIu32 " until %" PRId64 "\n",
-		    gr->id, gr->deadline);
-	return gr ? 0 : -1;
+	out(b,
+	    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
+		    : "opened grant %" PRIu32 " until %" PRId64 "\n",
+	    gr->id, gr->deadline);
+	return 0;
 }
 
 static int do_revoke(struct daemon *d, const struct ctl_request *r, struct sbuf *b, char *err,
@@ -220,17 +240,21 @@ static int do_revoke(struct daemon *d, const struct ctl_request *r, struct sbuf 
 	size_t n = 0;
 
 	if (r->verb == CTL_REVOKE) {
-		if (daemon_revoke(d, r->id, "revoked") < 0) {
+		if (daemon_revoke(d, r->id, GRANT_REVOKED) < 0) {
 			snprintf(err, errlen, "no grant %" PRIu32, r->id);
 			return -1;
 		}
 		n = 1;
 	} else {
-		while (d->grants.n && daemon_revoke(d, d->grants.v[0].id, "flushed") == 0)
-			n++;
+		for (size_t i = 0; i < d->grants.n; i++)
+			n += daemon_revoke(d, d->grants.v[i].id, GRANT_FLUSHED) == 0;
 	}
-	if (daemon_commit(d) < 0) {
-		snprintf(err, errlen, "firewall commit failed (see the log)");
+	(void)daemon_commit(d);
+	if (r->verb == CTL_REVOKE ? grants_get(&d->grants, r->id) != NULL : d->grants.n > 0) {
+		snprintf(err, errlen,
+			 "firewall commit failed (see the log): %zu grant(s) listed as revoking, "
+			 "retried until their rules are gone",
+			 d->grants.nending);
 		return -1;
 	}
 	out(b, r->json ? "{\"revoked\":%zu}\n" : "revoked %zu grant(s)\n", n);
@@ -314,6 +338,10 @@ void control_serve(struct daemon *d)
 		r = dispatch(d, line, &body, err, sizeof(err));
 	}
 	d->serving_fd = -1;
+	if (r == 0 && body.failed) {
+		snprintf(err, sizeof(err), "out of memory for the answer");
+		r = -1;
+	}
 	if (r < 0) {
 		log_warn("control: refused request: %s", err);
 		dprintf(fd, "ERR %s\n", err);

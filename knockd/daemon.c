@@ -44,7 +44,7 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 		log_warn("unauthenticated static %s completed by %s", who, a);
 		g.who = who;
 	}
-	daemon_open(d, &g, &now);
+	(void)daemon_open(d, &g, &now);
 	return 0;
 }
 
@@ -84,12 +84,22 @@ static int drain_channel(struct daemon *d)
 
 static void add_stats(struct ps_stats *to, const struct ps_stats *s)
 {
-	uint64_t *t = (uint64_t *)to;
-	const uint64_t *f = (const uint64_t *)s;
-
-	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
-		t[i] += f[i];
+	to->frames += s->frames;
+	to->oversized += s->oversized;
+	to->other_port += s->other_port;
+	to->refused += s->refused;
+	for (size_t i = 0; i < PKT_NERR; i++)
+		to->pkt_errors[i] += s->pkt_errors[i];
+	for (size_t i = 0; i < V_NRESULTS; i++)
+		to->tokens[i] += s->tokens[i];
+	to->knocks += s->knocks;
+	to->seq_resets += s->seq_resets;
+	to->sequences += s->sequences;
+	to->seq_replays += s->seq_replays;
 }
+/* A counter added to struct ps_stats must be added above too. */
+_Static_assert(sizeof(struct ps_stats) == (8 + PKT_NERR + V_NRESULTS) * sizeof(uint64_t),
+	       "add_stats() sums every field of struct ps_stats");
 
 void daemon_stats(struct daemon *d, struct ps_stats *out)
 {
@@ -140,7 +150,6 @@ static void on_signal(struct daemon *d)
 	}
 }
 
-/* Counters at exit: what was seen and why it was dropped (knockctl status shows them live). */
 /* Counters at exit: what the parser saw and why it dropped it (knockctl status: live). */
 static void log_counters(struct daemon *d)
 {
@@ -166,7 +175,8 @@ static void log_counters(struct daemon *d)
 static void windows_tick(struct daemon *d)
 {
 	struct grant_clock now = daemon_clock();
-	int64_t t = now.wall_ms / 1000 + d->clock_offset;
+	int64_t wall_ms = now.wall_ms + d->clock_offset * 1000;
+	int64_t t = wall_ms / 1000;
 	char who[NAME_MAX_LEN + 8];
 
 	for (size_t i = 0; i < d->cfg->nwindows; i++) {
@@ -179,20 +189,25 @@ static void windows_tick(struct daemon *d)
 		snprintf(who, sizeof(who), "window:%s", w->name);
 		g.who = who;
 		g.addr.family = 4; /* egress for the host itself: 0.0.0.0 names it */
-		g.ttl = (uint32_t)(end - t);
-		if (end > t)
-			daemon_open(d, &g, &now);
+		if (end > t) {
+			g.ttl_ms = (uint64_t)(end * 1000 - wall_ms); /* closes as the window ends */
+			g.ttl = (uint32_t)((g.ttl_ms + 999) / 1000);
+			(void)daemon_open(d, &g, &now);
+		}
 		d->win_next[i] = window_occurrence(w, end);
 	}
 }
 
-/* Milliseconds until the next grant expiry or window start, -1 for none (poll forever). */
+/* Milliseconds until the next grant expiry, window start or retry of a failed deletion or
+ * rewrite; -1 for none (poll forever). */
 static int next_timeout(const struct daemon *d)
 {
 	struct grant_clock now = daemon_clock();
 	int64_t t = grants_next_timeout(&d->grants, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
 
+	if ((d->grants.nending || d->rewrite_due) && (t < 0 || t > DAEMON_RETRY_MS))
+		t = DAEMON_RETRY_MS;
 	for (size_t i = 0; i < d->cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 

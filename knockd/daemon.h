@@ -20,6 +20,19 @@
 /* Grant changes batched into one commit: libiptc rewrites the whole table on each commit,
  * so under a burst of knocks larger batches mean far less work per grant. */
 #define PENDING_MAX 1024
+/* While a deletion or a rewrite waits for a commit that succeeds: retried this often. */
+#define DAEMON_RETRY_MS 1000
+
+/* What a queued firewall change means for the grant table (daemon_grants.c). */
+struct pending_note {
+	uint32_t id;
+	uint8_t kind;   /* new, refresh, rewrite, delete */
+	uint8_t origin; /* enum grant_origin, for the log */
+	uint32_t ttl;
+	int64_t prev_deadline; /* a refresh: what a failed commit restores */
+	uint64_t prev_expires_ms;
+	char who[NAME_MAX_LEN + 16];
+};
 
 struct daemon {
 	struct config *cfg;      /* owned: replaced by a reload */
@@ -35,9 +48,10 @@ struct daemon {
 	int sigfd;
 	int replay_fd;
 	struct fw_change pending[PENDING_MAX];
-	uint32_t pending_new[PENDING_MAX]; /* ids of grants created in this batch */
+	struct pending_note notes[PENDING_MAX]; /* one per pending change */
 	size_t npending;
-	int chan; /* to the packet parser (privsep.h) */
+	int rewrite_due; /* a rewrite failed: write every live grant again */
+	int chan;        /* to the packet parser (privsep.h) */
 	pid_t parser_pid;
 	struct ps_stats base; /* counters of parsers that have been replaced */
 	int control_fd;
@@ -53,9 +67,10 @@ struct daemon {
 struct grant_req {
 	uint32_t doors; /* mask of config doors */
 	struct addr addr;
-	uint32_t ttl; /* 0: each door's default */
-	int exact;    /* take ttl as given (knockctl, windows); else cap it at max_ttl */
-	int origin;   /* enum grant_origin */
+	uint32_t ttl;    /* 0: each door's default */
+	uint64_t ttl_ms; /* windows: the exact time left in ms (ttl is its round-up) */
+	int exact;       /* take ttl as given (knockctl, windows); else cap it at max_ttl */
+	int origin;      /* enum grant_origin */
 	const char *who;
 };
 
@@ -69,11 +84,19 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 /* After detaching: starts the packet parser and drops the writer's privileges. */
 int daemon_start(struct daemon *d, char *err, size_t errlen) __attribute__((warn_unused_result));
 int daemon_run(struct daemon *d);
-/* Grant operations (daemon_grants.c). Changes are queued until daemon_commit(). */
-void daemon_open(struct daemon *d, const struct grant_req *r, const struct grant_clock *now);
-int daemon_revoke(struct daemon *d, uint32_t id, const char *reason);
+/*
+ * Grant operations (daemon_grants.c). Changes are queued until daemon_commit(), which
+ * commits them with every pending deletion and leaves the table as the kernel is (-1 if a
+ * commit failed). daemon_open returns the id of the (last) grant opened or refreshed, 0 if
+ * none: look it up again after a commit.
+ */
+uint32_t daemon_open(struct daemon *d, const struct grant_req *r, const struct grant_clock *now);
+/* Marks a grant as ending for why (enum grant_ending); -1 if there is no such id. An
+ * ending grant stays listed until a commit deletes its rules. */
+int daemon_revoke(struct daemon *d, uint32_t id, int why);
 /* Writes a live grant's rules again (its door's rules changed). */
-void daemon_rewrite(struct daemon *d, const struct grant *g);
+void daemon_rewrite(struct daemon *d, uint32_t id);
+/* Ends the grants that are due and commits (with any deletion still pending). */
 void daemon_expire(struct daemon *d);
 int daemon_commit(struct daemon *d);
 /* The parser's counters (asked over the channel) plus those of earlier parsers. */

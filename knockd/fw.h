@@ -3,7 +3,7 @@
  * refreshed or removed in one commit, and lists its own rules for reconciliation.
  * Backends: fw_iptables.c (libiptc, legacy xtables), fw_nft.c (libnftnl: iptables-nft and
  * native nftables); fw.c picks one from what the kernel holds (backend = auto). A fake
- * backend lives in the unit tests.
+ * backend, tests/unit/fake_fw.c, drives the grant path in the unit tests.
  */
 #ifndef KNOCKD_FW_H
 #define KNOCKD_FW_H

@@ -1,10 +1,11 @@
 /*
  * The grant table: (door, address) -> deadline. Pure: both clocks are arguments. Sized at
- * start-up (max_grants); expiry runs on the monotonic clock, the kernel rule carries the
- * wall-clock deadline in whole seconds (-m time --datestop), and matches until that second
- * ends. A grant expires exactly then, on the monotonic clock: never before the kernel would
- * stop matching, at most 1 s after its TTL, and grants sharing a deadline second expire in
- * the same wake-up (one commit).
+ * start-up (max_grants). A grant expires on the monotonic clock, to the millisecond: the
+ * instant its knock was accepted plus its TTL. The kernel rule carries that deadline
+ * rounded up to its wall-clock second (-m time --datestop, meta time), as the safety net for
+ * a dead daemon; a grant adopted from the kernel after a restart has only that second, and
+ * expires when it ends. Grants due within GRANTS_BATCH_MS of each other expire together
+ * (one commit), the later ones at most that much early.
  */
 #ifndef KNOCKD_GRANTS_H
 #define KNOCKD_GRANTS_H
@@ -14,21 +15,32 @@
 
 #include "addr.h"
 
+#define GRANTS_BATCH_MS 3
+
 enum grant_origin { ORIGIN_TOKEN, ORIGIN_SEQUENCE, ORIGIN_WINDOW, ORIGIN_LOCAL, ORIGIN_ADOPTED };
+
+/*
+ * A grant being ended stays in the table, with the reason, until the deletion of its rules
+ * is committed: the kernel still matches them, so knockctl lists it (as revoking) and the
+ * daemon retries the deletion. It no longer expires, refreshes or counts for a re-knock.
+ */
+enum grant_ending { GRANT_LIVE, GRANT_REVOKED, GRANT_FLUSHED, GRANT_EXPIRED, GRANT_DOOR_REMOVED };
 
 struct grant {
 	uint32_t id;
 	uint16_t door;
 	uint8_t origin;
+	uint8_t ending; /* enum grant_ending */
 	struct addr addr;
 	int64_t opened;      /* wall seconds */
-	int64_t deadline;    /* wall seconds, as written into the kernel rule */
-	uint64_t expires_ms; /* monotonic milliseconds */
+	int64_t deadline;    /* the last wall second the kernel rule matches */
+	uint64_t expires_ms; /* monotonic milliseconds: when the daemon removes it */
 };
 
 struct grants {
 	struct grant *v;
 	size_t n, cap;
+	size_t nending; /* grants whose rules are being deleted */
 	uint32_t next_id;
 };
 
@@ -39,21 +51,29 @@ struct grant_clock {
 
 int grants_init(struct grants *g, size_t cap) __attribute__((warn_unused_result));
 void grants_free(struct grants *g);
+/* The live grant of (door, addr), if any. */
 struct grant *grants_find(struct grants *g, unsigned door, const struct addr *a);
+/* The grant with this id, live or ending. */
+struct grant *grants_get(struct grants *g, uint32_t id);
 /*
- * Opens or refreshes (door, addr) for ttl seconds; a refresh never shortens a grant.
+ * Opens or refreshes the live grant of (door, addr) until ttl_ms from now (an ending one
+ * does not count: a re-knock then opens a new grant); a refresh never shortens a grant.
  * Returns 1 when new, 0 when refreshed, -1 when the table is full. *out is the grant.
  */
-int grants_open(struct grants *g, unsigned door, const struct addr *a, int origin, uint32_t ttl,
+int grants_open(struct grants *g, unsigned door, const struct addr *a, int origin, uint64_t ttl_ms,
 		const struct grant_clock *now, struct grant **out)
     __attribute__((warn_unused_result));
 /* Re-adopts a grant found in the kernel at start-up with its id and deadline. */
 int grants_adopt(struct grants *g, const struct grant *in, const struct grant_clock *now)
     __attribute__((warn_unused_result));
-/* Milliseconds until the next expiry (0 if overdue), or -1 when there is none. */
+/* Milliseconds until the next expiry of a live grant (0 if overdue), or -1 for none. */
 int64_t grants_next_timeout(const struct grants *g, uint64_t now_ms);
-/* Moves up to max expired grants into out; returns how many. */
-size_t grants_take_expired(struct grants *g, uint64_t now_ms, struct grant *out, size_t max);
+/* Marks the live grants due by now_ms + GRANTS_BATCH_MS as ending (GRANT_EXPIRED); returns
+ * how many. */
+size_t grants_expire(struct grants *g, uint64_t now_ms);
+/* Marks a grant as ending for why (enum grant_ending), or live again (GRANT_LIVE). */
+void grants_set_ending(struct grants *g, struct grant *gr, int why);
+/* Takes the grant out of the table (its rules are gone); out gets a copy if not NULL. */
 int grants_remove(struct grants *g, uint32_t id, struct grant *out);
 
 #endif

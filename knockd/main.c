@@ -27,27 +27,27 @@ static void usage(FILE *f)
 /* -t: everything start-up would refuse, without touching the firewall or the network. */
 static int check_only(const struct config *c)
 {
+	const char *chosen = "(not checked)";
 	struct keypair server;
 	struct verifier v;
 	char err[512];
+	int r;
 
 	if (keys_read_private(c->private_key, &server, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", err);
 		return 1;
 	}
-	if (verify_init(&v, c, &server, err, sizeof(err)) < 0) {
+	r = verify_init(&v, c, &server, err, sizeof(err)); /* frees what it made on failure */
+	keys_wipe(&server);
+	if (r < 0) {
 		fprintf(stderr, "knockd: %s\n", err);
-		keys_wipe(&server);
 		return 1;
 	}
 	verify_free(&v);
-	keys_wipe(&server);
-	const char *chosen = "(not checked)";
-
 	if (geteuid() == 0) {
 		char msg[4096];
 
-		int r = fw_check(c, msg, sizeof(msg), &chosen);
+		r = fw_check(c, msg, sizeof(msg), &chosen);
 
 		if (r == -2) {
 			fprintf(stderr, "knockd: %s: %s\n", c->file, msg);

@@ -78,11 +78,11 @@ static void on_token(struct parser *p, const struct pkt *k)
 
 	p->st.tokens[r]++;
 	/* The verifier already holds the nonce in memory once the signature verified. */
-	if ((r == V_OK || r >= V_ADDRESS) && spend(p, v.nonce_id, v.nonce_expires) < 0)
+	if (verify_spent(r) && spend(p, v.nonce_id, v.nonce_expires) < 0)
 		return;
 	if (r == V_OK)
 		request(p, ORIGIN_TOKEN, v.client, -1, v.doors, v.ttl, &v.addr);
-	else if (r >= V_STALE) /* only tokens that opened with a client's key are logged */
+	else if (verify_logged(r)) /* only tokens that opened with a client's key */
 		refusal(p, verify_strresult(r), &k->src, p->cfg->clients[v.client].name);
 }
 

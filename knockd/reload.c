@@ -1,14 +1,19 @@
 /*
  * SIGHUP and knockctl reload: re-read the configuration without revoking live grants.
- * Everything the new configuration needs (keys, verifier, sequences, captures) is built
- * first; any error leaves the daemon exactly as it was. Then: grants whose door is gone (or
- * changed direction) are revoked, grants whose door changed its rules are rewritten, and a
- * new packet parser replaces the old one (spent nonces carry over through the state file).
+ * Everything the new configuration needs (keys, verifier, sequences, captures, the replay
+ * state file) is built first, and the grants of removed doors (or doors that changed
+ * direction) are revoked while the old doors are in place: any error up to there leaves
+ * the daemon exactly as it was. Then a new packet parser replaces the old one (the nonces
+ * the old one spent meanwhile are read from the state file it appended them to) and grants
+ * whose door changed its rules are rewritten. After the old parser has stopped, only a
+ * failure to start the new one (fork, or reading the last records through the state file
+ * descriptor already open) stops the daemon: it fails closed.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -20,6 +25,7 @@ struct staged {
 	struct seq_engine seq;
 	struct sniff sniffs[MAX_IFACES];
 	int nsniffs, have_ver, have_seq;
+	int replay_fd, replay_rfd; /* the state file: to append to, to catch up from */
 };
 
 static const char *needs_restart(const struct config *a, const struct config *b)
@@ -65,11 +71,20 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->have_seq = 1;
+	s->replay_fd =
+	    replay_store_reopen(s->cfg->state_dir, &s->ver.replay, daemon_clock().wall_ms / 1000,
+				&s->replay_rfd, err, errlen);
+	if (s->replay_fd < 0)
+		return -1;
 	return daemon_open_captures(s->cfg, &s->seq, s->sniffs, &s->nsniffs, err, errlen);
 }
 
 static void unstage(struct staged *s)
 {
+	if (s->replay_fd >= 0)
+		close(s->replay_fd);
+	if (s->replay_rfd >= 0)
+		close(s->replay_rfd);
 	while (s->nsniffs > 0)
 		sniff_close(&s->sniffs[--s->nsniffs]);
 	if (s->have_seq)
@@ -90,32 +105,81 @@ static int same_rules(const struct door *a, const struct door *b)
 	       !memcmp(a->dests, b->dests, sizeof(a->dests[0]) * (size_t)a->ndests);
 }
 
-/* Revokes grants of vanished doors (with the old config); returns the mask to rewrite. */
-static void carry_grants(struct daemon *d, const struct config *nc, uint8_t *rewrite)
+static int door_kept(const struct config *oc, const struct config *nc, const struct grant *g)
 {
-	for (size_t i = 0; i < d->grants.n;) {
+	const struct door *old = &oc->doors[g->door];
+	int k = config_door_index(nc, old->name);
+
+	return k >= 0 && nc->doors[k].direction == old->direction;
+}
+
+/*
+ * Ends the grants of doors the new configuration drops (or turns around) and commits,
+ * while the old doors are still in place. Refused if some of them are left: those this
+ * call ended are live again (the failed commit applied nothing), others keep being revoked.
+ */
+static int end_removed(struct daemon *d, const struct config *nc, char *err, size_t errlen)
+{
+	uint32_t *ended = calloc(d->grants.n + 1, sizeof(*ended));
+	size_t n = 0, left = 0;
+
+	if (!ended) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < d->grants.n; i++) {
+		struct grant *g = &d->grants.v[i];
+
+		if (!door_kept(d->cfg, nc, g) && !g->ending) {
+			grants_set_ending(&d->grants, g, GRANT_DOOR_REMOVED);
+			ended[n++] = g->id;
+		}
+	}
+	(void)daemon_commit(d);
+	for (size_t i = 0; i < n; i++) {
+		struct grant *g = grants_get(&d->grants, ended[i]);
+
+		if (g)
+			grants_set_ending(&d->grants, g, GRANT_LIVE);
+	}
+	for (size_t i = 0; i < d->grants.n; i++)
+		left += !door_kept(d->cfg, nc, &d->grants.v[i]);
+	free(ended);
+	if (left)
+		snprintf(err, errlen,
+			 "the rules of %zu grant(s) of removed doors could not be deleted "
+			 "(firewall commit failed)",
+			 left);
+	return left ? -1 : 0;
+}
+
+/* Moves every grant to its door's index in nc; returns in rewrite the ids of those whose
+ * door changed its rules. Nothing may be queued: queued changes point at the old doors. */
+static size_t carry_grants(struct daemon *d, const struct config *nc, uint32_t *rewrite)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->grants.n; i++) {
 		struct grant *g = &d->grants.v[i];
 		const struct door *old = &d->cfg->doors[g->door];
 		int k = config_door_index(nc, old->name);
 
-		if (k < 0 || nc->doors[k].direction != old->direction) {
-			(void)daemon_revoke(d, g->id, "door-removed"); /* moves the last one here */
-			continue;
-		}
-		rewrite[i] = !same_rules(old, &nc->doors[k]);
+		if (!g->ending && !same_rules(old, &nc->doors[k]))
+			rewrite[n++] = g->id;
 		g->door = (uint16_t)k; /* the new config's index, used once it is in place */
-		i++;
 	}
+	return n;
 }
 
 /* Hands the staged parser state to d, where daemon_spawn() finds it. */
-static void adopt_staged(struct daemon *d, struct staged *s, int replay_fd)
+static void adopt_staged(struct daemon *d, struct staged *s)
 {
 	d->ver = s->ver;
 	d->seq = s->seq;
 	memcpy(d->sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
 	d->nsniffs = s->nsniffs;
-	d->replay_fd = replay_fd;
+	d->replay_fd = s->replay_fd;
+	s->replay_fd = -1;
 	s->have_ver = s->have_seq = 0;
 	s->nsniffs = 0;
 	config_free(d->cfg);
@@ -124,19 +188,44 @@ static void adopt_staged(struct daemon *d, struct staged *s, int replay_fd)
 	s->cfg = NULL;
 }
 
+/* The old parser is gone: the new configuration takes over; -1 if the nonces it spent
+ * last could not be read (the new parser must not start then). */
+static int switch_over(struct daemon *d, struct staged *s, uint32_t *rewrite, size_t *nrewrite,
+		       char *err, size_t errlen)
+{
+	int caught = replay_store_catch_up(s->replay_rfd, &s->ver.replay,
+					   daemon_clock().wall_ms / 1000, err, errlen);
+	char werr[256];
+
+	s->replay_rfd = -1;
+	*nrewrite = carry_grants(d, s->cfg, rewrite);
+	adopt_staged(d, s);
+	free(d->win_next);
+	d->win_next = NULL;
+	if (daemon_windows_init(d, werr, sizeof(werr)) < 0)
+		log_err("reload: windows: %s", werr);
+	for (size_t i = 0; i < *nrewrite; i++)
+		daemon_rewrite(d, rewrite[i]);
+	(void)daemon_commit(d);
+	return caught;
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct staged s;
 	struct ps_stats old;
-	uint8_t *rewrite = NULL;
-	size_t before = d->grants.n, rewritten = 0;
-	int fd;
+	uint32_t *rewrite = NULL;
+	size_t before = d->grants.n, nrewrite;
+	int caught;
 
 	memset(&s, 0, sizeof(s));
-	if (stage(d, &s, err, errlen) == 0 && !(rewrite = calloc(d->grants.n + 1, 1)))
+	s.replay_fd = s.replay_rfd = -1;
+	if (stage(d, &s, err, errlen) == 0 &&
+	    !(rewrite = calloc(d->grants.cap + 1, sizeof(*rewrite)))) /* grants may come */
 		snprintf(err, errlen, "out of memory");
-	if (!rewrite) {
+	if (!rewrite || end_removed(d, s.cfg, err, errlen) < 0) {
 		log_err("reload refused, the running configuration stays: %s", err);
+		free(rewrite);
 		unstage(&s);
 		return -1;
 	}
@@ -146,31 +235,24 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	d->base = old;
 	daemon_retire_parser(d);
 	(void)daemon_commit(d);
-	carry_grants(d, s.cfg, rewrite);
-	(void)daemon_commit(d); /* revocations, while the old doors are still in place */
-	fd = replay_store_open(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
-			       errlen);
-	adopt_staged(d, &s, fd);
-	free(d->win_next);
-	d->win_next = NULL;
-	if (daemon_windows_init(d, err, errlen) < 0)
-		log_err("reload: windows: %s", err);
-	for (size_t i = 0; i < d->grants.n; i++) {
-		if (rewrite[i]) {
-			daemon_rewrite(d, &d->grants.v[i]);
-			rewritten++;
-		}
+	/* Requests the old parser had queued may have opened grants of removed doors. */
+	if (end_removed(d, s.cfg, err, errlen) < 0) {
+		log_err("reload: %s; stopping", err);
+		d->stop = d->failed = 1;
+		free(rewrite);
+		unstage(&s);
+		return -1;
 	}
-	(void)daemon_commit(d);
+	caught = switch_over(d, &s, rewrite, &nrewrite, err, errlen);
 	free(rewrite);
-	if (fd < 0 || daemon_spawn(d, err, errlen) < 0) {
+	if (caught < 0 || daemon_spawn(d, err, errlen) < 0) {
 		log_err("reload: cannot start the packet parser: %s; stopping", err);
 		d->stop = d->failed = 1;
 		return -1;
 	}
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "
 		 "%zu revoked",
-		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, rewritten,
-		 before - d->grants.n);
+		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, nrewrite,
+		 before > d->grants.n ? before - d->grants.n : 0);
 	return 0;
 }

@@ -32,12 +32,49 @@ static int64_t get_le64(const uint8_t *p)
 	return (int64_t)v;
 }
 
-static int load(const char *path, struct replay *r, int64_t now, char *err, size_t errlen)
+static int read_magic(int fd, const char *path, char *err, size_t errlen)
+{
+	char magic[8];
+
+	if (read(fd, magic, sizeof(magic)) == sizeof(magic) && !memcmp(magic, MAGIC, 8))
+		return 0;
+	snprintf(err, errlen,
+		 "%s: not a knockd replay file; move it away to start (tokens from the "
+		 "last replay_window could then be replayed once)",
+		 path);
+	return -1;
+}
+
+/* Reads records up to the end; a torn last record (being written, or never acknowledged)
+ * is left unread. */
+static int read_records(int fd, const char *path, struct replay *r, int64_t now, char *err,
+			size_t errlen)
 {
 	uint8_t rec[RECORD_LEN];
-	char magic[8];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+
+	while ((n = read(fd, rec, sizeof(rec))) == (ssize_t)sizeof(rec)) {
+		int64_t exp = get_le64(rec + REPLAY_ID_LEN);
+
+		if (exp > now && replay_add(r, rec, exp, now) < 0) {
+			snprintf(err, errlen, "%s: more live entries than the cache holds", path);
+			return -1;
+		}
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (n > 0 && lseek(fd, -(off_t)n, SEEK_CUR) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int load(const char *path, struct replay *r, int64_t now, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -45,23 +82,8 @@ static int load(const char *path, struct replay *r, int64_t now, char *err, size
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (read(fd, magic, sizeof(magic)) != sizeof(magic) || memcmp(magic, MAGIC, 8)) {
-		snprintf(err, errlen,
-			 "%s: not a knockd replay file; move it away to start (tokens from the "
-			 "last replay_window could then be replayed once)",
-			 path);
-		goto out;
-	}
-	while ((n = read(fd, rec, sizeof(rec))) == (ssize_t)sizeof(rec)) {
-		int64_t exp = get_le64(rec + REPLAY_ID_LEN);
-
-		if (exp > now && replay_add(r, rec, exp, now) < 0) {
-			snprintf(err, errlen, "%s: more live entries than the cache holds", path);
-			goto out;
-		}
-	}
-	ret = 0; /* a torn last record (n > 0) is ignored: it was never acknowledged */
-out:
+	ret = read_magic(fd, path, err, errlen) < 0 ? -1
+						    : read_records(fd, path, r, now, err, errlen);
 	close(fd);
 	return ret;
 }
@@ -122,6 +144,42 @@ int replay_store_open(const char *state_dir, struct replay *r, int64_t now, char
 	if (fd < 0)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	return fd;
+}
+
+int replay_store_reopen(const char *state_dir, struct replay *r, int64_t now, int *rfd, char *err,
+			size_t errlen)
+{
+	char path[4096];
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/replay", state_dir);
+	*rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*rfd < 0 && errno == ENOENT && compact(path, r, now) == 0) /* someone removed it */
+		*rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*rfd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (read_magic(*rfd, path, err, errlen) < 0 ||
+	    read_records(*rfd, path, r, now, err, errlen) < 0)
+		goto out;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+out:
+	if (fd < 0) {
+		close(*rfd);
+		*rfd = -1;
+	}
+	return fd;
+}
+
+int replay_store_catch_up(int rfd, struct replay *r, int64_t now, char *err, size_t errlen)
+{
+	int ret = read_records(rfd, "state_dir/replay", r, now, err, errlen);
+
+	close(rfd);
+	return ret;
 }
 
 int replay_store_append(int fd, const uint8_t id[REPLAY_ID_LEN], int64_t expires)

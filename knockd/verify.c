@@ -86,18 +86,21 @@ int verify_init(struct verifier *v, const struct config *cfg, const struct keypa
 	randombytes_buf(rkey, sizeof(rkey));
 	if (!v->keys || !v->hints || replay_init(&v->replay, 65536, rkey) < 0) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
 	for (size_t c = 0; c < cfg->nclients; c++) {
 		const struct client *cl = &cfg->clients[c];
 
 		if (crypto_pair_derive(&v->keys[c], server, cl->pk, cl->pk, server->pk) < 0) {
 			snprintf(err, errlen, "client '%s': key agreement failed", cl->name);
-			return -1;
+			goto out;
 		}
 	}
 	v->hint_step = UINT64_MAX;
 	return 0;
+out:
+	verify_free(v);
+	return -1;
 }
 
 void verify_free(struct verifier *v)
@@ -107,6 +110,27 @@ void verify_free(struct verifier *v)
 	replay_free(&v->replay);
 	v->keys = NULL;
 	v->hints = NULL;
+}
+
+int verify_spent(int r)
+{
+	return r == V_OK || r == V_ADDRESS || r == V_DOOR;
+}
+
+int verify_logged(int r)
+{
+	switch (r) {
+	case V_STALE:
+	case V_FUTURE:
+	case V_REPLAY:
+	case V_SIGNATURE:
+	case V_REPLAY_FULL:
+	case V_ADDRESS:
+	case V_DOOR:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 uint32_t verify_door_ttl(const struct door *d, uint32_t requested)

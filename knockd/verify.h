@@ -14,6 +14,7 @@
 #include "replay.h"
 #include "token.h"
 
+/* Counters are indexed by these; nothing depends on their order (see the predicates). */
 enum verify_result {
 	V_OK = 0,
 	V_SIZE,        /* junk: wrong size */
@@ -55,9 +56,16 @@ struct verifier {
 	uint64_t counts[V_NRESULTS];
 };
 
+/* Cleans up after itself on failure; verify_free() is for a verifier that was made. */
 int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
 		char *err, size_t errlen) __attribute__((warn_unused_result));
 void verify_free(struct verifier *v);
+/* Whether the verifier has taken the token's nonce (V_OK, V_ADDRESS, V_DOOR): the caller
+ * persists it, so a refused token stays refused. */
+int verify_spent(int r);
+/* Whether a refusal is logged: the token opened with a client's key (out->client names
+ * it) and was well formed. Junk and V_MALFORMED are only counted. */
+int verify_logged(int r);
 /* src is the packet's source address; now is wall-clock seconds. */
 int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struct addr *src,
 		 int64_t now, struct verdict *out);

@@ -101,7 +101,8 @@ open_close() {
 		out=$(in_ns "$C1" "$B/bench/probe" open "$SRV4" 22 10000 "${KNOCK[@]}") || {
 			note "rep $r: did not open"; continue; }
 		read -r t0 t1 <<<"$out"
-		tc=$(in_ns "$C1" "$B/bench/probe" close "$SRV4" 22 $(((TTL + 15) * 1000))) || {
+		tc=$(in_ns "$C1" "$B/bench/probe" close "$SRV4" 22 $(((TTL + 15) * 1000)) \
+			$((t0 + TTL * 1000000000 - 20000000))) || {
 			note "rep $r: did not close"; continue; }
 		lat+="$(echo "($t1 - $t0) / 1000000" | bc -l)"$'\n'
 		cls+="$(echo "($tc - $t0) / 1000000000 - $TTL" | bc -l)"$'\n'

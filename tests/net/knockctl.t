@@ -24,13 +24,13 @@ check "... the host reaches outside:80" wait_until 10 can_connect "$SRV" "$OUT4"
 out=$(ctl list)
 echo "$out" | sed 's/^/#   /'
 check "list: the grant with door, address, remaining TTL and origin local" \
-	eval '[[ $(sed -n 2p <<<"$out") =~ ^1\ +web-egress\ +0\.0\.0\.0\ +20[0-9T:-]+Z\ +1[78][0-9][0-9]s\ +local$ ]]'
+	eval '[[ $(sed -n 2p <<<"$out") =~ ^1\ +web-egress\ +0\.0\.0\.0\ +20[0-9T:-]+Z\ +1[78][0-9][0-9]s\ +local\ +live$ ]]'
 
 ctl open ssh --addr "$C14" --ttl 45s >/dev/null
 check "open ssh --addr $C14: the client connects" wait_until 10 can_connect "$C1" "$SRV4" 22
 json=$(ctl --json list)
 echo "# $json"
-check "list --json" eval '[[ $json == "{\"grants\":[{\"id\":1,\"door\":\"web-egress\",\"address\":\"0.0.0.0\","*"\"origin\":\"local\"},{\"id\":2,\"door\":\"ssh\",\"address\":\"192.0.2.10\","*"\"remaining\":4"[0-6]",\"origin\":\"local\"}]}" ]]'
+check "list --json" eval '[[ $json == "{\"grants\":[{\"id\":1,\"door\":\"web-egress\",\"address\":\"0.0.0.0\","*"\"origin\":\"local\",\"state\":\"live\"},{\"id\":2,\"door\":\"ssh\",\"address\":\"192.0.2.10\","*"\"remaining\":4"[0-6]",\"origin\":\"local\",\"state\":\"live\"}]}" ]]'
 
 before=$(all_rules)
 refused() { # refused MESSAGE-PART ARGS...: exit 1, message on stderr, nothing changed

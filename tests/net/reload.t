@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIGHUP reload: live grants survive; a door whose ports changed has its grant rewritten; a
 # new client works at once; a broken configuration is refused and the running one (and its
-# grants) stay; a door removed from the configuration has its grants revoked.
+# grants) stay, as they do when the replay state file cannot be read; a door removed from
+# the configuration has its grants revoked.
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && C2PK=$(make_key c2) || bail "keygen failed"
@@ -39,6 +40,22 @@ in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
 in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/c2.conf" prod
 check "the running configuration still knows the second client" \
 	wait_until 10 can_connect "$C2" "$SRV4" 22
+
+# A state file that cannot be read: the reload is refused and the daemon goes on as it was.
+cp "$TMP/good.conf" "$TMP/knockd.conf"
+printf 'JUNKJUNK' | dd of="$TMP/state/replay" bs=8 count=1 conv=notrunc 2>/dev/null
+err=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+rc=$?
+check "reload with an unreadable state file: refused (exit $rc): $err" \
+	eval '[ $rc = 1 ] && [[ $err == *"not a knockd replay file"* ]]'
+sleep 0.5
+check "knockd is still running" kill -0 "$KNOCKD_PID"
+check "... and answers knockctl: flush" \
+	in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush
+check "... which closes the door" rules_empty grant_rules4
+in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/c2.conf" prod
+check "... and a knock opens it again" wait_until 10 can_connect "$C2" "$SRV4" 22
+printf 'KNOCKRP1' | dd of="$TMP/state/replay" bs=8 count=1 conv=notrunc 2>/dev/null
 
 # C: the ssh door is gone.
 sed -e '/^\[door:ssh\]/,/^$/d' -e 's/^doors = ssh$/doors = web/' "$TMP/good.conf" >"$TMP/knockd.conf"
