@@ -31,8 +31,8 @@ int privsep_check(const struct config *c, const struct ps_msg *m, char *err, siz
 		return -1;
 	}
 	if (m->origin == ORIGIN_TOKEN || (m->origin == ORIGIN_SEQUENCE && m->seq < 0)) {
-		if (m->client < 0 || (size_t)m->client >= c->nclients) {
-			snprintf(err, errlen, "no client %d", m->client);
+		if (m->seq != -1 || m->client < 0 || (size_t)m->client >= c->nclients) {
+			snprintf(err, errlen, "no client %d (sequence %d)", m->client, m->seq);
 			return -1;
 		}
 		if (m->origin == ORIGIN_SEQUENCE && !c->clients[m->client].sequence) {
@@ -40,10 +40,13 @@ int privsep_check(const struct config *c, const struct ps_msg *m, char *err, siz
 			return -1;
 		}
 		allowed = c->clients[m->client].doors;
-	} else if (m->origin == ORIGIN_SEQUENCE && m->seq >= 0 && (size_t)m->seq < c->nseqs) {
+	} else if (m->origin == ORIGIN_SEQUENCE && m->client == -1 && m->seq >= 0 &&
+		   (size_t)m->seq < c->nseqs) {
+		/* a static sequence names no client: the writer indexes clients[] by it */
 		allowed = c->seqs[m->seq].doors;
 	} else {
-		snprintf(err, errlen, "bad origin %u / sequence %d", m->origin, m->seq);
+		snprintf(err, errlen, "bad origin %u / client %d / sequence %d", m->origin,
+			 m->client, m->seq);
 		return -1;
 	}
 	if (!m->doors || (m->doors & ~allowed)) {
