@@ -48,8 +48,12 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 	return 0;
 }
 
-/* Reads what the parser sent. -1 when it is gone or sent something it must not. */
-static int on_channel(struct daemon *d, struct ps_stats *stats)
+/*
+ * Reads what the parser sent. -1 when it is gone or sent something it must not; 1 when it
+ * is the counters reply numbered want (stats filled in). A counters reply to an earlier
+ * request, which the writer gave up waiting for, is dropped.
+ */
+static int on_channel(struct daemon *d, struct ps_stats *stats, uint32_t want)
 {
 	struct ps_msg m;
 
@@ -57,7 +61,11 @@ static int on_channel(struct daemon *d, struct ps_stats *stats)
 		log_err("the packet parser stopped (pid %d)", (int)d->parser_pid);
 		return -1;
 	}
-	if (m.type == PS_STATS && stats) {
+	if (m.type == PS_STATS) {
+		if (!stats || m.req_id != want) {
+			log_debug("privsep: a late counters reply (%" PRIu32 ") dropped", m.req_id);
+			return 0;
+		}
 		*stats = m.stats;
 		return 1;
 	}
@@ -76,7 +84,7 @@ static int drain_channel(struct daemon *d)
 
 		if (i && poll(&p, 1, 0) != 1)
 			return 0;
-		if (on_channel(d, NULL) < 0)
+		if (on_channel(d, NULL, 0) < 0)
 			return -1;
 	}
 	return 0;
@@ -102,6 +110,7 @@ void daemon_stats(struct daemon *d, struct ps_stats *out)
 	memset(&req, 0, sizeof(req));
 	req.magic = PS_MAGIC;
 	req.type = PS_STATS_REQ;
+	req.req_id = ++d->stats_req;
 	if (privsep_send(d->chan, &req) < 0)
 		return;
 	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
@@ -110,7 +119,7 @@ void daemon_stats(struct daemon *d, struct ps_stats *out)
 
 		if (poll(&p, 1, 1000) != 1)
 			return;
-		r = on_channel(d, &live);
+		r = on_channel(d, &live, req.req_id);
 		if (r < 0) {
 			d->stop = d->failed = 1; /* fail closed, as in the main loop */
 			return;

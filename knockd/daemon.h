@@ -40,6 +40,7 @@ struct daemon {
 	int chan; /* to the packet parser (privsep.h) */
 	pid_t parser_pid;
 	struct ps_stats base; /* counters of parsers that have been replaced */
+	uint32_t stats_req;   /* number of the last counters request */
 	int control_fd;
 	int serving_fd;       /* the knockctl connection being answered, or -1 */
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */

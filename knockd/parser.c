@@ -140,13 +140,14 @@ static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen, s
 		p->st.other_port++;
 }
 
-static void send_stats(struct parser *p)
+static void send_stats(struct parser *p, uint32_t req_id)
 {
 	struct ps_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.magic = PS_MAGIC;
 	m.type = PS_STATS;
+	m.req_id = req_id;
 	m.stats = p->st;
 	m.stats.knocks = p->seq->knocks;
 	m.stats.seq_resets = p->seq->resets;
@@ -180,7 +181,7 @@ int parser_run(struct parser *p)
 			if (privsep_recv(p->chan, &m) < 0)
 				return 0; /* the rule writer closed the channel: done */
 			if (m.type == PS_STATS_REQ)
-				send_stats(p);
+				send_stats(p, m.req_id);
 		}
 	}
 }

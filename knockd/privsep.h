@@ -33,6 +33,9 @@ struct ps_stats {
 struct ps_msg {
 	uint32_t magic;
 	uint32_t type;
+	/* PS_STATS_REQ: a number the PS_STATS reply repeats, so the writer drops a reply
+	 * that comes after it stopped waiting (it is stale, not a protocol violation). */
+	uint32_t req_id;
 	/* PS_GRANT */
 	uint32_t origin;  /* ORIGIN_TOKEN or ORIGIN_SEQUENCE */
 	int32_t client;   /* config client index, or -1 for a static sequence */
