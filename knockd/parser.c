@@ -77,8 +77,8 @@ static void on_token(struct parser *p, const struct pkt *k)
 	int r = verify_token(p->ver, k->payload, k->payload_len, &k->src, wall, &v);
 
 	p->st.tokens[r]++;
-	/* The verifier already holds the nonce in memory once the signature verified. */
-	if ((r == V_OK || r >= V_ADDRESS) && spend(p, v.nonce_id, v.nonce_expires) < 0)
+	/* The verifier holds the nonce in memory once the token passed every check. */
+	if (r == V_OK && spend(p, v.nonce_id, v.nonce_expires) < 0)
 		return;
 	if (r == V_OK)
 		request(p, ORIGIN_TOKEN, v.client, -1, v.doors, v.ttl, &v.addr);
@@ -99,7 +99,8 @@ static void on_knock(struct parser *p, const struct pkt *k)
 			  (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000, wall,
 			  &p->ver->replay, &s)) {
 	case SEQ_AUTH:
-		if (replay_add(&p->ver->replay, s.replay_id, s.replay_expires, wall) < 0) {
+		if (replay_add(&p->ver->replay, s.replay_id, s.replay_expires, s.client, wall) <
+		    0) {
 			refusal(p, "replay-full", &k->src, p->cfg->clients[s.client].name);
 			return;
 		}

@@ -25,7 +25,7 @@ enum verify_result {
 	V_FUTURE,      /* timestamp further ahead than replay_window */
 	V_REPLAY,      /* nonce seen before */
 	V_SIGNATURE,   /* signature does not verify */
-	V_REPLAY_FULL, /* replay cache bucket full: refused, fail closed */
+	V_REPLAY_FULL, /* the client's share of the replay cache is full: refused, fail closed */
 	V_ADDRESS,     /* token names another address than the packet's source */
 	V_DOOR,        /* a door unknown or not allowed for this client */
 	V_NRESULTS
