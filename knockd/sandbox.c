@@ -7,6 +7,7 @@
  */
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/audit.h>
@@ -17,9 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,68 +45,143 @@ void sandbox_lookup(struct sandbox_user *u)
 	u->gid = pw ? pw->pw_gid : 65534;
 }
 
-#define ALLOW(nr)                                                                                  \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-#define FAIL(nr, e)                                                                                \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e))
+/* A filter built at run time: the descriptors the parser may write to are known only then. */
+#define PROG_MAX 160
+struct prog {
+	struct sock_filter f[PROG_MAX];
+	unsigned n;
+};
 
-static int install_filter(void)
+static void emit(struct prog *p, struct sock_filter x)
 {
-	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    /* the poll loop, captures (a memory ring), the channel, the state file */
-	    ALLOW(__NR_read),
-	    ALLOW(__NR_write),
-	    ALLOW(__NR_writev),
-	    ALLOW(__NR_recvfrom),
-	    ALLOW(__NR_recvmsg),
-	    ALLOW(__NR_sendto),
-	    ALLOW(__NR_sendmsg),
-#ifdef __NR_poll /* not on asm-generic architectures (aarch64): ppoll there */
-	    ALLOW(__NR_poll),
-#endif
-	    ALLOW(__NR_ppoll),
-	    ALLOW(__NR_clock_gettime),
-	    ALLOW(__NR_gettimeofday),
-	    ALLOW(__NR_close),
-	    ALLOW(__NR_getpid),
-	    ALLOW(__NR_getrandom),
-	    /* memory (libc), signals, exit */
-	    ALLOW(__NR_brk),
-	    ALLOW(__NR_mmap),
-	    ALLOW(__NR_munmap),
-	    ALLOW(__NR_mremap),
-	    ALLOW(__NR_madvise),
-	    ALLOW(__NR_futex),
-	    ALLOW(__NR_fstat),
-	    ALLOW(__NR_newfstatat),
-	    ALLOW(__NR_rt_sigreturn),
-	    ALLOW(__NR_rt_sigprocmask),
-	    ALLOW(__NR_restart_syscall),
-	    ALLOW(__NR_exit),
-	    ALLOW(__NR_exit_group),
-	    /* what libc may try (syslog reconnecting, a stray open): fail, do not kill */
-	    FAIL(__NR_openat, EACCES),
-	    FAIL(__NR_socket, EACCES),
-	    FAIL(__NR_connect, EACCES),
-	    /* libpcap asks whether an interface is still up */
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCGIFFLAGS_REQ, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	};
-	struct sock_fprog prog = {.len = (unsigned short)(sizeof(f) / sizeof(f[0])), .filter = f};
+	if (p->n < PROG_MAX)
+		p->f[p->n++] = x;
+}
 
+static void ret(struct prog *p, uint32_t action)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action));
+}
+
+/* if (nr == syscall) return action; */
+static void on_nr(struct prog *p, long nr, uint32_t action)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1));
+	ret(p, action);
+}
+
+/* if (nr == syscall) goto label; the jump is patched by land(). */
+static void jump_if(struct prog *p, long nr, unsigned *at)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1));
+	*at = p->n;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+}
+
+static void land(struct prog *p, const unsigned *at, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p->f[at[i]].k = p->n - at[i] - 1;
+}
+
+/* The syscall's first argument (a descriptor: the kernel reads its low 32 bits). */
+static void load_fd(struct prog *p)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, args[0])));
+}
+
+/* if (fd is one of fds) return action; */
+static void on_fds(struct prog *p, const struct sandbox_fds *fds, uint32_t action)
+{
+	for (int i = 0; i < fds->n; i++)
+		on_nr(p, fds->fd[i], action);
+}
+
+static void start(struct prog *p)
+{
+	p->n = 0;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, arch)));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0));
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, nr)));
+}
+
+/* Memory (libc), signals, time, exit: what every loop here needs. */
+static void allow_common(struct prog *p)
+{
+	static const long nrs[] = {
+#ifdef __NR_poll /* not on asm-generic architectures (aarch64): ppoll there */
+	    __NR_poll,
+#endif
+	    __NR_ppoll,      __NR_clock_gettime, __NR_gettimeofday,   __NR_getpid,
+	    __NR_getrandom,  __NR_brk,           __NR_mmap,           __NR_munmap,
+	    __NR_mremap,     __NR_madvise,       __NR_futex,          __NR_fstat,
+	    __NR_newfstatat, __NR_rt_sigreturn,  __NR_rt_sigprocmask, __NR_restart_syscall,
+	    __NR_exit,       __NR_exit_group,    __NR_sigaltstack, /* ASan, at exit */
+	};
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		on_nr(p, nrs[i], SECCOMP_RET_ALLOW);
+}
+
+static int install(struct prog *p)
+{
+	struct sock_fprog prog = {.len = (unsigned short)p->n, .filter = p->f};
+
+	if (p->n >= PROG_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
-int sandbox_parser(const struct sandbox_user *u, char *err, size_t errlen)
+/*
+ * The parser: reads its captures and channel; writes and sends only on fds->fd (its
+ * channel, the state file, stderr, the syslog socket), never on a capture socket; may not
+ * close those (so no other descriptor can take their number); anything else kills it.
+ */
+static int install_parser_filter(const struct sandbox_fds *fds)
+{
+	struct prog p;
+	unsigned out[4], cl[1];
+
+	start(&p);
+	on_nr(&p, __NR_read, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
+	allow_common(&p);
+	jump_if(&p, __NR_write, &out[0]);
+	jump_if(&p, __NR_writev, &out[1]);
+	jump_if(&p, __NR_sendto, &out[2]);
+	jump_if(&p, __NR_sendmsg, &out[3]);
+	jump_if(&p, __NR_close, &cl[0]);
+	/* what libc may try (syslog reconnecting, a stray open): fail, do not kill */
+	on_nr(&p, __NR_openat, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_socket, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES);
+	/* libpcap asks whether an interface is still up */
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3));
+	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[1])));
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCGIFFLAGS_REQ, 0, 1));
+	ret(&p, SECCOMP_RET_ALLOW);
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	land(&p, out, 4);
+	load_fd(&p);
+	on_fds(&p, fds, SECCOMP_RET_ALLOW);
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	land(&p, cl, 1);
+	load_fd(&p);
+	on_fds(&p, fds, SECCOMP_RET_ERRNO | EPERM);
+	ret(&p, SECCOMP_RET_ALLOW);
+	return install(&p);
+}
+
+int sandbox_parser(const struct sandbox_user *u, const struct sandbox_fds *fds, char *err,
+		   size_t errlen)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -116,7 +194,7 @@ int sandbox_parser(const struct sandbox_user *u, char *err, size_t errlen)
 		return -1;
 	}
 	if (getuid() == 0 || geteuid() == 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_filter() < 0) {
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_parser_filter(fds) < 0) {
 		snprintf(err, errlen, "parser: cannot drop privileges: %s", strerror(errno));
 		return -1;
 	}
@@ -150,4 +228,47 @@ int sandbox_writer(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+static int kept(const int *keep, int nkeep, int fd)
+{
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return 1;
+	return fd <= 2;
+}
+
+int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbox_fds *out)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int dfd, dom;
+	socklen_t len;
+
+	if (!dir)
+		return -errno;
+	dfd = dirfd(dir);
+	while ((e = readdir(dir))) {
+		int fd = e->d_name[0] == '.' ? -1 : atoi(e->d_name);
+
+		if (fd < 0 || fd == dfd || kept(keep, nkeep, fd))
+			continue;
+		len = sizeof(dom);
+		if (unix_too && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
+		    dom == AF_UNIX && out->n < SANDBOX_MAX_FDS) {
+			out->fd[out->n++] = fd; /* syslog's socket, opened by openlog() */
+			continue;
+		}
+		close(fd);
+	}
+	closedir(dir);
+	return 0;
+}
+
+void sandbox_close_inherited(void)
+{
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (int fd = 3; fd < 65536; fd++) /* a kernel before 5.9 */
+		close(fd);
 }

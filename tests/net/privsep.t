@@ -9,7 +9,9 @@ net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) || bail "keygen failed"
 TTL=60s write_server_conf "$TMP/knockd.conf" "$CPK"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
+exec 7>"$TMP/inherited" # a descriptor the caller leaks to knockd
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
+exec 7>&-
 field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' '; }
 parser_of() { pgrep -P "$KNOCKD_PID" | head -1; }
 W=$KNOCKD_PID
@@ -34,6 +36,12 @@ sockets_of() { for f in /proc/"$1"/fd/*; do readlink "$f"; done 2>/dev/null |
 	sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | sort -u; }
 holds_capture() { [ -n "$(comm -12 <(sockets_of "$1") <(echo "$packet_inodes"))" ]; }
 check "the parser holds the capture sockets" holds_capture "$P"
+fds_of() { for f in /proc/"$1"/fd/*; do readlink "$f"; done 2>/dev/null; }
+check "a descriptor inherited from the caller reaches neither process" \
+	eval '! fds_of $W | grep -q inherited && ! fds_of $P | grep -q inherited'
+fds_of "$P" | sed 's/^/#   parser fd: /'
+check "the parser holds nothing but sockets, stdio (the log) and state/replay" \
+	eval '[ -z "$(fds_of $P | grep -Ev "^(socket:|pipe:|/dev/null$|$TMP/state/replay$|$TMP/knockd.log$)")" ]'
 check "the rule writer holds none: only the parser reads the network" eval '! holds_capture $W'
 
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod
