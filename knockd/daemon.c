@@ -22,6 +22,27 @@
 #include "log.h"
 #include "windows.h"
 
+#define UNAUTH_LINES 20 /* per 10 s, for static sequences: anyone can send them */
+
+/* Whether a static sequence's lines may be logged now; says how many were not. */
+static int unauth_log_ok(struct daemon *d)
+{
+	int64_t now = (int64_t)(daemon_clock().mono_ms / 1000);
+
+	if (now - d->unauth_log.window >= 10) {
+		if (d->unauth_log.suppressed)
+			log_warn("%" PRIu64 " more static sequence completions not logged",
+				 d->unauth_log.suppressed);
+		d->unauth_log.window = now;
+		d->unauth_log.lines = 0;
+		d->unauth_log.suppressed = 0;
+	}
+	if (d->unauth_log.lines++ < UNAUTH_LINES)
+		return 1;
+	d->unauth_log.suppressed++;
+	return 0;
+}
+
 /* A grant request from the packet parser: checked against the configuration, then made. */
 static int on_request(struct daemon *d, const struct ps_msg *m)
 {
@@ -41,7 +62,10 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 	} else {
 		snprintf(who, sizeof(who), "sequence:%s", d->cfg->seqs[m->seq].name);
 		addr_format(&m->addr, a, sizeof(a));
-		log_warn("unauthenticated static %s completed by %s", who, a);
+		g.unauth = 1;
+		g.quiet = !unauth_log_ok(d);
+		if (!g.quiet)
+			log_warn("unauthenticated static %s completed by %s", who, a);
 		g.who = who;
 	}
 	daemon_open(d, &g, &now);

@@ -41,6 +41,11 @@ struct daemon {
 	pid_t parser_pid;
 	struct ps_stats base; /* counters of parsers that have been replaced */
 	uint32_t stats_req;   /* number of the last counters request */
+	struct {
+		int64_t window; /* mono seconds */
+		unsigned lines;
+		uint64_t suppressed;
+	} unauth_log; /* static sequences: their log lines are rate-limited */
 	int control_fd;
 	int serving_fd;       /* the knockctl connection being answered, or -1 */
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
@@ -57,8 +62,13 @@ struct grant_req {
 	uint32_t ttl; /* 0: each door's default */
 	int exact;    /* take ttl as given (knockctl, windows); else cap it at max_ttl */
 	int origin;   /* enum grant_origin */
+	int unauth;   /* a static sequence: bounded share of the table (UNAUTH_SHARE) */
+	int quiet;    /* its log lines are over their rate: none */
 	const char *who;
 };
+
+/* Grants opened by static sequences: at most max_grants / UNAUTH_SHARE of the table. */
+#define UNAUTH_SHARE 4
 
 extern const char *const daemon_origin_names[];
 

@@ -87,15 +87,27 @@ void daemon_open(struct daemon *d, const struct grant_req *r, const struct grant
 			continue;
 		g = grants_find(&d->grants, i, &r->addr);
 		before = g ? g->deadline : 0;
-		n = grants_open(&d->grants, i, &r->addr, r->origin, ttl, now, &g);
-		if (n < 0) {
-			log_err("refuse reason=grant-table-full door=%s addr=%s", door->name, a);
+		if (r->unauth && !g && d->grants.nunauth >= d->grants.cap / UNAUTH_SHARE) {
+			if (!r->quiet) /* spoofable: the rest of the table stays for the others */
+				log_err("refuse reason=unauthenticated-share-full door=%s addr=%s",
+					door->name, a);
 			continue;
 		}
+		n = grants_open(&d->grants, i, &r->addr, r->origin, ttl, now, &g);
+		if (n < 0) {
+			if (!r->quiet)
+				log_err("refuse reason=grant-table-full door=%s addr=%s",
+					door->name, a);
+			continue;
+		}
+		if (n == 1 && r->unauth)
+			grants_mark_unauth(&d->grants, g);
 		format_duration(ttl, ttlbuf, sizeof(ttlbuf));
-		log_info("grant door=%s addr=%s ttl=%s id=%" PRIu32 " client=%s origin=%s%s",
-			 door->name, a, ttlbuf, g->id, r->who, daemon_origin_names[r->origin],
-			 n ? "" : " refresh=yes");
+		if (!r->quiet)
+			log_info("grant door=%s addr=%s ttl=%s id=%" PRIu32
+				 " client=%s origin=%s%s",
+				 door->name, a, ttlbuf, g->id, r->who,
+				 daemon_origin_names[r->origin], n ? "" : " refresh=yes");
 		if (n == 1 || g->deadline != before)
 			queue(d, FW_ADD, g, n == 1);
 	}

@@ -11,6 +11,7 @@ int grants_init(struct grants *g, size_t cap)
 {
 	g->v = calloc(cap, sizeof(*g->v));
 	g->n = 0;
+	g->nunauth = 0;
 	g->cap = cap;
 	g->next_id = 1;
 	return g->v ? 0 : -1;
@@ -102,6 +103,7 @@ size_t grants_take_expired(struct grants *g, uint64_t now_ms, struct grant *out,
 	while (i < g->n && taken < max) {
 		if (g->v[i].expires_ms <= now_ms) {
 			out[taken++] = g->v[i];
+			g->nunauth -= g->v[i].unauth;
 			g->v[i] = g->v[--g->n];
 		} else {
 			i++;
@@ -115,9 +117,17 @@ int grants_remove(struct grants *g, uint32_t id, struct grant *out)
 	for (size_t i = 0; i < g->n; i++) {
 		if (g->v[i].id == id) {
 			*out = g->v[i];
+			g->nunauth -= g->v[i].unauth;
 			g->v[i] = g->v[--g->n];
 			return 0;
 		}
 	}
 	return -1;
+}
+
+void grants_mark_unauth(struct grants *g, struct grant *gr)
+{
+	if (!gr->unauth)
+		g->nunauth++;
+	gr->unauth = 1;
 }

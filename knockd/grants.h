@@ -20,6 +20,7 @@ struct grant {
 	uint32_t id;
 	uint16_t door;
 	uint8_t origin;
+	uint8_t unauth; /* opened by a static sequence: counts against the unauthenticated share */
 	struct addr addr;
 	int64_t opened;      /* wall seconds */
 	int64_t deadline;    /* wall seconds, as written into the kernel rule */
@@ -29,6 +30,7 @@ struct grant {
 struct grants {
 	struct grant *v;
 	size_t n, cap;
+	size_t nunauth; /* grants with unauth set */
 	uint32_t next_id;
 };
 
@@ -55,5 +57,7 @@ int64_t grants_next_timeout(const struct grants *g, uint64_t now_ms);
 /* Moves up to max expired grants into out; returns how many. */
 size_t grants_take_expired(struct grants *g, uint64_t now_ms, struct grant *out, size_t max);
 int grants_remove(struct grants *g, uint32_t id, struct grant *out);
+/* Marks a grant as opened without authentication (counted in nunauth until it goes). */
+void grants_mark_unauth(struct grants *g, struct grant *gr);
 
 #endif
