@@ -12,6 +12,7 @@
 #include "grants.h"
 #include "pkt.h"
 #include "privsep.h"
+#include "sandbox.h"
 #include "seq.h"
 #include "sniff.h"
 #include "verify.h"
@@ -34,6 +35,8 @@ struct daemon {
 	int nsniffs;
 	int sigfd;
 	int replay_fd;
+	int replay_keep; /* the writer's copy of the append fd, for the next parser */
+	struct sandbox_user parser_user;
 	struct fw_change pending[PENDING_MAX];
 	uint32_t pending_new[PENDING_MAX]; /* ids of grants created in this batch */
 	size_t npending;

@@ -5,6 +5,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <signal.h>
@@ -195,7 +196,8 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->config_path = path;
-	d->sigfd = d->replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
+	d->sigfd = d->replay_fd = d->control_fd = d->chan = d->serving_fd = d->replay_keep = -1;
+	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
 	ret = verify_init(&d->ver, cfg, &server, err, errlen);
@@ -211,6 +213,13 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	    replay_store_open(cfg->state_dir, &d->ver.replay, (int64_t)time(NULL), err, errlen);
 	if (d->replay_fd < 0)
 		return -1;
+	/* The writer keeps a copy for the parsers a reload starts: it opens nothing for
+	 * writing after start-up. */
+	d->replay_keep = fcntl(d->replay_fd, F_DUPFD_CLOEXEC, 3);
+	if (d->replay_keep < 0) {
+		snprintf(err, errlen, "%s: %s", cfg->state_dir, strerror(errno));
+		return -1;
+	}
 	if (grants_init(&d->grants, cfg->max_grants) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -228,7 +237,9 @@ int daemon_start(struct daemon *d, char *err, size_t errlen)
 {
 	if (daemon_spawn(d, err, errlen) < 0)
 		return -1;
-	return sandbox_writer(err, errlen);
+	if (sandbox_writer(err, errlen) < 0)
+		return -1;
+	return sandbox_writer_filter(err, errlen);
 }
 
 void daemon_free(struct daemon *d)
@@ -244,6 +255,8 @@ void daemon_free(struct daemon *d)
 	verify_free(&d->ver);
 	if (d->replay_fd >= 0)
 		close(d->replay_fd);
+	if (d->replay_keep >= 0)
+		close(d->replay_keep);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->cfg) {

@@ -5,6 +5,7 @@
  * changed direction) are revoked, grants whose door changed its rules are rewritten, and a
  * new packet parser replaces the old one (spent nonces carry over through the state file).
  */
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,8 +149,12 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	(void)daemon_commit(d);
 	carry_grants(d, s.cfg, rewrite);
 	(void)daemon_commit(d); /* revocations, while the old doors are still in place */
-	fd = replay_store_open(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
-			       errlen);
+	/* What the old parser spent, read back; the file is appended to through the writer's
+	 * copy of the descriptor opened at start-up (state_dir cannot change on a reload). */
+	fd = replay_store_load(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
+			       errlen) < 0
+		 ? -1
+		 : fcntl(d->replay_keep, F_DUPFD_CLOEXEC, 3);
 	adopt_staged(d, &s, fd);
 	free(d->win_next);
 	d->win_next = NULL;

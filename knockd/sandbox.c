@@ -8,6 +8,7 @@
 #include "sandbox.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/audit.h>
@@ -46,7 +47,7 @@ void sandbox_lookup(struct sandbox_user *u)
 }
 
 /* A filter built at run time: the descriptors the parser may write to are known only then. */
-#define PROG_MAX 160
+#define PROG_MAX 256
 struct prog {
 	struct sock_filter f[PROG_MAX];
 	unsigned n;
@@ -178,6 +179,140 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_fds(&p, fds, SECCOMP_RET_ERRNO | EPERM);
 	ret(&p, SECCOMP_RET_ALLOW);
 	return install(&p);
+}
+
+/* Loads argument n's low 32 bits. */
+static void load_arg(struct prog *p, int n)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, args[0]) +
+						 (unsigned)n * sizeof(uint64_t)));
+}
+
+/* openat: read-only opens only (a reload reads the configuration and the key file). */
+static void writer_openat(struct prog *p, unsigned *at)
+{
+	land(p, at, 1);
+	load_arg(p, 2);
+	emit(p,
+	     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+					  O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0, 1));
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+	ret(p, SECCOMP_RET_ALLOW);
+}
+
+/* socket: netlink (nftables), IPv4/IPv6 (libiptc's raw socket), packet (captures), Unix
+ * datagrams (sd_notify); a Unix stream socket (systemd's, D-Bus) fails. */
+static void writer_socket(struct prog *p, unsigned *at)
+{
+	land(p, at, 1);
+	load_arg(p, 0);
+	on_nr(p, AF_NETLINK, SECCOMP_RET_ALLOW);
+	on_nr(p, AF_INET, SECCOMP_RET_ALLOW);
+	on_nr(p, AF_INET6, SECCOMP_RET_ALLOW);
+	on_nr(p, AF_PACKET, SECCOMP_RET_ALLOW);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0));
+	ret(p, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf)); /* the type */
+	on_nr(p, SOCK_DGRAM, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | EACCES);
+}
+
+/* ioctl: socket requests only (0x89xx: interface index, flags, address for libpcap). */
+static void writer_ioctl(struct prog *p, unsigned *at)
+{
+	land(p, at, 1);
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffffff00u));
+	on_nr(p, 0x8900, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | ENOTTY);
+}
+
+/*
+ * The rule writer's loop and its reloads: firewall commits (netlink; libiptc's raw socket
+ * and get/setsockopt; the xtables lock), the control socket, signalfd, captures opened
+ * again, the configuration and key files read, a new packet parser forked and confined.
+ * Not allowed: execve, ptrace, opening a file for writing, connect (no talking to PID 1
+ * or D-Bus), unlink, mount, module loading, and everything else not listed.
+ */
+static int install_writer_filter(void)
+{
+	static const long allow[] = {
+	    __NR_read,
+	    __NR_write,
+	    __NR_writev,
+	    __NR_pread64,
+	    __NR_lseek,
+	    __NR_close,
+	    __NR_fcntl,
+	    __NR_flock,
+	    __NR_getdents64,
+	    __NR_recvfrom,
+	    __NR_recvmsg,
+	    __NR_sendto,
+	    __NR_sendmsg,
+	    __NR_accept4,
+	    __NR_bind,
+	    __NR_getsockname,
+	    __NR_getsockopt,
+	    __NR_setsockopt,
+	    __NR_socketpair,
+	    __NR_nanosleep,
+	    __NR_clock_nanosleep,
+	    __NR_getuid,
+	    __NR_geteuid,
+	    __NR_getgid,
+	    __NR_getegid,
+	    __NR_gettid,
+	    __NR_uname,
+	    __NR_mprotect,
+	    __NR_rt_sigaction,
+	    __NR_wait4,
+	    __NR_clone,
+	    __NR_set_robust_list,
+	    __NR_eventfd2, /* libpcap */
+	    __NR_sched_yield,
+	    /* the child, until its own filter: becoming nobody, confining itself */
+	    __NR_setgroups,
+	    __NR_setresuid,
+	    __NR_setresgid,
+	    __NR_prctl,
+	    __NR_seccomp,
+	    __NR_capget,
+	    __NR_capset,
+	};
+	struct prog p;
+	unsigned op[1], so[1], io[1];
+
+	start(&p);
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		on_nr(&p, allow[i], SECCOMP_RET_ALLOW);
+	allow_common(&p);
+	jump_if(&p, __NR_openat, &op[0]);
+	jump_if(&p, __NR_socket, &so[0]);
+	jump_if(&p, __NR_ioctl, &io[0]);
+	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
+	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
+	on_nr(&p, __NR_unlinkat, SECCOMP_RET_ERRNO | EPERM);
+#ifdef __NR_clone3
+	on_nr(&p, __NR_clone3, SECCOMP_RET_ERRNO | ENOSYS); /* the C library falls back */
+#endif
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	writer_openat(&p, op);
+	writer_socket(&p, so);
+	writer_ioctl(&p, io);
+	return install(&p);
+}
+
+int sandbox_writer_filter(char *err, size_t errlen)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_writer_filter() < 0) {
+		snprintf(err, errlen, "rule writer: cannot install its seccomp filter: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int sandbox_parser(const struct sandbox_user *u, const struct sandbox_fds *fds, char *err,

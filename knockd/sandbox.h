@@ -33,6 +33,11 @@ void sandbox_close_inherited(void);
  * which are added to out. Returns 0 or -errno.
  */
 int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbox_fds *out);
+/*
+ * Parent, once started: PR_SET_NO_NEW_PRIVS and a seccomp allowlist of what its loop and
+ * its reloads do; execve, ptrace, a write-open, connect and the rest kill or fail.
+ */
+int sandbox_writer_filter(char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Parent: keeps CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SETGID; no core dumps. */
 int sandbox_writer(char *err, size_t errlen) __attribute__((warn_unused_result));
 

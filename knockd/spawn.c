@@ -77,11 +77,10 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 
 int daemon_spawn(struct daemon *d, char *err, size_t errlen)
 {
-	struct sandbox_user u;
+	const struct sandbox_user u = d->parser_user;
 	int sv[2];
 	pid_t pid;
 
-	sandbox_lookup(&u);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "privsep channel: %s", strerror(errno));
 		return -1;

@@ -30,6 +30,10 @@ check "rule writer: CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SETGID only (0x3
 	eval '[ "$(field "$W" CapEff)" = 00000000000030c0 ] && [ "$(field "$W" CapPrm)" = 00000000000030c0 ]'
 check "rule writer: the bounding set is narrowed too" [ "$(field "$W" CapBnd)" = 00000000000030c0 ]
 check "rule writer: no core dumps" eval 'grep -q "^Max core file size *0 *0" /proc/$W/limits'
+check "rule writer: NoNewPrivs" [ "$(field "$W" NoNewPrivs)" = 1 ]
+check "rule writer: seccomp filter (mode 2)" [ "$(field "$W" Seccomp)" = 2 ]
+check "rule writer: ambient and inheritable sets empty" \
+	eval '[ "$(field "$W" CapAmb)" = 0000000000000000 ] && [ "$(field "$W" CapInh)" = 0000000000000000 ]'
 # Packet sockets of the server namespace, by inode, against each process's open sockets.
 packet_inodes=$(in_ns "$SRV" awk 'NR > 1 {print $NF}' /proc/net/packet | sort -u)
 sockets_of() { for f in /proc/"$1"/fd/*; do readlink "$f"; done 2>/dev/null |
@@ -55,6 +59,40 @@ check "... just as confined" eval '[ "$(field "$P2" Uid)" = "65534 65534 65534 6
 in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod
 check "knocks work with the new parser" wait_until 10 can_connect "$C1" "$SRV4" 22
+
+# Two more reloads, changing the clients, a client's key and the interfaces: every process
+# stays just as confined, and knocks still open.
+confined() { # confined WRITER: both processes as at start
+	local w=$1 p
+	p=$(pgrep -P "$w" | head -1)
+	[ -n "$p" ] && [ "$(field "$w" NoNewPrivs)" = 1 ] && [ "$(field "$w" Seccomp)" = 2 ] &&
+		[ "$(field "$p" NoNewPrivs)" = 1 ] && [ "$(field "$p" Seccomp)" = 2 ] &&
+		[ "$(field "$p" Uid)" = "65534 65534 65534 65534" ] &&
+		[ "$(field "$p" CapEff)" = 0000000000000000 ] &&
+		[ "$(field "$w" CapEff)" = 00000000000030c0 ] &&
+		[ "$(field "$w" CapPrm)" = 00000000000030c0 ] &&
+		[ "$(field "$w" CapBnd)" = 00000000000030c0 ]
+}
+in_ns "$SRV" ip link add x1 type veth peer name x1p && in_ns "$SRV" ip link set x1 up
+C2PK=$(make_key c2) && C1BPK=$(make_key c1b) || bail "keygen failed"
+printf '%s\n' '' '[client:second]' "public_key = $C2PK" 'doors = ssh' >>"$TMP/knockd.conf"
+sed -i 's/^interfaces = eth0$/interfaces = eth0, x1/' "$TMP/knockd.conf"
+out=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+check "reload 2 (a new client, a new interface): $out" eval '[[ $out == "reloaded "* ]]'
+check "... every process just as confined (NoNewPrivs, seccomp, capabilities)" confined "$W"
+sed -i -e "s|^public_key = $CPK\$|public_key = $C1BPK|" -e 's/^interfaces = eth0, x1$/interfaces = x1, eth0/' \
+	"$TMP/knockd.conf"
+out=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+check "reload 3 (laptop's key replaced, interfaces reordered): $out" eval '[[ $out == "reloaded "* ]]'
+check "... every process just as confined" confined "$W"
+in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
+write_client_conf "$TMP/knock1b.conf" "$TMP/c1b.key" "$SPK" "$SRV4"
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock1b.conf" prod
+check "a knock with the new key still opens" wait_until 10 can_connect "$C1" "$SRV4" 22
+in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod
+sleep 0.5
+check "... the old key no longer does" cannot_connect "$C2" "$SRV4" 22
+P2=$(parser_of)
 
 kill -9 "$P2"
 check "the parser killed: the rule writer stops (fail closed)" wait_until 50 eval '! kill -0 $W 2>/dev/null'

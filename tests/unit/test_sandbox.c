@@ -2,7 +2,9 @@
  * The packet parser's seccomp sandbox, applied in forked children (in a network namespace
  * of their own, so nothing could leave this host even if a send got through): it may write
  * to its channel, but a send on a capture (packet) socket, a write to any other descriptor,
- * an execve or an open kill it; closing its channel is refused. Needs root (setresuid).
+ * an execve or an open kill it; closing its channel is refused. Then the rule writer's
+ * filter: execve, ptrace, opening a file for writing kill it; connect, Unix stream sockets
+ * and unlink fail; read-only opens and netlink work. Needs root (setresuid).
  */
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -11,7 +13,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +91,75 @@ static int killed(int st)
 	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
 }
 
+enum writer_attempt {
+	W_READ_ONLY,
+	W_EXEC,
+	W_PTRACE,
+	W_CREATE,
+	W_WRITE_OPEN,
+	W_CONNECT,
+	W_UNIX_STREAM,
+	W_UNLINK,
+	W_NETLINK
+};
+
+/* The rule writer's filter in a forked child: its wait status (0: the call was refused or,
+ * for the allowed ones, worked as expected). */
+static int run_writer(enum writer_attempt a)
+{
+	char err[256];
+	int st = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd;
+
+		if (sandbox_writer_filter(err, sizeof(err)) < 0)
+			_exit(92);
+		switch (a) {
+		case W_READ_ONLY:
+			fd = open("/etc/hostname", O_RDONLY);
+			_exit(fd >= 0 || errno == ENOENT ? 0 : 93);
+		case W_EXEC:
+			execl("/bin/true", "true", (char *)NULL);
+			break;
+		case W_PTRACE:
+			(void)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+			break;
+		case W_CREATE:
+			(void)!open("/tmp/knockd-writer-must-not-create", O_WRONLY | O_CREAT, 0600);
+			break;
+		case W_WRITE_OPEN:
+			(void)!open("/etc/hostname", O_RDWR);
+			break;
+		case W_CONNECT:
+			fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+			strcpy(sa.sun_path, "/run/systemd/private");
+			_exit(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EACCES
+				  ? 0
+				  : 94);
+		case W_UNIX_STREAM:
+			_exit(socket(AF_UNIX, SOCK_STREAM, 0) < 0 && errno == EACCES ? 0 : 95);
+		case W_UNLINK:
+			_exit(unlink("/tmp/knockd-writer-no-such-file") < 0 && errno == EPERM ? 0
+											      : 96);
+		case W_NETLINK:
+			fd = socket(AF_NETLINK, SOCK_RAW, 12 /* NETLINK_NETFILTER */);
+			_exit(fd >= 0 ? 0 : 97);
+		}
+		_exit(98); /* came back: not confined */
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return st;
+}
+
+static int exited0(int st)
+{
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 int main(void)
 {
 	char got;
@@ -112,5 +186,21 @@ int main(void)
 	   "closing the channel is refused (its number cannot be reused) (status 0x%x)", st);
 	st = run(OPEN, &got);
 	ok(got == 'k' && WIFEXITED(st) && WEXITSTATUS(st) == 0, "open() fails (status 0x%x)", st);
+
+	ok(exited0(run_writer(W_READ_ONLY)), "writer filter: a read-only open works (a reload)");
+	ok(exited0(run_writer(W_NETLINK)), "writer filter: a netfilter netlink socket opens");
+	st = run_writer(W_EXEC);
+	ok(killed(st), "writer filter: execve kills (status 0x%x)", st);
+	st = run_writer(W_PTRACE);
+	ok(killed(st), "writer filter: ptrace kills (status 0x%x)", st);
+	st = run_writer(W_CREATE);
+	ok(killed(st) && access("/tmp/knockd-writer-must-not-create", F_OK) < 0,
+	   "writer filter: creating a new file kills, nothing created (status 0x%x)", st);
+	st = run_writer(W_WRITE_OPEN);
+	ok(killed(st), "writer filter: opening a file for writing kills (status 0x%x)", st);
+	ok(exited0(run_writer(W_CONNECT)), "writer filter: connect fails (EACCES)");
+	ok(exited0(run_writer(W_UNIX_STREAM)),
+	   "writer filter: a Unix stream socket (systemd, D-Bus) fails (EACCES)");
+	ok(exited0(run_writer(W_UNLINK)), "writer filter: unlink fails (EPERM)");
 	return tap_done();
 }
