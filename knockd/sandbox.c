@@ -271,7 +271,8 @@ static int install_writer_filter(void)
 	    __NR_wait4,
 	    __NR_clone,
 	    __NR_set_robust_list,
-	    __NR_eventfd2, /* libpcap */
+	    __NR_eventfd2 /* libpcap */,
+	    __NR_sysinfo /* qsort */,
 	    __NR_sched_yield,
 	    /* the child, until its own filter: becoming nobody, confining itself */
 	    __NR_setgroups,
