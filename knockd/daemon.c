@@ -74,10 +74,10 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 
 /*
  * Reads what the parser sent. -1 when it is gone or sent something it must not; 1 when it
- * is the counters reply numbered want (stats filled in). A counters reply to an earlier
+ * is the reply *want waits for (same type and number: filled in). A reply to an earlier
  * request, which the writer gave up waiting for, is dropped.
  */
-static int on_channel(struct daemon *d, struct ps_stats *stats, uint32_t want)
+static int on_channel(struct daemon *d, struct ps_msg *want)
 {
 	struct ps_msg m;
 
@@ -85,12 +85,13 @@ static int on_channel(struct daemon *d, struct ps_stats *stats, uint32_t want)
 		log_err("the packet parser stopped (pid %d)", (int)d->parser_pid);
 		return -1;
 	}
-	if (m.type == PS_STATS) {
-		if (!stats || m.req_id != want) {
-			log_debug("privsep: a late counters reply (%" PRIu32 ") dropped", m.req_id);
+	if (m.type == PS_STATS || m.type == PS_RELOADED) {
+		if (!want || m.type != want->type || m.req_id != want->req_id) {
+			log_debug("privsep: a late reply (type %" PRIu32 ", %" PRIu32 ") dropped",
+				  m.type, m.req_id);
 			return 0;
 		}
-		*stats = m.stats;
+		*want = m;
 		return 1;
 	}
 	if (m.type != PS_GRANT) {
@@ -98,6 +99,37 @@ static int on_channel(struct daemon *d, struct ps_stats *stats, uint32_t want)
 		return -1;
 	}
 	return on_request(d, &m);
+}
+
+int daemon_ask(struct daemon *d, struct ps_msg *req, const int *fds, int nfds, uint32_t reply,
+	       int timeout_ms)
+{
+	struct ps_msg want;
+
+	req->magic = PS_MAGIC;
+	req->req_id = ++d->stats_req;
+	if (d->chan < 0 ||
+	    (nfds ? privsep_send_fds(d->chan, req, fds, nfds) : privsep_send(d->chan, req)) < 0)
+		return -1;
+	want.type = reply;
+	want.req_id = req->req_id;
+	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
+		struct pollfd p = {.fd = d->chan, .events = POLLIN};
+		int r;
+
+		if (poll(&p, 1, timeout_ms) != 1)
+			return -1;
+		r = on_channel(d, &want);
+		if (r < 0) {
+			d->stop = d->failed = 1; /* fail closed, as in the main loop */
+			return -2;
+		}
+		if (r == 1) {
+			*req = want;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Everything the parser has queued (up to a commit's worth), so a burst is one commit. */
@@ -108,7 +140,7 @@ static int drain_channel(struct daemon *d)
 
 		if (i && poll(&p, 1, 0) != 1)
 			return 0;
-		if (on_channel(d, NULL, 0) < 0)
+		if (on_channel(d, NULL) < 0)
 			return -1;
 	}
 	return 0;
@@ -125,34 +157,13 @@ static void add_stats(struct ps_stats *to, const struct ps_stats *s)
 
 void daemon_stats(struct daemon *d, struct ps_stats *out)
 {
-	struct ps_msg req;
-	struct ps_stats live;
+	struct ps_msg m;
 
 	*out = d->base;
-	if (d->chan < 0)
-		return;
-	memset(&req, 0, sizeof(req));
-	req.magic = PS_MAGIC;
-	req.type = PS_STATS_REQ;
-	req.req_id = ++d->stats_req;
-	if (privsep_send(d->chan, &req) < 0)
-		return;
-	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
-		struct pollfd p = {.fd = d->chan, .events = POLLIN};
-		int r;
-
-		if (poll(&p, 1, 1000) != 1)
-			return;
-		r = on_channel(d, &live, req.req_id);
-		if (r < 0) {
-			d->stop = d->failed = 1; /* fail closed, as in the main loop */
-			return;
-		}
-		if (r == 1) {
-			add_stats(out, &live);
-			return;
-		}
-	}
+	memset(&m, 0, sizeof(m));
+	m.type = PS_STATS_REQ;
+	if (daemon_ask(d, &m, NULL, 0, PS_STATS, 1000) == 0)
+		add_stats(out, &m.stats);
 }
 
 static void on_signal(struct daemon *d)

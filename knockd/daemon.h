@@ -35,7 +35,6 @@ struct daemon {
 	int nsniffs;
 	int sigfd;
 	int replay_fd;
-	int replay_keep; /* the writer's copy of the append fd, for the next parser */
 	struct sandbox_user parser_user;
 	struct fw_change pending[PENDING_MAX];
 	uint32_t pending_new[PENDING_MAX]; /* ids of grants created in this batch */
@@ -90,6 +89,13 @@ int daemon_revoke(struct daemon *d, uint32_t id, const char *reason);
 void daemon_rewrite(struct daemon *d, const struct grant *g);
 void daemon_expire(struct daemon *d);
 int daemon_commit(struct daemon *d);
+/*
+ * Sends req (with fds, if any) to the parser and waits for its answer of type reply, handling
+ * grant requests queued before it; req becomes the answer. 0; -1 no answer in time; -2 the
+ * channel failed (d->stop and d->failed are set).
+ */
+int daemon_ask(struct daemon *d, struct ps_msg *req, const int *fds, int nfds, uint32_t reply,
+	       int timeout_ms);
 /* The parser's counters (asked over the channel) plus those of earlier parsers. */
 void daemon_stats(struct daemon *d, struct ps_stats *out);
 /*
@@ -103,8 +109,8 @@ void daemon_free(struct daemon *d);
 /* SIGHUP, knockctl reload: re-reads the configuration; on any error keeps everything as it
  * was and says why. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
-int daemon_open_captures(const struct config *c, const struct seq_engine *seq, struct sniff *out,
-			 int *n, char *err, size_t errlen) __attribute__((warn_unused_result));
+int daemon_open_captures(const struct config *c, struct sniff *out, int *n, char *err,
+			 size_t errlen) __attribute__((warn_unused_result));
 int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

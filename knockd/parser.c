@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "grants.h"
 #include "log.h"
@@ -158,17 +159,35 @@ static void send_stats(struct parser *p, uint32_t req_id)
 		log_err("counters not sent: %s", strerror(errno));
 }
 
+/* What the rule writer sent: a counters request, or a reload with its descriptors. */
+static int on_writer(struct parser *p)
+{
+	struct ps_msg m;
+	int fds[PS_MAX_FDS], nfds;
+
+	if (privsep_recv_fds(p->chan, &m, fds, &nfds) < 0)
+		return -1; /* the rule writer closed the channel: done */
+	if (m.type == PS_RELOAD) {
+		parser_reload(p, &m, fds, nfds);
+		return 0;
+	}
+	while (nfds > 0)
+		close(fds[--nfds]);
+	if (m.type == PS_STATS_REQ)
+		send_stats(p, m.req_id);
+	return 0;
+}
+
 int parser_run(struct parser *p)
 {
 	struct pollfd pfd[MAX_PARSER_FDS];
-	int n = p->nsniffs;
 
-	for (int i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){.fd = p->sniffs[i].fd, .events = POLLIN};
-	pfd[n] = (struct pollfd){.fd = p->chan, .events = POLLIN};
 	for (;;) {
-		struct ps_msg m;
+		int n = p->nsniffs; /* rebuilt each time: a reload replaces the captures */
 
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){.fd = p->sniffs[i].fd, .events = POLLIN};
+		pfd[n] = (struct pollfd){.fd = p->chan, .events = POLLIN};
 		if (poll(pfd, (nfds_t)n + 1, -1) < 0 && errno != EINTR)
 			return 1;
 		for (int i = 0; i < n; i++) {
@@ -178,11 +197,7 @@ int parser_run(struct parser *p)
 				return 1;
 			}
 		}
-		if (pfd[n].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (privsep_recv(p->chan, &m) < 0)
-				return 0; /* the rule writer closed the channel: done */
-			if (m.type == PS_STATS_REQ)
-				send_stats(p, m.req_id);
-		}
+		if ((pfd[n].revents & (POLLIN | POLLHUP | POLLERR)) && on_writer(p) < 0)
+			return 0;
 	}
 }

@@ -1,26 +1,28 @@
 /*
  * SIGHUP and knockctl reload: re-read the configuration without revoking live grants.
- * Everything the new configuration needs (keys, verifier, sequences, captures) is built
- * first; any error leaves the daemon exactly as it was. Then: grants whose door is gone (or
- * changed direction) are revoked, grants whose door changed its rules are rewritten, and a
- * new packet parser replaces the old one (spent nonces carry over through the state file).
+ * The writer parses the configuration and opens what the parser needs (the key file, the
+ * captures); the parser, which lives as long as the daemon, builds the new keys and
+ * sequences from them and swaps them in, or refuses, and then the daemon is exactly as it
+ * was. Then: grants whose door is gone (or changed direction) are revoked, grants whose
+ * door changed its rules are rewritten. No process is started: the writer has no
+ * capability to start a parser as nobody any more.
  */
+#include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cfgpass.h"
 #include "daemon.h"
 #include "log.h"
-#include "replay_store.h"
 
 struct staged {
 	struct config *cfg;
-	struct verifier ver;
-	struct seq_engine seq;
 	struct sniff sniffs[MAX_IFACES];
-	int nsniffs, have_ver, have_seq;
+	int nsniffs;
+	int key_fd, cfg_fd;
 };
 
 static const char *needs_restart(const struct config *a, const struct config *b)
@@ -38,12 +40,12 @@ static const char *needs_restart(const struct config *a, const struct config *b)
 	return NULL;
 }
 
+/* What the parser needs, opened by the writer: the key file (not read here: the writer
+ * holds no key), the captures (detached from libpcap), the parsed configuration. */
 static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 {
-	struct keypair server;
-	uint8_t hashkey[16];
+	struct cfgpass_capture caps[MAX_IFACES];
 	const char *what;
-	int r;
 
 	s->cfg = calloc(1, sizeof(*s->cfg));
 	if (!s->cfg || config_load(s->cfg, d->config_path, err, errlen) < 0)
@@ -53,34 +55,66 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 		snprintf(err, errlen, "changing %s needs a restart", what);
 		return -1;
 	}
-	if (keys_read_private(s->cfg->private_key, &server, err, errlen) < 0)
-		return -1;
-	r = verify_init(&s->ver, s->cfg, &server, err, errlen);
-	keys_wipe(&server);
-	s->have_ver = r == 0;
-	if (r < 0)
-		return -1;
-	randombytes_buf(hashkey, sizeof(hashkey));
-	if (seq_init(&s->seq, s->cfg, s->ver.keys, hashkey) < 0) {
-		snprintf(err, errlen, "out of memory");
+	s->key_fd = open(s->cfg->private_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->key_fd < 0) {
+		snprintf(err, errlen, "%s: %s", s->cfg->private_key, strerror(errno));
 		return -1;
 	}
-	s->have_seq = 1;
-	return daemon_open_captures(s->cfg, &s->seq, s->sniffs, &s->nsniffs, err, errlen);
+	if (daemon_open_captures(s->cfg, s->sniffs, &s->nsniffs, err, errlen) < 0)
+		return -1;
+	for (int i = 0; i < s->nsniffs; i++) {
+		if (sniff_detach(&s->sniffs[i], err, errlen) < 0)
+			return -1;
+		snprintf(caps[i].iface, sizeof(caps[i].iface), "%s", s->sniffs[i].iface);
+		caps[i].dlt = s->sniffs[i].dlt;
+	}
+	s->cfg_fd = cfgpass_write(s->cfg, caps, s->nsniffs, err, errlen);
+	return s->cfg_fd < 0 ? -1 : 0;
 }
 
 static void unstage(struct staged *s)
 {
 	while (s->nsniffs > 0)
 		sniff_close(&s->sniffs[--s->nsniffs]);
-	if (s->have_seq)
-		seq_free(&s->seq);
-	if (s->have_ver)
-		verify_free(&s->ver);
+	if (s->key_fd >= 0)
+		close(s->key_fd);
+	if (s->cfg_fd >= 0)
+		close(s->cfg_fd);
+	s->key_fd = s->cfg_fd = -1;
 	if (s->cfg) {
 		config_free(s->cfg);
 		free(s->cfg);
 	}
+	s->cfg = NULL;
+}
+
+/*
+ * Hands the staged descriptors to the parser, which builds the new keys, sequences and
+ * captures and swaps them in, or says why not. 0 in place; -1 refused (err says why);
+ * -2 the parser did not answer or is gone: the daemon stops.
+ */
+static int hand_over(struct daemon *d, struct staged *s, char *err, size_t errlen)
+{
+	int fds[PS_MAX_FDS], n = 0, r;
+	struct ps_msg m;
+
+	fds[n++] = s->cfg_fd;
+	fds[n++] = s->key_fd;
+	for (int i = 0; i < s->nsniffs; i++)
+		fds[n++] = s->sniffs[i].fd;
+	memset(&m, 0, sizeof(m));
+	m.type = PS_RELOAD;
+	r = daemon_ask(d, &m, fds, n, PS_RELOADED, 30000);
+	if (r < 0) {
+		snprintf(err, errlen, "the packet parser did not take the new configuration");
+		return -2;
+	}
+	if (m.status < 0) {
+		m.text[sizeof(m.text) - 1] = '\0';
+		snprintf(err, errlen, "%s", m.text);
+		return -1;
+	}
+	return 0;
 }
 
 static int same_rules(const struct door *a, const struct door *b)
@@ -109,53 +143,37 @@ static void carry_grants(struct daemon *d, const struct config *nc, uint8_t *rew
 	}
 }
 
-/* Hands the staged parser state to d, where daemon_spawn() finds it. */
-static void adopt_staged(struct daemon *d, struct staged *s, int replay_fd)
-{
-	d->ver = s->ver;
-	d->seq = s->seq;
-	memcpy(d->sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
-	d->nsniffs = s->nsniffs;
-	d->replay_fd = replay_fd;
-	s->have_ver = s->have_seq = 0;
-	s->nsniffs = 0;
-	config_free(d->cfg);
-	free(d->cfg);
-	d->cfg = s->cfg;
-	s->cfg = NULL;
-}
-
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
-	struct staged s;
-	struct ps_stats old;
+	struct staged s = {.key_fd = -1, .cfg_fd = -1};
 	uint8_t *rewrite = NULL;
 	size_t before = d->grants.n, rewritten = 0;
-	int fd;
+	int r = -1;
 
-	memset(&s, 0, sizeof(s));
 	if (stage(d, &s, err, errlen) == 0 && !(rewrite = calloc(d->grants.n + 1, 1)))
 		snprintf(err, errlen, "out of memory");
-	if (!rewrite) {
+	if (rewrite)
+		r = hand_over(d, &s, err, errlen);
+	if (r == -2) {
+		log_err("reload: %s; stopping", err);
+		d->stop = d->failed = 1;
+	} else if (r < 0) {
 		log_err("reload refused, the running configuration stays: %s", err);
+	}
+	if (r < 0) {
+		free(rewrite);
 		unstage(&s);
 		return -1;
 	}
-	/* The old parser first (no request may arrive mid-change): keep its counters, let it
-	 * go; what it spent is in the state file. */
-	daemon_stats(d, &old);
-	d->base = old;
-	daemon_retire_parser(d);
+	/* The parser runs the new configuration now: so does the writer. */
 	(void)daemon_commit(d);
 	carry_grants(d, s.cfg, rewrite);
 	(void)daemon_commit(d); /* revocations, while the old doors are still in place */
-	/* What the old parser spent, read back; the file is appended to through the writer's
-	 * copy of the descriptor opened at start-up (state_dir cannot change on a reload). */
-	fd = replay_store_load(s.cfg->state_dir, &s.ver.replay, daemon_clock().wall_ms / 1000, err,
-			       errlen) < 0
-		 ? -1
-		 : fcntl(d->replay_keep, F_DUPFD_CLOEXEC, 3);
-	adopt_staged(d, &s, fd);
+	config_free(d->cfg);
+	free(d->cfg);
+	d->cfg = s.cfg;
+	s.cfg = NULL;
+	unstage(&s);
 	free(d->win_next);
 	d->win_next = NULL;
 	if (daemon_windows_init(d, err, errlen) < 0)
@@ -168,11 +186,6 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	(void)daemon_commit(d);
 	free(rewrite);
-	if (fd < 0 || daemon_spawn(d, err, errlen) < 0) {
-		log_err("reload: cannot start the packet parser: %s; stopping", err);
-		d->stop = d->failed = 1;
-		return -1;
-	}
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "
 		 "%zu revoked",
 		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, rewritten,

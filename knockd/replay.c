@@ -133,3 +133,23 @@ size_t replay_live(const struct replay *r, int64_t now)
 		n += r->slots[i].expires > now;
 	return n;
 }
+
+int replay_carry(struct replay *to, const struct replay *from, int64_t now)
+{
+	size_t n = 0, nclients = to->nclients;
+	uint8_t key[16];
+
+	for (size_t i = 0; i <= from->mask; i++)
+		n += from->slots[i].expires != 0;
+	randombytes_buf(key, sizeof(key));
+	replay_free(to);
+	if (replay_init(to, nclients, n, key) < 0)
+		return -1;
+	for (size_t i = 0; i <= from->mask; i++) {
+		const struct replay_entry *e = &from->slots[i];
+
+		if (e->expires && replay_add(to, e->id, e->expires, -1, now) < 0)
+			return -1; /* cannot happen: sized for them */
+	}
+	return 0;
+}

@@ -43,5 +43,9 @@ int replay_seen(const struct replay *r, const uint8_t id[REPLAY_ID_LEN], int64_t
 int replay_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN], int64_t expires, int client,
 	       int64_t now) __attribute__((warn_unused_result));
 size_t replay_live(const struct replay *r, int64_t now);
+/* A reload: every entry of from into to (re-initialised for to's clients), counted against
+ * no share, as if loaded from the state file. */
+int replay_carry(struct replay *to, const struct replay *from, int64_t now)
+    __attribute__((warn_unused_result));
 
 #endif

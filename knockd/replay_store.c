@@ -208,22 +208,6 @@ out:
 	return fd;
 }
 
-int replay_store_load(const char *state_dir, struct replay *r, int64_t now, char *err,
-		      size_t errlen)
-{
-	char path[4096];
-	int ret, dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd < 0) {
-		snprintf(err, errlen, "%s: %s", state_dir, strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/replay", state_dir);
-	ret = load(dfd, path, r, now, err, errlen);
-	close(dfd);
-	return ret;
-}
-
 int replay_store_append(int fd, const uint8_t id[REPLAY_ID_LEN], int64_t expires)
 {
 	uint8_t rec[RECORD_LEN];

@@ -18,9 +18,6 @@
  */
 int replay_store_open(const char *state_dir, struct replay *r, int64_t now, char *err,
 		      size_t errlen) __attribute__((warn_unused_result));
-/* The loading part alone, read-only (a reload: the writer opens nothing for writing). */
-int replay_store_load(const char *state_dir, struct replay *r, int64_t now, char *err,
-		      size_t errlen) __attribute__((warn_unused_result));
 int replay_store_append(int fd, const uint8_t id[REPLAY_ID_LEN], int64_t expires)
     __attribute__((warn_unused_result));
 

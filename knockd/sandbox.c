@@ -1,9 +1,10 @@
 /*
  * Dropping privileges. The packet parser handles bytes from anyone on the network, so it
  * runs as nobody with no capabilities, PR_SET_NO_NEW_PRIVS, not dumpable, under a seccomp
- * filter that allows only what its poll loop needs. The rule writer stays root but keeps
- * only CAP_NET_ADMIN (rules), CAP_NET_RAW (captures re-opened on reload) and
- * CAP_SETUID/CAP_SETGID (a fresh unprivileged parser after a reload).
+ * filter that allows only what its poll loop and its reloads need, and writes only to the
+ * descriptors it must. The rule writer stays root but keeps only CAP_NET_ADMIN (rules) and
+ * CAP_NET_RAW (captures opened again on a reload, handed to the parser), with
+ * PR_SET_NO_NEW_PRIVS and a seccomp allowlist of its own: it never starts a process again.
  */
 #include "sandbox.h"
 
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -92,6 +94,14 @@ static void load_fd(struct prog *p)
 					     offsetof(struct seccomp_data, args[0])));
 }
 
+/* Loads argument n's low 32 bits. */
+static void load_arg(struct prog *p, int n)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, args[0]) +
+						 (unsigned)n * sizeof(uint64_t)));
+}
+
 /* if (fd is one of fds) return action; */
 static void on_fds(struct prog *p, const struct sandbox_fds *fds, uint32_t action)
 {
@@ -153,6 +163,26 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_read, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
+	/* libsodium's guarded memory for the keys a reload derives */
+	/* closing a libpcap capture on a reload tears its ring down (SOL_PACKET only) */
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setsockopt, 0, 4));
+	load_arg(&p, 1);
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_PACKET, 0, 1));
+	ret(&p, SECCOMP_RET_ALLOW);
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr)));
+	on_nr(&p, __NR_geteuid, SECCOMP_RET_ALLOW); /* the key file's owner is checked */
+	on_nr(&p, __NR_getuid, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_mlock, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_munlock, SECCOMP_RET_ALLOW);
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4));
+	load_arg(&p, 2);
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	ret(&p, SECCOMP_RET_ALLOW);
+	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr)));
 	allow_common(&p);
 	jump_if(&p, __NR_write, &out[0]);
 	jump_if(&p, __NR_writev, &out[1]);
@@ -179,14 +209,6 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_fds(&p, fds, SECCOMP_RET_ERRNO | EPERM);
 	ret(&p, SECCOMP_RET_ALLOW);
 	return install(&p);
-}
-
-/* Loads argument n's low 32 bits. */
-static void load_arg(struct prog *p, int n)
-{
-	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					     offsetof(struct seccomp_data, args[0]) +
-						 (unsigned)n * sizeof(uint64_t)));
 }
 
 /* openat: read-only opens only (a reload reads the configuration and the key file). */
@@ -232,9 +254,9 @@ static void writer_ioctl(struct prog *p, unsigned *at)
 /*
  * The rule writer's loop and its reloads: firewall commits (netlink; libiptc's raw socket
  * and get/setsockopt; the xtables lock), the control socket, signalfd, captures opened
- * again, the configuration and key files read, a new packet parser forked and confined.
- * Not allowed: execve, ptrace, opening a file for writing, connect (no talking to PID 1
- * or D-Bus), unlink, mount, module loading, and everything else not listed.
+ * again (libpcap), the configuration and key files opened read-only, a memfd for the
+ * parser. Not allowed: execve, fork, ptrace, opening a file for writing, connect (no
+ * talking to PID 1 or D-Bus), unlink, mount, module loading, and all else not listed.
  */
 static int install_writer_filter(void)
 {
@@ -257,7 +279,6 @@ static int install_writer_filter(void)
 	    __NR_getsockname,
 	    __NR_getsockopt,
 	    __NR_setsockopt,
-	    __NR_socketpair,
 	    __NR_nanosleep,
 	    __NR_clock_nanosleep,
 	    __NR_getuid,
@@ -269,19 +290,10 @@ static int install_writer_filter(void)
 	    __NR_mprotect,
 	    __NR_rt_sigaction,
 	    __NR_wait4,
-	    __NR_clone,
-	    __NR_set_robust_list,
+	    __NR_sched_yield,
+	    __NR_memfd_create /* the configuration for the parser */,
 	    __NR_eventfd2 /* libpcap */,
 	    __NR_sysinfo /* qsort */,
-	    __NR_sched_yield,
-	    /* the child, until its own filter: becoming nobody, confining itself */
-	    __NR_setgroups,
-	    __NR_setresuid,
-	    __NR_setresgid,
-	    __NR_prctl,
-	    __NR_seccomp,
-	    __NR_capget,
-	    __NR_capset,
 	};
 	struct prog p;
 	unsigned op[1], so[1], io[1];
@@ -339,8 +351,7 @@ int sandbox_parser(const struct sandbox_user *u, const struct sandbox_fds *fds, 
 
 int sandbox_writer(char *err, size_t errlen)
 {
-	const unsigned long keep =
-	    1UL << CAP_NET_ADMIN | 1UL << CAP_NET_RAW | 1UL << CAP_SETUID | 1UL << CAP_SETGID;
+	const unsigned long keep = 1UL << CAP_NET_ADMIN | 1UL << CAP_NET_RAW;
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2] = {{0}};
 	struct rlimit nocore = {0, 0};

@@ -3,7 +3,7 @@
  * of their own, so nothing could leave this host even if a send got through): it may write
  * to its channel, but a send on a capture (packet) socket, a write to any other descriptor,
  * an execve or an open kill it; closing its channel is refused. Then the rule writer's
- * filter: execve, ptrace, opening a file for writing kill it; connect, Unix stream sockets
+ * filter: execve, fork, ptrace, opening a file for writing kill it; connect, Unix stream sockets
  * and unlink fail; read-only opens and netlink work. Needs root (setresuid).
  */
 #include <fcntl.h>
@@ -100,7 +100,8 @@ enum writer_attempt {
 	W_CONNECT,
 	W_UNIX_STREAM,
 	W_UNLINK,
-	W_NETLINK
+	W_NETLINK,
+	W_FORK
 };
 
 /* The rule writer's filter in a forked child: its wait status (0: the call was refused or,
@@ -144,6 +145,9 @@ static int run_writer(enum writer_attempt a)
 		case W_UNLINK:
 			_exit(unlink("/tmp/knockd-writer-no-such-file") < 0 && errno == EPERM ? 0
 											      : 96);
+		case W_FORK:
+			(void)fork();
+			break;
 		case W_NETLINK:
 			fd = socket(AF_NETLINK, SOCK_RAW, 12 /* NETLINK_NETFILTER */);
 			_exit(fd >= 0 ? 0 : 97);
@@ -191,6 +195,8 @@ int main(void)
 	ok(exited0(run_writer(W_NETLINK)), "writer filter: a netfilter netlink socket opens");
 	st = run_writer(W_EXEC);
 	ok(killed(st), "writer filter: execve kills (status 0x%x)", st);
+	st = run_writer(W_FORK);
+	ok(killed(st), "writer filter: fork kills (status 0x%x)", st);
 	st = run_writer(W_PTRACE);
 	ok(killed(st), "writer filter: ptrace kills (status 0x%x)", st);
 	st = run_writer(W_CREATE);
