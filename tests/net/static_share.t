@@ -23,7 +23,8 @@ for i in $(seq 100 129); do static_knock "192.0.2.$i" & pids+=($!); done
 wait "${pids[@]}"
 sleep 1
 n=$(grant_rules4 | grep -c -- '-s 192.0.2.1[0-2][0-9]/32')
-check "30 addresses completed the static sequence: $n grant(s), at most 16 / 4" [ "$n" -ge 1 ] && [ "$n" -le 4 ]
+check "30 addresses completed the static sequence: $n grant(s), at most 16 / 4" \
+	eval '[ "$n" -ge 1 ] && [ "$n" -le 4 ]'
 check "... the others refused as unauthenticated-share-full" grep -q 'refuse reason=unauthenticated-share-full' "$TMP/knockd.log"
 lines=$(grep -c 'unauthenticated static' "$TMP/knockd.log")
 check "completions logged at most 20 per 10 s: $lines for 30" [ "$lines" -le 20 ]
