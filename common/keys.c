@@ -94,16 +94,22 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 
 int keys_read_private(const char *path, struct keypair *kp, char *err, size_t errlen)
 {
-	char buf[128];
-	uint8_t seed[SEED_LEN];
-	ssize_t n;
-	int fd, ret = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	return keys_read_private_fd(fd, path, kp, err, errlen);
+}
+
+int keys_read_private_fd(int fd, const char *path, struct keypair *kp, char *err, size_t errlen)
+{
+	char buf[128];
+	uint8_t seed[SEED_LEN];
+	ssize_t n;
+	int ret = -1;
+
 	if (check_mode(fd, path, err, errlen) < 0)
 		goto out;
 	n = read(fd, buf, sizeof(buf) - 1);

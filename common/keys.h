@@ -20,6 +20,9 @@ int keys_generate_file(const char *path, struct keypair *kp, char *err, size_t e
 /* Reads a private key file, refusing one that group or others can access. */
 int keys_read_private(const char *path, struct keypair *kp, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* The same from an open descriptor (path names it in messages); closes it. */
+int keys_read_private_fd(int fd, const char *path, struct keypair *kp, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 int keys_parse_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
     __attribute__((warn_unused_result));
 void keys_wipe(struct keypair *kp);

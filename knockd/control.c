@@ -147,20 +147,43 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 	free(v);
 }
 
+/* s as the inside of a JSON string: quotes, backslashes and control characters escaped. */
+static void json_escape(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, len - n, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
+
 static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
 {
 	int64_t up = daemon_clock().wall_ms / 1000 - d->started;
 	const char *q = r->json ? "\"" : "";
+	char ifaces[sizeof(d->cfg->interfaces) * 6 + 1];
 	struct ps_stats st;
 
 	daemon_stats(d, &st);
+	if (r->json) /* an interface name may hold a quote or a backslash */
+		json_escape(d->cfg->interfaces, ifaces, sizeof(ifaces));
+	else
+		snprintf(ifaces, sizeof(ifaces), "%s", d->cfg->interfaces);
 	out(b,
 	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s%s\",\"interfaces\":\"%s\","
 		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,\"counters\":{"
 		    : "uptime %" PRId64 "s\nbackend %s (%s)\n"
 		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\ncounters:",
-	    up, d->fw.b->name, r->json ? "" : d->fw.b->what, d->cfg->interfaces, d->cfg->spa_port,
-	    d->grants.n, d->cfg->max_grants);
+	    up, d->fw.b->name, r->json ? "" : d->fw.b->what, ifaces, d->cfg->spa_port, d->grants.n,
+	    d->cfg->max_grants);
 	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, st.frames);
 	out(b, r->json ? ",%spacket-oversized%s:%" PRIu64 : " %spacket-oversized%s=%" PRIu64, q, q,
 	    st.oversized);

@@ -22,6 +22,27 @@
 #include "log.h"
 #include "windows.h"
 
+#define UNAUTH_LINES 20 /* per 10 s, for static sequences: anyone can send them */
+
+/* Whether a static sequence's lines may be logged now; says how many were not. */
+static int unauth_log_ok(struct daemon *d)
+{
+	int64_t now = (int64_t)(daemon_clock().mono_ms / 1000);
+
+	if (now - d->unauth_log.window >= 10) {
+		if (d->unauth_log.suppressed)
+			log_warn("%" PRIu64 " more static sequence completions not logged",
+				 d->unauth_log.suppressed);
+		d->unauth_log.window = now;
+		d->unauth_log.lines = 0;
+		d->unauth_log.suppressed = 0;
+	}
+	if (d->unauth_log.lines++ < UNAUTH_LINES)
+		return 1;
+	d->unauth_log.suppressed++;
+	return 0;
+}
+
 /* A grant request from the packet parser: checked against the configuration, then made. */
 static int on_request(struct daemon *d, const struct ps_msg *m)
 {
@@ -41,15 +62,22 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 	} else {
 		snprintf(who, sizeof(who), "sequence:%s", d->cfg->seqs[m->seq].name);
 		addr_format(&m->addr, a, sizeof(a));
-		log_warn("unauthenticated static %s completed by %s", who, a);
+		g.unauth = 1;
+		g.quiet = !unauth_log_ok(d);
+		if (!g.quiet)
+			log_warn("unauthenticated static %s completed by %s", who, a);
 		g.who = who;
 	}
 	(void)daemon_open(d, &g, &now);
 	return 0;
 }
 
-/* Reads what the parser sent. -1 when it is gone or sent something it must not. */
-static int on_channel(struct daemon *d, struct ps_stats *stats)
+/*
+ * Reads what the parser sent. -1 when it is gone or sent something it must not; 1 when it
+ * is the reply *want waits for (same type and number: filled in). A reply to an earlier
+ * request, which the writer gave up waiting for, is dropped.
+ */
+static int on_channel(struct daemon *d, struct ps_msg *want)
 {
 	struct ps_msg m;
 
@@ -57,8 +85,13 @@ static int on_channel(struct daemon *d, struct ps_stats *stats)
 		log_err("the packet parser stopped (pid %d)", (int)d->parser_pid);
 		return -1;
 	}
-	if (m.type == PS_STATS && stats) {
-		*stats = m.stats;
+	if (m.type == PS_STATS || m.type == PS_RELOADED) {
+		if (!want || m.type != want->type || m.req_id != want->req_id) {
+			log_debug("privsep: a late reply (type %" PRIu32 ", %" PRIu32 ") dropped",
+				  m.type, m.req_id);
+			return 0;
+		}
+		*want = m;
 		return 1;
 	}
 	if (m.type != PS_GRANT) {
@@ -66,6 +99,37 @@ static int on_channel(struct daemon *d, struct ps_stats *stats)
 		return -1;
 	}
 	return on_request(d, &m);
+}
+
+int daemon_ask(struct daemon *d, struct ps_msg *req, const int *fds, int nfds, uint32_t reply,
+	       int timeout_ms)
+{
+	struct ps_msg want;
+
+	req->magic = PS_MAGIC;
+	req->req_id = ++d->stats_req;
+	if (d->chan < 0 ||
+	    (nfds ? privsep_send_fds(d->chan, req, fds, nfds) : privsep_send(d->chan, req)) < 0)
+		return -1;
+	want.type = reply;
+	want.req_id = req->req_id;
+	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
+		struct pollfd p = {.fd = d->chan, .events = POLLIN};
+		int r;
+
+		if (poll(&p, 1, timeout_ms) != 1)
+			return -1;
+		r = on_channel(d, &want);
+		if (r < 0) {
+			d->stop = d->failed = 1; /* fail closed, as in the main loop */
+			return -2;
+		}
+		if (r == 1) {
+			*req = want;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Everything the parser has queued (up to a commit's worth), so a burst is one commit. */
@@ -103,33 +167,13 @@ _Static_assert(sizeof(struct ps_stats) == (8 + PKT_NERR + V_NRESULTS) * sizeof(u
 
 void daemon_stats(struct daemon *d, struct ps_stats *out)
 {
-	struct ps_msg req;
-	struct ps_stats live;
+	struct ps_msg m;
 
 	*out = d->base;
-	if (d->chan < 0)
-		return;
-	memset(&req, 0, sizeof(req));
-	req.magic = PS_MAGIC;
-	req.type = PS_STATS_REQ;
-	if (privsep_send(d->chan, &req) < 0)
-		return;
-	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
-		struct pollfd p = {.fd = d->chan, .events = POLLIN};
-		int r;
-
-		if (poll(&p, 1, 1000) != 1)
-			return;
-		r = on_channel(d, &live);
-		if (r < 0) {
-			d->stop = d->failed = 1; /* fail closed, as in the main loop */
-			return;
-		}
-		if (r == 1) {
-			add_stats(out, &live);
-			return;
-		}
-	}
+	memset(&m, 0, sizeof(m));
+	m.type = PS_STATS_REQ;
+	if (daemon_ask(d, &m, NULL, 0, PS_STATS, 1000) == 0)
+		add_stats(out, &m.stats);
 }
 
 static void on_signal(struct daemon *d)

@@ -12,6 +12,7 @@
 #include "grants.h"
 #include "pkt.h"
 #include "privsep.h"
+#include "sandbox.h"
 #include "seq.h"
 #include "sniff.h"
 #include "verify.h"
@@ -28,6 +29,7 @@ struct pending_note {
 	uint32_t id;
 	uint8_t kind;   /* new, refresh, rewrite, delete */
 	uint8_t origin; /* enum grant_origin, for the log */
+	uint8_t quiet;  /* no log line: an unauthenticated origin over its rate */
 	uint32_t ttl;
 	int64_t prev_deadline; /* a refresh: what a failed commit restores */
 	uint64_t prev_expires_ms;
@@ -47,6 +49,7 @@ struct daemon {
 	int nsniffs;
 	int sigfd;
 	int replay_fd;
+	struct sandbox_user parser_user;
 	struct fw_change pending[PENDING_MAX];
 	struct pending_note notes[PENDING_MAX]; /* one per pending change */
 	size_t npending;
@@ -54,6 +57,12 @@ struct daemon {
 	int chan;        /* to the packet parser (privsep.h) */
 	pid_t parser_pid;
 	struct ps_stats base; /* counters of parsers that have been replaced */
+	uint32_t stats_req;   /* number of the last counters request */
+	struct {
+		int64_t window; /* mono seconds */
+		unsigned lines;
+		uint64_t suppressed;
+	} unauth_log; /* static sequences: their log lines are rate-limited */
 	int control_fd;
 	int serving_fd;       /* the knockctl connection being answered, or -1 */
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
@@ -71,8 +80,13 @@ struct grant_req {
 	uint64_t ttl_ms; /* windows: the exact time left in ms (ttl is its round-up) */
 	int exact;       /* take ttl as given (knockctl, windows); else cap it at max_ttl */
 	int origin;      /* enum grant_origin */
+	int unauth;      /* a static sequence: bounded share of the table (UNAUTH_SHARE) */
+	int quiet;       /* its log lines are over their rate: none */
 	const char *who;
 };
+
+/* Grants opened by static sequences: at most max_grants / UNAUTH_SHARE of the table. */
+#define UNAUTH_SHARE 4
 
 extern const char *const daemon_origin_names[];
 
@@ -99,6 +113,13 @@ void daemon_rewrite(struct daemon *d, uint32_t id);
 /* Ends the grants that are due and commits (with any deletion still pending). */
 void daemon_expire(struct daemon *d);
 int daemon_commit(struct daemon *d);
+/*
+ * Sends req (with fds, if any) to the parser and waits for its answer of type reply, handling
+ * grant requests queued before it; req becomes the answer. 0; -1 no answer in time; -2 the
+ * channel failed (d->stop and d->failed are set).
+ */
+int daemon_ask(struct daemon *d, struct ps_msg *req, const int *fds, int nfds, uint32_t reply,
+	       int timeout_ms);
 /* The parser's counters (asked over the channel) plus those of earlier parsers. */
 void daemon_stats(struct daemon *d, struct ps_stats *out);
 /*
@@ -112,8 +133,8 @@ void daemon_free(struct daemon *d);
 /* SIGHUP, knockctl reload: re-reads the configuration; on any error keeps everything as it
  * was and says why. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
-int daemon_open_captures(const struct config *c, const struct seq_engine *seq, struct sniff *out,
-			 int *n, char *err, size_t errlen) __attribute__((warn_unused_result));
+int daemon_open_captures(const struct config *c, struct sniff *out, int *n, char *err,
+			 size_t errlen) __attribute__((warn_unused_result));
 int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

@@ -46,6 +46,8 @@ static void log_grant(struct daemon *d, const struct grant *g, const struct pend
 {
 	char a[ADDR_STRLEN], ttl[16];
 
+	if (n->quiet)
+		return; /* an unauthenticated origin over its log rate */
 	addr_format(&g->addr, a, sizeof(a));
 	format_duration(n->ttl, ttl, sizeof(ttl));
 	log_info("grant door=%s addr=%s ttl=%s id=%" PRIu32 " client=%s origin=%s%s",
@@ -197,14 +199,24 @@ static uint32_t open_door(struct daemon *d, unsigned i, const struct grant_req *
 	if (g)
 		before = *g;
 	note.ttl = door_ttl(door, r);
+	note.quiet = (uint8_t)r->quiet;
 	snprintf(note.who, sizeof(note.who), "%s", r->who);
+	addr_format(&r->addr, a, sizeof(a));
+	if (r->unauth && !g && d->grants.nunauth >= d->grants.cap / UNAUTH_SHARE) {
+		if (!r->quiet) /* spoofable: the rest of the table stays for the others */
+			log_err("refuse reason=unauthenticated-share-full door=%s addr=%s",
+				door->name, a);
+		return 0;
+	}
 	n = grants_open(&d->grants, i, &r->addr, r->origin,
 			r->ttl_ms ? r->ttl_ms : (uint64_t)note.ttl * 1000, now, &g);
 	if (n < 0) {
-		addr_format(&r->addr, a, sizeof(a));
-		log_err("refuse reason=grant-table-full door=%s addr=%s", door->name, a);
+		if (!r->quiet)
+			log_err("refuse reason=grant-table-full door=%s addr=%s", door->name, a);
 		return 0;
 	}
+	if (n == 1 && r->unauth)
+		grants_mark_unauth(&d->grants, g);
 	if (n == 0 && g->deadline == before.deadline && !in_batch(d, g->id)) {
 		log_grant(d, g, &note); /* the kernel rule stays as it is: nothing to commit */
 		return g->id;

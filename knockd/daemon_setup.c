@@ -94,16 +94,17 @@ out:
  * header is an extension header (pkt.c walks the chain; BPF cannot). TCP flags are checked
  * in pkt.c too: BPF's tcp[] offsets do not work for IPv6.
  */
-static void capture_filter(const struct config *c, const struct seq_engine *seq, char *buf,
-			   size_t len)
+static void capture_filter(const struct config *c, char *buf, size_t len)
 {
-	size_t n;
+	size_t n, nauth = 0;
 
+	for (size_t i = 0; i < c->nclients; i++)
+		nauth += c->clients[i].sequence != 0;
 	n = (size_t)snprintf(buf, len,
 			     "udp dst port %u or (ip6 and not ip6 proto 6 and not ip6 proto 17 "
 			     "and not ip6 proto 58)",
 			     c->spa_port);
-	if (seq->nauth)
+	if (nauth)
 		n += (size_t)snprintf(buf + n, len - n,
 				      " or tcp dst portrange %u-%u or udp dst "
 				      "portrange %u-%u",
@@ -117,15 +118,15 @@ static void capture_filter(const struct config *c, const struct seq_engine *seq,
 					      c->seqs[i].steps[j].port);
 }
 
-int daemon_open_captures(const struct config *c, const struct seq_engine *seq, struct sniff *out,
-			 int *n, char *err, size_t errlen)
+int daemon_open_captures(const struct config *c, struct sniff *out, int *n, char *err,
+			 size_t errlen)
 {
 	const char *cur = c->interfaces;
 	char iface[64], filter[8192];
 	int r;
 
 	*n = 0;
-	capture_filter(c, seq, filter, sizeof(filter));
+	capture_filter(c, filter, sizeof(filter));
 	log_debug("capture filter: %s", filter);
 	while ((r = parse_list_next(&cur, iface, sizeof(iface))) > 0) {
 		if (*n == MAX_IFACES) {
@@ -196,6 +197,7 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	d->cfg = cfg;
 	d->config_path = path;
 	d->sigfd = d->replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
+	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
 	ret = verify_init(&d->ver, cfg, &server, err, errlen);
@@ -217,7 +219,7 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	}
 	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
 		return -1;
-	if (daemon_open_captures(cfg, &d->seq, d->sniffs, &d->nsniffs, err, errlen) < 0 ||
+	if (daemon_open_captures(cfg, d->sniffs, &d->nsniffs, err, errlen) < 0 ||
 	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
 		return -1;
 	d->started = daemon_clock().wall_ms / 1000;
@@ -228,7 +230,9 @@ int daemon_start(struct daemon *d, char *err, size_t errlen)
 {
 	if (daemon_spawn(d, err, errlen) < 0)
 		return -1;
-	return sandbox_writer(err, errlen);
+	if (sandbox_writer(err, errlen) < 0)
+		return -1;
+	return sandbox_writer_filter(err, errlen);
 }
 
 void daemon_free(struct daemon *d)

@@ -11,6 +11,7 @@ int grants_init(struct grants *g, size_t cap)
 {
 	g->v = calloc(cap, sizeof(*g->v));
 	g->n = g->nending = 0;
+	g->nunauth = 0;
 	g->cap = cap;
 	g->next_id = 1;
 	return g->v ? 0 : -1;
@@ -144,6 +145,14 @@ int grants_remove(struct grants *g, uint32_t id, struct grant *out)
 	if (out)
 		*out = *gr;
 	grants_set_ending(g, gr, GRANT_LIVE);
+	g->nunauth -= gr->unauth;
 	*gr = g->v[--g->n];
 	return 0;
+}
+
+void grants_mark_unauth(struct grants *g, struct grant *gr)
+{
+	if (!gr->unauth)
+		g->nunauth++;
+	gr->unauth = 1;
 }

@@ -31,6 +31,7 @@ struct grant {
 	uint16_t door;
 	uint8_t origin;
 	uint8_t ending; /* enum grant_ending */
+	uint8_t unauth; /* opened by a static sequence: counts against the unauthenticated share */
 	struct addr addr;
 	int64_t opened;      /* wall seconds */
 	int64_t deadline;    /* the last wall second the kernel rule matches */
@@ -41,6 +42,7 @@ struct grants {
 	struct grant *v;
 	size_t n, cap;
 	size_t nending; /* grants whose rules are being deleted */
+	size_t nunauth; /* grants with unauth set */
 	uint32_t next_id;
 };
 
@@ -75,5 +77,7 @@ size_t grants_expire(struct grants *g, uint64_t now_ms);
 void grants_set_ending(struct grants *g, struct grant *gr, int why);
 /* Takes the grant out of the table (its rules are gone); out gets a copy if not NULL. */
 int grants_remove(struct grants *g, uint32_t id, struct grant *out);
+/* Marks a grant as opened without authentication (counted in nunauth until it goes). */
+void grants_mark_unauth(struct grants *g, struct grant *gr);
 
 #endif

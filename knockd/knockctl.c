@@ -99,13 +99,17 @@ static int exchange(const char *path, const char *line)
 static int build(struct ctl_request *r, int argc, char **argv, const char *ttl, const char *addr)
 {
 	char line[CTL_LINE_MAX], err[128];
-	int n = 0;
+	size_t n = 0;
 	uint32_t secs = 0;
 
-	for (int i = 0; i < argc; i++)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s", i ? " " : "", argv[i]);
-	if ((size_t)n >= sizeof(line) || ctl_parse(line, r, err, sizeof(err)) < 0) {
-		fprintf(stderr, "knockctl: %s\n", (size_t)n >= sizeof(line) ? "too long" : err);
+	/* n stays below sizeof(line): a long argument must not walk past it (review 5.6) */
+	for (int i = 0; i < argc && n < sizeof(line); i++) {
+		int w = snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
+
+		n = w < 0 ? sizeof(line) : n + (size_t)w;
+	}
+	if (n >= sizeof(line) || ctl_parse(line, r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockctl: %s\n", n >= sizeof(line) ? "request too long" : err);
 		return -1;
 	}
 	if ((ttl || addr) && r->verb != CTL_OPEN) {

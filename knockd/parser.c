@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "grants.h"
 #include "log.h"
@@ -77,7 +78,7 @@ static void on_token(struct parser *p, const struct pkt *k)
 	int r = verify_token(p->ver, k->payload, k->payload_len, &k->src, wall, &v);
 
 	p->st.tokens[r]++;
-	/* The verifier already holds the nonce in memory once the signature verified. */
+	/* The verifier holds the nonce in memory once the token passed every check. */
 	if (verify_spent(r) && spend(p, v.nonce_id, v.nonce_expires) < 0)
 		return;
 	if (r == V_OK)
@@ -99,7 +100,8 @@ static void on_knock(struct parser *p, const struct pkt *k)
 			  (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000, wall,
 			  &p->ver->replay, &s)) {
 	case SEQ_AUTH:
-		if (replay_add(&p->ver->replay, s.replay_id, s.replay_expires, wall) < 0) {
+		if (replay_add(&p->ver->replay, s.replay_id, s.replay_expires, s.client, wall) <
+		    0) {
 			refusal(p, "replay-full", &k->src, p->cfg->clients[s.client].name);
 			return;
 		}
@@ -140,13 +142,14 @@ static void on_frame(void *user, int dlt, const uint8_t *frame, size_t caplen, s
 		p->st.other_port++;
 }
 
-static void send_stats(struct parser *p)
+static void send_stats(struct parser *p, uint32_t req_id)
 {
 	struct ps_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.magic = PS_MAGIC;
 	m.type = PS_STATS;
+	m.req_id = req_id;
 	m.stats = p->st;
 	m.stats.knocks = p->seq->knocks;
 	m.stats.seq_resets = p->seq->resets;
@@ -156,17 +159,35 @@ static void send_stats(struct parser *p)
 		log_err("counters not sent: %s", strerror(errno));
 }
 
+/* What the rule writer sent: a counters request, or a reload with its descriptors. */
+static int on_writer(struct parser *p)
+{
+	struct ps_msg m;
+	int fds[PS_MAX_FDS], nfds;
+
+	if (privsep_recv_fds(p->chan, &m, fds, &nfds) < 0)
+		return -1; /* the rule writer closed the channel: done */
+	if (m.type == PS_RELOAD) {
+		parser_reload(p, &m, fds, nfds);
+		return 0;
+	}
+	while (nfds > 0)
+		close(fds[--nfds]);
+	if (m.type == PS_STATS_REQ)
+		send_stats(p, m.req_id);
+	return 0;
+}
+
 int parser_run(struct parser *p)
 {
 	struct pollfd pfd[MAX_PARSER_FDS];
-	int n = p->nsniffs;
 
-	for (int i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){.fd = p->sniffs[i].fd, .events = POLLIN};
-	pfd[n] = (struct pollfd){.fd = p->chan, .events = POLLIN};
 	for (;;) {
-		struct ps_msg m;
+		int n = p->nsniffs; /* rebuilt each time: a reload replaces the captures */
 
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){.fd = p->sniffs[i].fd, .events = POLLIN};
+		pfd[n] = (struct pollfd){.fd = p->chan, .events = POLLIN};
 		if (poll(pfd, (nfds_t)n + 1, -1) < 0 && errno != EINTR)
 			return 1;
 		for (int i = 0; i < n; i++) {
@@ -176,11 +197,7 @@ int parser_run(struct parser *p)
 				return 1;
 			}
 		}
-		if (pfd[n].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (privsep_recv(p->chan, &m) < 0)
-				return 0; /* the rule writer closed the channel: done */
-			if (m.type == PS_STATS_REQ)
-				send_stats(p);
-		}
+		if ((pfd[n].revents & (POLLIN | POLLHUP | POLLERR)) && on_writer(p) < 0)
+			return 0;
 	}
 }

@@ -34,5 +34,8 @@ struct parser {
 
 /* Runs until the rule writer closes the channel. Returns the exit status. */
 int parser_run(struct parser *p);
+/* PS_RELOAD with its descriptors (parser_reload.c): swaps in the new configuration, keys
+ * and captures, or keeps the old; answers PS_RELOADED either way. Closes every fd. */
+void parser_reload(struct parser *p, const struct ps_msg *m, int *fds, int nfds);
 
 #endif

@@ -9,7 +9,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "grants.h"
 
@@ -31,8 +34,8 @@ int privsep_check(const struct config *c, const struct ps_msg *m, char *err, siz
 		return -1;
 	}
 	if (m->origin == ORIGIN_TOKEN || (m->origin == ORIGIN_SEQUENCE && m->seq < 0)) {
-		if (m->client < 0 || (size_t)m->client >= c->nclients) {
-			snprintf(err, errlen, "no client %d", m->client);
+		if (m->seq != -1 || m->client < 0 || (size_t)m->client >= c->nclients) {
+			snprintf(err, errlen, "no client %d (sequence %d)", m->client, m->seq);
 			return -1;
 		}
 		if (m->origin == ORIGIN_SEQUENCE && !c->clients[m->client].sequence) {
@@ -40,10 +43,13 @@ int privsep_check(const struct config *c, const struct ps_msg *m, char *err, siz
 			return -1;
 		}
 		allowed = c->clients[m->client].doors;
-	} else if (m->origin == ORIGIN_SEQUENCE && m->seq >= 0 && (size_t)m->seq < c->nseqs) {
+	} else if (m->origin == ORIGIN_SEQUENCE && m->client == -1 && m->seq >= 0 &&
+		   (size_t)m->seq < c->nseqs) {
+		/* a static sequence names no client: the writer indexes clients[] by it */
 		allowed = c->seqs[m->seq].doors;
 	} else {
-		snprintf(err, errlen, "bad origin %u / sequence %d", m->origin, m->seq);
+		snprintf(err, errlen, "bad origin %u / client %d / sequence %d", m->origin,
+			 m->client, m->seq);
 		return -1;
 	}
 	if (!m->doors || (m->doors & ~allowed)) {
@@ -74,4 +80,60 @@ int privsep_recv(int fd, struct ps_msg *m)
 int privsep_send(int fd, const struct ps_msg *m)
 {
 	return send(fd, m, sizeof(*m), MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+int privsep_send_fds(int fd, const struct ps_msg *m, const int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * PS_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {(void *)(uintptr_t)m, sizeof(*m)};
+	struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	if (nfds < 1 || nfds > PS_MAX_FDS)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	h.msg_control = u.buf;
+	h.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+	c = CMSG_FIRSTHDR(&h);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	return sendmsg(fd, &h, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+int privsep_recv_fds(int fd, struct ps_msg *m, int *fds, int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * PS_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {m, sizeof(*m)};
+	struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	*nfds = 0;
+	h.msg_control = u.buf;
+	h.msg_controllen = sizeof(u.buf);
+	do
+		n = recvmsg(fd, &h, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); n >= 0 && c; c = CMSG_NXTHDR(&h, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+		for (int i = 0; i < k && *nfds < PS_MAX_FDS; i++)
+			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + sizeof(int) * (size_t)i,
+			       sizeof(int));
+	}
+	if (n == (ssize_t)sizeof(*m) && !(h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
+	    m->magic == PS_MAGIC)
+		return 0;
+	while (*nfds > 0)
+		close(fds[--*nfds]);
+	return -1;
 }

@@ -1,31 +1,32 @@
 /*
  * SIGHUP and knockctl reload: re-read the configuration without revoking live grants.
- * Everything the new configuration needs (keys, verifier, sequences, captures, the replay
- * state file) is built first, and the grants of removed doors (or doors that changed
- * direction) are revoked while the old doors are in place: any error up to there leaves
- * the daemon exactly as it was. Then a new packet parser replaces the old one (the nonces
- * the old one spent meanwhile are read from the state file it appended them to) and grants
- * whose door changed its rules are rewritten. After the old parser has stopped, only a
- * failure to start the new one (fork, or reading the last records through the state file
- * descriptor already open) stops the daemon: it fails closed.
+ * The writer parses the configuration and opens what the parser needs (the key file, the
+ * captures); the parser, which lives as long as the daemon, builds the new keys and
+ * sequences from them and swaps them in, or refuses. Before that, the grants of doors the new
+ * configuration drops (or turns around) are ended and committed while the old doors are in
+ * place; if their deletion fails the reload is refused and they are live again. Up to the
+ * parser's answer, any refusal leaves the daemon as it was, except that grants of removed
+ * doors stay ended. Then grants whose door changed its rules are rewritten. Only a parser
+ * that does not answer, or a failure to end a removed door's grant it opened while the
+ * writer waited, stops the daemon (fails closed). No process is started: the writer has no
+ * capability to start a parser as nobody any more.
  */
-#include <sodium.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgpass.h"
 #include "daemon.h"
 #include "log.h"
-#include "replay_store.h"
 
 struct staged {
 	struct config *cfg;
-	struct verifier ver;
-	struct seq_engine seq;
 	struct sniff sniffs[MAX_IFACES];
-	int nsniffs, have_ver, have_seq;
-	int replay_fd, replay_rfd; /* the state file: to append to, to catch up from */
+	int nsniffs;
+	int key_fd, cfg_fd;
 };
 
 static const char *needs_restart(const struct config *a, const struct config *b)
@@ -43,12 +44,12 @@ static const char *needs_restart(const struct config *a, const struct config *b)
 	return NULL;
 }
 
+/* What the parser needs, opened by the writer: the key file (not read here: the writer
+ * holds no key), the captures (detached from libpcap), the parsed configuration. */
 static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 {
-	struct keypair server;
-	uint8_t hashkey[16];
+	struct cfgpass_capture caps[MAX_IFACES];
 	const char *what;
-	int r;
 
 	s->cfg = calloc(1, sizeof(*s->cfg));
 	if (!s->cfg || config_load(s->cfg, d->config_path, err, errlen) < 0)
@@ -58,43 +59,66 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 		snprintf(err, errlen, "changing %s needs a restart", what);
 		return -1;
 	}
-	if (keys_read_private(s->cfg->private_key, &server, err, errlen) < 0)
-		return -1;
-	r = verify_init(&s->ver, s->cfg, &server, err, errlen);
-	keys_wipe(&server);
-	s->have_ver = r == 0;
-	if (r < 0)
-		return -1;
-	randombytes_buf(hashkey, sizeof(hashkey));
-	if (seq_init(&s->seq, s->cfg, s->ver.keys, hashkey) < 0) {
-		snprintf(err, errlen, "out of memory");
+	s->key_fd = open(s->cfg->private_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->key_fd < 0) {
+		snprintf(err, errlen, "%s: %s", s->cfg->private_key, strerror(errno));
 		return -1;
 	}
-	s->have_seq = 1;
-	s->replay_fd =
-	    replay_store_reopen(s->cfg->state_dir, &s->ver.replay, daemon_clock().wall_ms / 1000,
-				&s->replay_rfd, err, errlen);
-	if (s->replay_fd < 0)
+	if (daemon_open_captures(s->cfg, s->sniffs, &s->nsniffs, err, errlen) < 0)
 		return -1;
-	return daemon_open_captures(s->cfg, &s->seq, s->sniffs, &s->nsniffs, err, errlen);
+	for (int i = 0; i < s->nsniffs; i++) {
+		if (sniff_detach(&s->sniffs[i], err, errlen) < 0)
+			return -1;
+		snprintf(caps[i].iface, sizeof(caps[i].iface), "%s", s->sniffs[i].iface);
+		caps[i].dlt = s->sniffs[i].dlt;
+	}
+	s->cfg_fd = cfgpass_write(s->cfg, caps, s->nsniffs, err, errlen);
+	return s->cfg_fd < 0 ? -1 : 0;
 }
 
 static void unstage(struct staged *s)
 {
-	if (s->replay_fd >= 0)
-		close(s->replay_fd);
-	if (s->replay_rfd >= 0)
-		close(s->replay_rfd);
 	while (s->nsniffs > 0)
 		sniff_close(&s->sniffs[--s->nsniffs]);
-	if (s->have_seq)
-		seq_free(&s->seq);
-	if (s->have_ver)
-		verify_free(&s->ver);
+	if (s->key_fd >= 0)
+		close(s->key_fd);
+	if (s->cfg_fd >= 0)
+		close(s->cfg_fd);
+	s->key_fd = s->cfg_fd = -1;
 	if (s->cfg) {
 		config_free(s->cfg);
 		free(s->cfg);
 	}
+	s->cfg = NULL;
+}
+
+/*
+ * Hands the staged descriptors to the parser, which builds the new keys, sequences and
+ * captures and swaps them in, or says why not. 0 in place; -1 refused (err says why);
+ * -2 the parser did not answer or is gone: the daemon stops.
+ */
+static int hand_over(struct daemon *d, struct staged *s, char *err, size_t errlen)
+{
+	int fds[PS_MAX_FDS], n = 0, r;
+	struct ps_msg m;
+
+	fds[n++] = s->cfg_fd;
+	fds[n++] = s->key_fd;
+	for (int i = 0; i < s->nsniffs; i++)
+		fds[n++] = s->sniffs[i].fd;
+	memset(&m, 0, sizeof(m));
+	m.type = PS_RELOAD;
+	r = daemon_ask(d, &m, fds, n, PS_RELOADED, 30000);
+	if (r < 0) {
+		snprintf(err, errlen, "the packet parser did not take the new configuration");
+		return -2;
+	}
+	if (m.status < 0) {
+		m.text[sizeof(m.text) - 1] = '\0';
+		snprintf(err, errlen, "%s", m.text);
+		return -1;
+	}
+	return 0;
 }
 
 static int same_rules(const struct door *a, const struct door *b)
@@ -171,35 +195,21 @@ static size_t carry_grants(struct daemon *d, const struct config *nc, uint32_t *
 	return n;
 }
 
-/* Hands the staged parser state to d, where daemon_spawn() finds it. */
-static void adopt_staged(struct daemon *d, struct staged *s)
+/* The parser runs the new configuration: so does the writer. -1: a grant of a removed door
+ * opened meanwhile could not be ended (err says why). */
+static int take_over(struct daemon *d, struct staged *s, uint32_t *rewrite, size_t *nrewrite,
+		     char *err, size_t errlen)
 {
-	d->ver = s->ver;
-	d->seq = s->seq;
-	memcpy(d->sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
-	d->nsniffs = s->nsniffs;
-	d->replay_fd = s->replay_fd;
-	s->replay_fd = -1;
-	s->have_ver = s->have_seq = 0;
-	s->nsniffs = 0;
+	char werr[256];
+
+	(void)daemon_commit(d); /* grants the parser asked for while the writer waited */
+	if (end_removed(d, s->cfg, err, errlen) < 0)
+		return -1;
+	*nrewrite = carry_grants(d, s->cfg, rewrite);
 	config_free(d->cfg);
 	free(d->cfg);
 	d->cfg = s->cfg;
 	s->cfg = NULL;
-}
-
-/* The old parser is gone: the new configuration takes over; -1 if the nonces it spent
- * last could not be read (the new parser must not start then). */
-static int switch_over(struct daemon *d, struct staged *s, uint32_t *rewrite, size_t *nrewrite,
-		       char *err, size_t errlen)
-{
-	int caught = replay_store_catch_up(s->replay_rfd, &s->ver.replay,
-					   daemon_clock().wall_ms / 1000, err, errlen);
-	char werr[256];
-
-	s->replay_rfd = -1;
-	*nrewrite = carry_grants(d, s->cfg, rewrite);
-	adopt_staged(d, s);
 	free(d->win_next);
 	d->win_next = NULL;
 	if (daemon_windows_init(d, werr, sizeof(werr)) < 0)
@@ -207,49 +217,33 @@ static int switch_over(struct daemon *d, struct staged *s, uint32_t *rewrite, si
 	for (size_t i = 0; i < *nrewrite; i++)
 		daemon_rewrite(d, rewrite[i]);
 	(void)daemon_commit(d);
-	return caught;
+	return 0;
 }
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
-	struct staged s;
-	struct ps_stats old;
+	struct staged s = {.key_fd = -1, .cfg_fd = -1};
 	uint32_t *rewrite = NULL;
-	size_t before = d->grants.n, nrewrite;
-	int caught;
+	size_t before = d->grants.n, nrewrite = 0;
+	int r = -1;
 
-	memset(&s, 0, sizeof(s));
-	s.replay_fd = s.replay_rfd = -1;
 	if (stage(d, &s, err, errlen) == 0 &&
 	    !(rewrite = calloc(d->grants.cap + 1, sizeof(*rewrite)))) /* grants may come */
 		snprintf(err, errlen, "out of memory");
-	if (!rewrite || end_removed(d, s.cfg, err, errlen) < 0) {
-		log_err("reload refused, the running configuration stays: %s", err);
-		free(rewrite);
-		unstage(&s);
-		return -1;
-	}
-	/* The old parser first (no request may arrive mid-change): keep its counters, let it
-	 * go; what it spent is in the state file. */
-	daemon_stats(d, &old);
-	d->base = old;
-	daemon_retire_parser(d);
-	(void)daemon_commit(d);
-	/* Requests the old parser had queued may have opened grants of removed doors. */
-	if (end_removed(d, s.cfg, err, errlen) < 0) {
+	if (rewrite && end_removed(d, s.cfg, err, errlen) == 0)
+		r = hand_over(d, &s, err, errlen);
+	if (r == 0 && take_over(d, &s, rewrite, &nrewrite, err, errlen) < 0)
+		r = -2;
+	if (r == -2) {
 		log_err("reload: %s; stopping", err);
 		d->stop = d->failed = 1;
-		free(rewrite);
-		unstage(&s);
-		return -1;
+	} else if (r < 0) {
+		log_err("reload refused, the running configuration stays: %s", err);
 	}
-	caught = switch_over(d, &s, rewrite, &nrewrite, err, errlen);
 	free(rewrite);
-	if (caught < 0 || daemon_spawn(d, err, errlen) < 0) {
-		log_err("reload: cannot start the packet parser: %s; stopping", err);
-		d->stop = d->failed = 1;
+	unstage(&s);
+	if (r < 0)
 		return -1;
-	}
 	log_info("reloaded %s: %zu door(s), %zu client(s); %zu grant(s) kept (%zu rewritten), "
 		 "%zu revoked",
 		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, nrewrite,

@@ -10,19 +10,14 @@
 
 #include "replay.h"
 
-/* Loads live records into r, rewrites the file without expired ones; returns an fd. */
+/*
+ * Checks state_dir (ours, writable by no one else), loads the file's records into r (sized
+ * anew for r's clients plus what the file holds; implausible records are dropped with a
+ * warning, never a refusal to start), rewrites the file without what is long expired;
+ * returns the append fd. An unreadable file or a foreign magic is an error.
+ */
 int replay_store_open(const char *state_dir, struct replay *r, int64_t now, char *err,
 		      size_t errlen) __attribute__((warn_unused_result));
-/*
- * For a reload, while the running packet parser still appends to the file: loads the live
- * records into r without rewriting the file (a restart compacts it) and returns an fd to
- * append to; *rfd stays open after the last record read, for replay_store_catch_up().
- */
-int replay_store_reopen(const char *state_dir, struct replay *r, int64_t now, int *rfd, char *err,
-			size_t errlen) __attribute__((warn_unused_result));
-/* Once that parser has stopped: loads the records it appended since, and closes rfd. */
-int replay_store_catch_up(int rfd, struct replay *r, int64_t now, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
 int replay_store_append(int fd, const uint8_t id[REPLAY_ID_LEN], int64_t expires)
     __attribute__((warn_unused_result));
 

@@ -1,12 +1,15 @@
 /*
  * Dropping privileges. The packet parser handles bytes from anyone on the network, so it
  * runs as nobody with no capabilities, PR_SET_NO_NEW_PRIVS, not dumpable, under a seccomp
- * filter that allows only what its poll loop needs. The rule writer stays root but keeps
- * only CAP_NET_ADMIN (rules), CAP_NET_RAW (captures re-opened on reload) and
- * CAP_SETUID/CAP_SETGID (a fresh unprivileged parser after a reload).
+ * filter that allows only what its poll loop and its reloads need, and writes only to the
+ * descriptors it must. The rule writer stays root but keeps only CAP_NET_ADMIN (rules) and
+ * CAP_NET_RAW (captures opened again on a reload, handed to the parser), with
+ * PR_SET_NO_NEW_PRIVS and a seccomp allowlist of its own: it never starts a process again.
  */
 #include "sandbox.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/audit.h>
@@ -17,9 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,68 +48,288 @@ void sandbox_lookup(struct sandbox_user *u)
 	u->gid = pw ? pw->pw_gid : 65534;
 }
 
-#define ALLOW(nr)                                                                                  \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-#define FAIL(nr, e)                                                                                \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e))
+/* A filter built at run time: the descriptors the parser may write to are known only then. */
+#define PROG_MAX 256
+struct prog {
+	struct sock_filter f[PROG_MAX];
+	unsigned n;
+};
 
-static int install_filter(void)
+static void emit(struct prog *p, struct sock_filter x)
 {
-	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    /* the poll loop, captures (a memory ring), the channel, the state file */
-	    ALLOW(__NR_read),
-	    ALLOW(__NR_write),
-	    ALLOW(__NR_writev),
-	    ALLOW(__NR_recvfrom),
-	    ALLOW(__NR_recvmsg),
-	    ALLOW(__NR_sendto),
-	    ALLOW(__NR_sendmsg),
-#ifdef __NR_poll /* not on asm-generic architectures (aarch64): ppoll there */
-	    ALLOW(__NR_poll),
-#endif
-	    ALLOW(__NR_ppoll),
-	    ALLOW(__NR_clock_gettime),
-	    ALLOW(__NR_gettimeofday),
-	    ALLOW(__NR_close),
-	    ALLOW(__NR_getpid),
-	    ALLOW(__NR_getrandom),
-	    /* memory (libc), signals, exit */
-	    ALLOW(__NR_brk),
-	    ALLOW(__NR_mmap),
-	    ALLOW(__NR_munmap),
-	    ALLOW(__NR_mremap),
-	    ALLOW(__NR_madvise),
-	    ALLOW(__NR_futex),
-	    ALLOW(__NR_fstat),
-	    ALLOW(__NR_newfstatat),
-	    ALLOW(__NR_rt_sigreturn),
-	    ALLOW(__NR_rt_sigprocmask),
-	    ALLOW(__NR_restart_syscall),
-	    ALLOW(__NR_exit),
-	    ALLOW(__NR_exit_group),
-	    /* what libc may try (syslog reconnecting, a stray open): fail, do not kill */
-	    FAIL(__NR_openat, EACCES),
-	    FAIL(__NR_socket, EACCES),
-	    FAIL(__NR_connect, EACCES),
-	    /* libpcap asks whether an interface is still up */
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCGIFFLAGS_REQ, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	};
-	struct sock_fprog prog = {.len = (unsigned short)(sizeof(f) / sizeof(f[0])), .filter = f};
+	if (p->n < PROG_MAX)
+		p->f[p->n++] = x;
+}
 
+static void ret(struct prog *p, uint32_t action)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action));
+}
+
+/* if (nr == syscall) return action; */
+static void on_nr(struct prog *p, long nr, uint32_t action)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1));
+	ret(p, action);
+}
+
+/* if (nr == syscall) goto label; the jump is patched by land(). */
+static void jump_if(struct prog *p, long nr, unsigned *at)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1));
+	*at = p->n;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+}
+
+static void land(struct prog *p, const unsigned *at, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p->f[at[i]].k = p->n - at[i] - 1;
+}
+
+/* The syscall's first argument (a descriptor: the kernel reads its low 32 bits). */
+static void load_fd(struct prog *p)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, args[0])));
+}
+
+/* Loads argument n's low 32 bits. */
+static void load_arg(struct prog *p, int n)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, args[0]) +
+						 (unsigned)n * sizeof(uint64_t)));
+}
+
+/* if (fd is one of fds) return action; */
+static void on_fds(struct prog *p, const struct sandbox_fds *fds, uint32_t action)
+{
+	for (int i = 0; i < fds->n; i++)
+		on_nr(p, fds->fd[i], action);
+}
+
+static void start(struct prog *p)
+{
+	p->n = 0;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, arch)));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0));
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, nr)));
+}
+
+/* Memory (libc), signals, time, exit: what every loop here needs. */
+static void allow_common(struct prog *p)
+{
+	static const long nrs[] = {
+#ifdef __NR_poll /* not on asm-generic architectures (aarch64): ppoll there */
+	    __NR_poll,
+#endif
+	    __NR_ppoll,      __NR_clock_gettime, __NR_gettimeofday,   __NR_getpid,
+	    __NR_getrandom,  __NR_brk,           __NR_mmap,           __NR_munmap,
+	    __NR_mremap,     __NR_madvise,       __NR_futex,          __NR_fstat,
+	    __NR_newfstatat, __NR_rt_sigreturn,  __NR_rt_sigprocmask, __NR_restart_syscall,
+	    __NR_exit,       __NR_exit_group,    __NR_sigaltstack, /* ASan, at exit */
+	};
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		on_nr(p, nrs[i], SECCOMP_RET_ALLOW);
+}
+
+static int install(struct prog *p)
+{
+	struct sock_fprog prog = {.len = (unsigned short)p->n, .filter = p->f};
+
+	if (p->n >= PROG_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
-int sandbox_parser(const struct sandbox_user *u, char *err, size_t errlen)
+/*
+ * The parser: reads its captures and channel; writes and sends only on fds->fd (its
+ * channel, the state file, stderr, the syslog socket), never on a capture socket; may not
+ * close those (so no other descriptor can take their number); anything else kills it.
+ */
+static int install_parser_filter(const struct sandbox_fds *fds)
+{
+	struct prog p;
+	unsigned out[4], cl[1];
+
+	start(&p);
+	on_nr(&p, __NR_read, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
+	/* libsodium's guarded memory for the keys a reload derives */
+	/* closing a libpcap capture on a reload tears its ring down (SOL_PACKET only) */
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setsockopt, 0, 4));
+	load_arg(&p, 1);
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_PACKET, 0, 1));
+	ret(&p, SECCOMP_RET_ALLOW);
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr)));
+	on_nr(&p, __NR_geteuid, SECCOMP_RET_ALLOW); /* the key file's owner is checked */
+	on_nr(&p, __NR_getuid, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_mlock, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_munlock, SECCOMP_RET_ALLOW);
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4));
+	load_arg(&p, 2);
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	ret(&p, SECCOMP_RET_ALLOW);
+	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr)));
+	allow_common(&p);
+	jump_if(&p, __NR_write, &out[0]);
+	jump_if(&p, __NR_writev, &out[1]);
+	jump_if(&p, __NR_sendto, &out[2]);
+	jump_if(&p, __NR_sendmsg, &out[3]);
+	jump_if(&p, __NR_close, &cl[0]);
+	/* what libc may try (syslog reconnecting, a stray open): fail, do not kill */
+	on_nr(&p, __NR_openat, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_socket, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES);
+	/* libpcap asks whether an interface is still up */
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3));
+	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[1])));
+	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCGIFFLAGS_REQ, 0, 1));
+	ret(&p, SECCOMP_RET_ALLOW);
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	land(&p, out, 4);
+	load_fd(&p);
+	on_fds(&p, fds, SECCOMP_RET_ALLOW);
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	land(&p, cl, 1);
+	load_fd(&p);
+	on_fds(&p, fds, SECCOMP_RET_ERRNO | EPERM);
+	ret(&p, SECCOMP_RET_ALLOW);
+	return install(&p);
+}
+
+/* openat: read-only opens only (a reload reads the configuration and the key file). */
+static void writer_openat(struct prog *p, unsigned *at)
+{
+	land(p, at, 1);
+	load_arg(p, 2);
+	emit(p,
+	     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+					  O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0, 1));
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+	ret(p, SECCOMP_RET_ALLOW);
+}
+
+/* socket: netlink (nftables), IPv4/IPv6 (libiptc's raw socket), packet (captures), Unix
+ * datagrams (sd_notify); a Unix stream socket (systemd's, D-Bus) fails. */
+static void writer_socket(struct prog *p, unsigned *at)
+{
+	land(p, at, 1);
+	load_arg(p, 0);
+	on_nr(p, AF_NETLINK, SECCOMP_RET_ALLOW);
+	on_nr(p, AF_INET, SECCOMP_RET_ALLOW);
+	on_nr(p, AF_INET6, SECCOMP_RET_ALLOW);
+	on_nr(p, AF_PACKET, SECCOMP_RET_ALLOW);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0));
+	ret(p, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf)); /* the type */
+	on_nr(p, SOCK_DGRAM, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | EACCES);
+}
+
+/* ioctl: socket requests only (0x89xx: interface index, flags, address for libpcap). */
+static void writer_ioctl(struct prog *p, unsigned *at)
+{
+	land(p, at, 1);
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffffff00u));
+	on_nr(p, 0x8900, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | ENOTTY);
+}
+
+/*
+ * The rule writer's loop and its reloads: firewall commits (netlink; libiptc's raw socket
+ * and get/setsockopt; the xtables lock), the control socket, signalfd, captures opened
+ * again (libpcap), the configuration and key files opened read-only, a memfd for the
+ * parser. Not allowed: execve, fork, ptrace, opening a file for writing, connect (no
+ * talking to PID 1 or D-Bus), unlink, mount, module loading, and all else not listed.
+ */
+static int install_writer_filter(void)
+{
+	static const long allow[] = {
+	    __NR_read,
+	    __NR_write,
+	    __NR_writev,
+	    __NR_pread64,
+	    __NR_lseek,
+	    __NR_close,
+	    __NR_fcntl,
+	    __NR_flock,
+	    __NR_getdents64,
+	    __NR_recvfrom,
+	    __NR_recvmsg,
+	    __NR_sendto,
+	    __NR_sendmsg,
+	    __NR_accept4,
+	    __NR_bind,
+	    __NR_getsockname,
+	    __NR_getsockopt,
+	    __NR_setsockopt,
+	    __NR_nanosleep,
+	    __NR_clock_nanosleep,
+	    __NR_getuid,
+	    __NR_geteuid,
+	    __NR_getgid,
+	    __NR_getegid,
+	    __NR_gettid,
+	    __NR_uname,
+	    __NR_mprotect,
+	    __NR_rt_sigaction,
+	    __NR_wait4,
+	    __NR_sched_yield,
+	    __NR_memfd_create /* the configuration for the parser */,
+	    __NR_eventfd2 /* libpcap */,
+	    __NR_sysinfo /* qsort */,
+	};
+	struct prog p;
+	unsigned op[1], so[1], io[1];
+
+	start(&p);
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		on_nr(&p, allow[i], SECCOMP_RET_ALLOW);
+	allow_common(&p);
+	jump_if(&p, __NR_openat, &op[0]);
+	jump_if(&p, __NR_socket, &so[0]);
+	jump_if(&p, __NR_ioctl, &io[0]);
+	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
+	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
+	on_nr(&p, __NR_unlinkat, SECCOMP_RET_ERRNO | EPERM);
+#ifdef __NR_clone3
+	on_nr(&p, __NR_clone3, SECCOMP_RET_ERRNO | ENOSYS); /* the C library falls back */
+#endif
+	ret(&p, SECCOMP_RET_KILL_PROCESS);
+	writer_openat(&p, op);
+	writer_socket(&p, so);
+	writer_ioctl(&p, io);
+	return install(&p);
+}
+
+int sandbox_writer_filter(char *err, size_t errlen)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_writer_filter() < 0) {
+		snprintf(err, errlen, "rule writer: cannot install its seccomp filter: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_parser(const struct sandbox_user *u, const struct sandbox_fds *fds, char *err,
+		   size_t errlen)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -116,7 +342,7 @@ int sandbox_parser(const struct sandbox_user *u, char *err, size_t errlen)
 		return -1;
 	}
 	if (getuid() == 0 || geteuid() == 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_filter() < 0) {
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_parser_filter(fds) < 0) {
 		snprintf(err, errlen, "parser: cannot drop privileges: %s", strerror(errno));
 		return -1;
 	}
@@ -125,8 +351,7 @@ int sandbox_parser(const struct sandbox_user *u, char *err, size_t errlen)
 
 int sandbox_writer(char *err, size_t errlen)
 {
-	const unsigned long keep =
-	    1UL << CAP_NET_ADMIN | 1UL << CAP_NET_RAW | 1UL << CAP_SETUID | 1UL << CAP_SETGID;
+	const unsigned long keep = 1UL << CAP_NET_ADMIN | 1UL << CAP_NET_RAW;
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2] = {{0}};
 	struct rlimit nocore = {0, 0};
@@ -150,4 +375,47 @@ int sandbox_writer(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+static int kept(const int *keep, int nkeep, int fd)
+{
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return 1;
+	return fd <= 2;
+}
+
+int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbox_fds *out)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int dfd, dom;
+	socklen_t len;
+
+	if (!dir)
+		return -errno;
+	dfd = dirfd(dir);
+	while ((e = readdir(dir))) {
+		int fd = e->d_name[0] == '.' ? -1 : atoi(e->d_name);
+
+		if (fd < 0 || fd == dfd || kept(keep, nkeep, fd))
+			continue;
+		len = sizeof(dom);
+		if (unix_too && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
+		    dom == AF_UNIX && out->n < SANDBOX_MAX_FDS) {
+			out->fd[out->n++] = fd; /* syslog's socket, opened by openlog() */
+			continue;
+		}
+		close(fd);
+	}
+	closedir(dir);
+	return 0;
+}
+
+void sandbox_close_inherited(void)
+{
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (int fd = 3; fd < 65536; fd++) /* a kernel before 5.9 */
+		close(fd);
 }

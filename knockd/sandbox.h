@@ -11,12 +11,35 @@ struct sandbox_user {
 	gid_t gid;
 };
 
+/* Descriptors a process may write to (write, writev, sendto, sendmsg) and not close. */
+#define SANDBOX_MAX_FDS 16
+struct sandbox_fds {
+	int fd[SANDBOX_MAX_FDS];
+	int n;
+};
+
 /* Looked up before the fork (NSS reads files): "nobody", else 65534. */
 void sandbox_lookup(struct sandbox_user *u);
-/* Child: no groups, uid/gid u, no capabilities, no new privileges, not dumpable, seccomp. */
-int sandbox_parser(const struct sandbox_user *u, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-/* Parent: keeps CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SETGID; no core dumps. */
+/*
+ * Child: no groups, uid/gid u, no capabilities, no new privileges, not dumpable, seccomp:
+ * writes and sends only on fds (a send on a capture socket kills it).
+ */
+int sandbox_parser(const struct sandbox_user *u, const struct sandbox_fds *fds, char *err,
+		   size_t errlen) __attribute__((warn_unused_result));
+/* First thing at start-up: descriptors left open by whoever started us are not ours. */
+void sandbox_close_inherited(void);
+/*
+ * Closes every descriptor but 0-2 and keep, except Unix sockets when unix_too (syslog's),
+ * which are added to out. Returns 0 or -errno.
+ */
+int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbox_fds *out);
+/*
+ * Parent, once started: PR_SET_NO_NEW_PRIVS and a seccomp allowlist of what its loop and
+ * its reloads do; execve, ptrace, a write-open, connect and the rest kill or fail.
+ */
+int sandbox_writer_filter(char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Parent, once the parser runs: keeps CAP_NET_ADMIN and CAP_NET_RAW only (effective,
+ * permitted, bounding; no inheritable), no core dumps. */
 int sandbox_writer(char *err, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

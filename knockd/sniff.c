@@ -1,9 +1,15 @@
 /* Packet capture: the only libpcap user. One handle per configured interface. */
 #include "sniff.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define SNAPLEN 1024 /* link + IPv6 with extension headers + UDP + a 273-byte token */
 #define BATCH   256  /* frames per dispatch, so one interface cannot starve the loop */
@@ -72,6 +78,65 @@ fail:
 	return -1;
 }
 
+int sniff_detach(struct sniff *s, char *err, size_t errlen)
+{
+	struct tpacket_req3 none;
+	int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 3), size = 8 << 20;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "capture on %s: %s", s->iface, strerror(errno));
+		return -1;
+	}
+	pcap_close(s->pcap); /* unmaps its ring; the socket and its filter stay with fd */
+	s->pcap = NULL;
+	s->fd = fd;
+	/* No ring (libpcap tears it down on close; in case one stays): frames are queued on
+	 * the socket, where recv() reads them. The ring's 8 MB become the receive buffer. */
+	memset(&none, 0, sizeof(none));
+	(void)setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return 0;
+}
+
+void sniff_adopt(struct sniff *s, int fd, int dlt, const char *iface)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->dlt = dlt;
+	snprintf(s->iface, sizeof(s->iface), "%s", iface);
+}
+
+/*
+ * A detached capture: up to BATCH frames from the socket. A cooked socket ("any") gives
+ * no link header: the one libpcap would have built is put back (protocol, from the
+ * socket address), so pkt.c sees what it would from libpcap.
+ */
+static int dispatch_raw(struct sniff *s, sniff_cb cb, void *user)
+{
+	uint8_t buf[20 + SNAPLEN];
+	size_t hdr = s->dlt == DLT_LINUX_SLL ? 16 : s->dlt == DLT_LINUX_SLL2 ? 20 : 0;
+	int n;
+
+	for (n = 0; n < BATCH; n++) {
+		struct sockaddr_ll sll;
+		socklen_t alen = sizeof(sll);
+		ssize_t r = recvfrom(s->fd, buf + hdr, SNAPLEN, MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&sll, &alen);
+
+		if (r < 0)
+			return errno == EAGAIN || errno == EINTR ? n : -1;
+		memset(buf, 0, hdr);
+		if (hdr == 16)
+			memcpy(buf + 14, &sll.sll_protocol, 2);
+		else if (hdr == 20)
+			memcpy(buf, &sll.sll_protocol, 2);
+		cb(user, s->dlt, buf, hdr + ((size_t)r < SNAPLEN ? (size_t)r : SNAPLEN),
+		   hdr + (size_t)r);
+	}
+	return n;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct cb_ctx *c = (struct cb_ctx *)user;
@@ -83,6 +148,8 @@ int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user)
 {
 	struct cb_ctx c = {cb, user, s->dlt};
 
+	if (!s->pcap)
+		return dispatch_raw(s, cb, user);
 	return pcap_dispatch(s->pcap, BATCH, on_packet, (u_char *)&c);
 }
 
@@ -90,5 +157,8 @@ void sniff_close(struct sniff *s)
 {
 	if (s->pcap)
 		pcap_close(s->pcap);
+	else if (s->fd > 0)
+		close(s->fd);
 	s->pcap = NULL;
+	s->fd = -1;
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct sniff {
-	void *pcap; /* pcap_t */
+	void *pcap; /* pcap_t; NULL for a detached capture (a socket read with recv()) */
 	int dlt;
 	int fd;
 	char iface[64];
@@ -22,5 +22,12 @@ int sniff_open(struct sniff *s, const char *iface, const char *filter, char *err
 /* Handles what is queued now (bounded batch). Returns frames handled, or -1. */
 int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user);
 void sniff_close(struct sniff *s);
+/*
+ * Rule writer, on a reload: keeps only the socket (with the filter libpcap attached) in
+ * s->fd, to be handed to the packet parser; pcap is closed. 0 or -1.
+ */
+int sniff_detach(struct sniff *s, char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Packet parser: a detached capture received from the writer; read with recv(). */
+void sniff_adopt(struct sniff *s, int fd, int dlt, const char *iface);
 
 #endif

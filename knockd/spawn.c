@@ -19,6 +19,26 @@
 #include "parser.h"
 #include "sandbox.h"
 
+/*
+ * What the parser keeps: captures, channel, state file, stdio, syslog's socket; anything
+ * else (inherited from whoever started knockd, or the writer's) is closed. Of those it may
+ * write to the channel, the state file, stderr and syslog: never to a capture.
+ */
+static int parser_fds(const struct daemon *d, int chan, struct sandbox_fds *fds)
+{
+	int keep[MAX_IFACES + 2], n = 0;
+
+	keep[n++] = chan;
+	keep[n++] = d->replay_fd;
+	for (int i = 0; i < d->nsniffs; i++)
+		keep[n++] = d->sniffs[i].fd;
+	fds->n = 0;
+	fds->fd[fds->n++] = chan;
+	fds->fd[fds->n++] = d->replay_fd;
+	fds->fd[fds->n++] = 2;
+	return sandbox_close_others(keep, n, 1, fds);
+}
+
 static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 {
 	struct parser p = {.cfg = d->cfg,
@@ -28,7 +48,8 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 			   .nsniffs = d->nsniffs,
 			   .chan = chan,
 			   .replay_fd = d->replay_fd};
-	char err[256];
+	struct sandbox_fds fds;
+	char err[256] = "parser: cannot list its descriptors";
 	sigset_t all;
 
 	/* Not ours: the control socket (and a knockctl connection being answered when a
@@ -47,7 +68,7 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 	signal(SIGTERM, SIG_IGN);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	if (sandbox_parser(u, err, sizeof(err)) < 0) {
+	if (parser_fds(d, chan, &fds) < 0 || sandbox_parser(u, &fds, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		_exit(1);
 	}
@@ -56,11 +77,10 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 
 int daemon_spawn(struct daemon *d, char *err, size_t errlen)
 {
-	struct sandbox_user u;
+	const struct sandbox_user u = d->parser_user;
 	int sv[2];
 	pid_t pid;
 
-	sandbox_lookup(&u);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "privsep channel: %s", strerror(errno));
 		return -1;

@@ -1,6 +1,7 @@
 /*
  * Token verification, cheapest check first: size and version, an O(1) key-hint lookup,
- * one AEAD open, timestamp window, replay cache, Ed25519 signature, then policy.
+ * one AEAD open, timestamp window, replay cache, Ed25519 signature, then policy; only a
+ * token that passes all of it is recorded in the replay cache.
  * No trial decryption: the rotating hint names the client (or nothing) before any crypto.
  */
 #include "verify.h"
@@ -84,7 +85,7 @@ int verify_init(struct verifier *v, const struct config *cfg, const struct keypa
 	v->hint_mask = next_pow2(n * (size_t)(2 * v->hint_span + 1) * 2) - 1;
 	v->hints = calloc(v->hint_mask + 1, sizeof(*v->hints));
 	randombytes_buf(rkey, sizeof(rkey));
-	if (!v->keys || !v->hints || replay_init(&v->replay, 65536, rkey) < 0) {
+	if (!v->keys || !v->hints || replay_init(&v->replay, cfg->nclients, 0, rkey) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -114,7 +115,7 @@ void verify_free(struct verifier *v)
 
 int verify_spent(int r)
 {
-	return r == V_OK || r == V_ADDRESS || r == V_DOOR;
+	return r == V_OK;
 }
 
 int verify_logged(int r)
@@ -189,9 +190,6 @@ static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t n
 		return V_REPLAY;
 	if (token_verify(t, v->cfg->clients[c].pk, v->server_pk) != TOKEN_OK)
 		return V_SIGNATURE;
-	/* Remembered until the timestamp leaves the window: then the clock check refuses it. */
-	if (replay_add(&v->replay, t->nonce, (int64_t)t->timestamp + w + 1, now) < 0)
-		return V_REPLAY_FULL;
 	return V_OK;
 }
 
@@ -229,5 +227,10 @@ int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struc
 		if (addr_is_unspecified(&t.addr))
 			out->addr = *src;
 	}
-	return result(v, check_doors(v, &t, c, &out->doors));
+	r = check_doors(v, &t, c, &out->doors);
+	/* Only a token that opens spends a slot of its client's share, remembered until its
+	 * timestamp leaves the window (then the clock check refuses it). */
+	if (r == V_OK && replay_add(&v->replay, t.nonce, out->nonce_expires, c, now) < 0)
+		r = V_REPLAY_FULL;
+	return result(v, r);
 }

@@ -26,7 +26,7 @@ enum verify_result {
 	V_FUTURE,      /* timestamp further ahead than replay_window */
 	V_REPLAY,      /* nonce seen before */
 	V_SIGNATURE,   /* signature does not verify */
-	V_REPLAY_FULL, /* replay cache bucket full: refused, fail closed */
+	V_REPLAY_FULL, /* the client's share of the replay cache is full: refused, fail closed */
 	V_ADDRESS,     /* token names another address than the packet's source */
 	V_DOOR,        /* a door unknown or not allowed for this client */
 	V_NRESULTS
@@ -60,8 +60,8 @@ struct verifier {
 int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
 		char *err, size_t errlen) __attribute__((warn_unused_result));
 void verify_free(struct verifier *v);
-/* Whether the verifier has taken the token's nonce (V_OK, V_ADDRESS, V_DOOR): the caller
- * persists it, so a refused token stays refused. */
+/* Whether the verifier has taken the token's nonce: only a token that passed every check
+ * (V_OK) spends a slot of the replay cache; the caller persists it. */
 int verify_spent(int r);
 /* Whether a refusal is logged: the token opened with a client's key (out->client names
  * it) and was well formed. Junk and V_MALFORMED are only counted. */

@@ -31,7 +31,7 @@ check "unit installed with its paths filled in" \
 check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability bounding set" \
 	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
 	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
-	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID$" "$U"'
+	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP$" "$U"'
 # systemd-analyze verify checks the commands and man pages the unit names, so verify a
 # second install whose PREFIX is real (not DESTDIR), with its man pages on MANPATH.
 P=$TMP/prefix

@@ -59,6 +59,29 @@ out=$(ctl flush)
 check "flush: $out" eval '[ "$out" = "revoked 2 grant(s)" ] && rules_empty all_rules'
 check "after flush egress is blocked again" cannot_connect "$SRV" "$OUT4" 80
 
+# A counters reply that comes after the writer stopped waiting (1 s) is stale, not a protocol
+# violation: the writer drops it and carries on (it used to stop both processes).
+P=$(pgrep -P "$KNOCKD_PID" | head -1)
+kill -STOP "$P"
+out=$(ctl status)
+kill -CONT "$P"
+sleep 0.5
+check "a status while the parser is stopped answers with what the writer has" \
+	eval '[[ $out == *"uptime "* ]]'
+check "the parser's late reply: knockd still running" kill -0 "$KNOCKD_PID"
+check "... and the next status gets the live counters" eval '[[ $(ctl status) == *"token-ok=1"* ]]'
+check "... nothing said about an unexpected message" \
+	eval '! grep -q "unexpected message" "$TMP/knockd.log"'
+
+# An interface name may hold a quote and a backslash: --json status escapes them.
+in_ns "$SRV" ip link add 'q"\x' type veth peer name qpeer && in_ns "$SRV" ip link set 'q"\x' up
+sed -i 's/^interfaces = eth0$/interfaces = eth0, q"\\x/' "$TMP/knockd.conf"
+ctl reload >/dev/null || diag "reload: $(ctl reload 2>&1)"; grep "^interfaces" "$TMP/knockd.conf" | sed "s/^/# /"
+json=$(ctl --json status)
+echo "# $json"
+check "--json status with an interface named q\"\\x: valid JSON, the name intact" \
+	eval "perl -MJSON::PP -e 'exit(decode_json(\$ARGV[0])->{interfaces} eq q{eth0, q\"\\x} ? 0 : 1)' \"\$json\""
+
 nobody() { in_ns "$SRV" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 chmod 0711 "$TMP" # let the socket itself decide, not its directory
 err=$(nobody "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" list 2>&1)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SIGHUP reload: live grants survive; a door whose ports changed has its grant rewritten; a
 # new client works at once; a broken configuration is refused and the running one (and its
-# grants) stay, as they do when the replay state file cannot be read; a door removed from
-# the configuration has its grants revoked.
+# grants) stay; a damaged replay state file does not stop the daemon (a reload never reads
+# it: the packet parser keeps its cache); a door removed from the configuration has its
+# grants revoked.
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && C2PK=$(make_key c2) || bail "keygen failed"
@@ -41,13 +42,13 @@ in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/c2.conf" prod
 check "the running configuration still knows the second client" \
 	wait_until 10 can_connect "$C2" "$SRV4" 22
 
-# A state file that cannot be read: the reload is refused and the daemon goes on as it was.
+# A state file damaged behind the daemon: the reload does not read it (the parser carries its
+# cache over) and the daemon goes on as it was.
 cp "$TMP/good.conf" "$TMP/knockd.conf"
 printf 'JUNKJUNK' | dd of="$TMP/state/replay" bs=8 count=1 conv=notrunc 2>/dev/null
 err=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
 rc=$?
-check "reload with an unreadable state file: refused (exit $rc): $err" \
-	eval '[ $rc = 1 ] && [[ $err == *"not a knockd replay file"* ]]'
+check "reload with a damaged state file: done (exit $rc): $err" eval '[ $rc = 0 ]'
 sleep 0.5
 check "knockd is still running" kill -0 "$KNOCKD_PID"
 check "... and answers knockctl: flush" \

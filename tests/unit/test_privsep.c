@@ -59,6 +59,15 @@ int main(void)
 	m = grant(ORIGIN_SEQUENCE, -1, 5, 2);
 	ok(privsep_check(&c, &m, err, sizeof(err)) < 0, "a static sequence that does not exist: %s",
 	   err);
+	m = grant(ORIGIN_SEQUENCE, 1000000, 0, 2);
+	ok(privsep_check(&c, &m, err, sizeof(err)) < 0,
+	   "a static sequence naming client 1000000 (the writer would index it): %s", err);
+	m = grant(ORIGIN_SEQUENCE, 0, 0, 2);
+	ok(privsep_check(&c, &m, err, sizeof(err)) < 0, "a static sequence naming client 0: %s",
+	   err);
+	m = grant(ORIGIN_TOKEN, 0, 0, 1);
+	ok(privsep_check(&c, &m, err, sizeof(err)) < 0, "a token naming a static sequence: %s",
+	   err);
 	m = grant(ORIGIN_LOCAL, 0, -1, 1);
 	ok(privsep_check(&c, &m, err, sizeof(err)) < 0, "origin local from the parser: %s", err);
 	m = grant(ORIGIN_TOKEN, 0, -1, 0);

@@ -61,7 +61,8 @@ static void authenticated(void)
 	ok(feed(k, 3, 1000, &out) == SEQ_NONE, "three of four knocks complete nothing");
 	ok(feed(k + 3, 1, 1003, &out) == SEQ_AUTH && out.client == 0,
 	   "the fourth completes client a's sequence");
-	ok(replay_add(&r, out.replay_id, out.replay_expires, NOW) == 0, "(the daemon records it)");
+	ok(replay_add(&r, out.replay_id, out.replay_expires, 0, NOW) == 0,
+	   "(the daemon records it)");
 	ok(feed(k, 4, 2000, &out) == SEQ_AUTH_REPLAY, "the same sequence again: a replay");
 	seqgen_derive(k, 4, &keys[1], NOW / TIME_STEP + 1, 61000, 1000); /* b, clock ahead */
 	for (int i = 0; i < 4; i++) {
@@ -227,7 +228,7 @@ int main(void)
 		if (crypto_pair_derive(&keys[i], &server, client[i].pk, client[i].pk, server.pk) <
 		    0)
 			return 1;
-	if (seq_init(&e, &c, keys, hk) < 0 || replay_init(&r, 1024, hk) < 0)
+	if (seq_init(&e, &c, keys, hk) < 0 || replay_init(&r, 2, 0, hk) < 0)
 		return 1;
 	addr_parse("192.0.2.10", &src);
 	authenticated();

@@ -76,7 +76,7 @@ static int send_step(struct seq_engine *e, const struct pair_keys *k, uint64_t s
 				wrong++;
 			/* as the daemon does: the (client, step) is used up */
 			if (out.outcome == SEQ_AUTH &&
-			    replay_add(r, out.replay_id, out.replay_expires, wall) < 0)
+			    replay_add(r, out.replay_id, out.replay_expires, 0, wall) < 0)
 				wrong++;
 		}
 	}
@@ -103,7 +103,7 @@ static void corner(int count, int len)
 		"config %d ports, %d knocks: %s", count, len, err))
 		return;
 	if (crypto_pair_derive(&k, &server, client.pk, client.pk, server.pk) < 0 ||
-	    seq_init(&e, &c, &k, hk) < 0 || replay_init(&r, 1024, hk) < 0) {
+	    seq_init(&e, &c, &k, hk) < 0 || replay_init(&r, 1, 0, hk) < 0) {
 		ok(0, "engine set-up");
 		return;
 	}

@@ -422,6 +422,14 @@ static void verifier(void)
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_ADDRESS,
 	   "token naming another address than its source refused");
 	{
+		struct addr src99;
+
+		addr_parse("192.0.2.99", &src99);
+		ok(verify_token(&v, tok, sizeof(tok), &src99, T0, &vd) == V_OK,
+		   "... the same token from the address it names: accepted (a refused copy "
+		   "spends no replay slot)");
+	}
+	{
 		struct pair_keys kr;
 
 		if (crypto_pair_derive(&kr, &natty, server.pk, natty.pk, server.pk) < 0)
@@ -439,7 +447,7 @@ static void verifier(void)
 		       addr_equal(&vd.addr, &src),
 		   "nat = yes and address 0.0.0.0: the packet's source is opened");
 	}
-	ok(v.counts[V_OK] == 3 && v.counts[V_REPLAY] == 1 && v.counts[V_DOOR] == 2,
+	ok(v.counts[V_OK] == 4 && v.counts[V_REPLAY] == 1 && v.counts[V_DOOR] == 2,
 	   "per-reason counters");
 	verify_free(&v);
 	config_free(&c);
