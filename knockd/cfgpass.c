@@ -51,6 +51,8 @@ int cfgpass_write(const struct config *c, const struct cfgpass_capture *caps, in
 	flat.clients = NULL;
 	flat.seqs = NULL;
 	flat.windows = NULL;
+	flat.files = NULL; /* file names serve config_load's messages only: not passed */
+	flat.nfiles = 0;
 	if (fd < 0 || put(fd, &h, sizeof(h)) < 0 || put(fd, &flat, sizeof(flat)) < 0 ||
 	    put(fd, c->clients, c->nclients * sizeof(*c->clients)) < 0 ||
 	    put(fd, c->seqs, c->nseqs * sizeof(*c->seqs)) < 0 ||
@@ -88,6 +90,8 @@ int cfgpass_read(int fd, struct config *c, struct cfgpass_capture *caps, int max
 	c->clients = NULL;
 	c->seqs = NULL;
 	c->windows = NULL;
+	c->files = NULL;
+	c->nfiles = 0;
 	if (get_array(fd, &cl, h.nclients, sizeof(*c->clients)) < 0 ||
 	    get_array(fd, &sq, h.nseqs, sizeof(*c->seqs)) < 0 ||
 	    get_array(fd, &wi, h.nwindows, sizeof(*c->windows)) < 0 ||
