@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw_xt.h"
+#include "fw_ipt.h"
 
 #define XT(fn)    ip6tc_##fn
 #define XT_FN(fn) fw_ipt6_##fn

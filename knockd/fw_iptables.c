@@ -4,20 +4,11 @@
  * rule carries its deadline (-m time --datestop) and a comment naming the grant.
  * The xtables lock (/run/xtables.lock, as iptables -w) is held around each init..commit.
  */
-#include "fw_xt.h"
-
-#include <netinet/in.h> /* before the linux/ headers, which then defer to it */
+#include "fw_ipt.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netfilter/nf_conntrack_common.h>
-#include <linux/netfilter/x_tables.h>
-#include <linux/netfilter/xt_comment.h>
-#include <linux/netfilter/xt_conntrack.h>
-#include <linux/netfilter/xt_multiport.h>
-#include <linux/netfilter/xt_state.h>
-#include <linux/netfilter/xt_tcpudp.h>
-#include <linux/netfilter/xt_time.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,146 +17,6 @@
 #include <unistd.h>
 
 #define LOCK_WAIT_MS 5000
-
-static void *add_match(uint8_t **p, const char *name, uint8_t rev, size_t datalen)
-{
-	struct xt_entry_match *m = (struct xt_entry_match *)*p;
-	size_t size = XT_ALIGN(sizeof(*m) + datalen);
-
-	memset(m, 0, size);
-	m->u.user.match_size = (uint16_t)size;
-	snprintf(m->u.user.name, sizeof(m->u.user.name), "%s", name);
-	m->u.user.revision = rev;
-	*p += size;
-	return m->data;
-}
-
-/* The door's ports as destination ports, or (reply) as source ports. */
-static void port_match(uint8_t **p, const struct door *d, int reply)
-{
-	uint16_t *own, *other;
-
-	if (d->nports > 1) {
-		struct xt_multiport_v1 *mp = add_match(p, "multiport", 1, sizeof(*mp));
-
-		mp->flags = reply ? XT_MULTIPORT_SOURCE : XT_MULTIPORT_DESTINATION;
-		mp->count = (uint8_t)d->nports;
-		memcpy(mp->ports, d->ports, sizeof(d->ports[0]) * (size_t)d->nports);
-		return;
-	}
-	if (d->protocol == IPPROTO_TCP) {
-		struct xt_tcp *t = add_match(p, "tcp", 0, sizeof(*t));
-
-		own = reply ? t->spts : t->dpts;
-		other = reply ? t->dpts : t->spts;
-	} else {
-		struct xt_udp *u = add_match(p, "udp", 0, sizeof(*u));
-
-		own = reply ? u->spts : u->dpts;
-		other = reply ? u->dpts : u->spts;
-	}
-	own[0] = own[1] = d->ports[0];
-	other[1] = 0xffff;
-}
-
-size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
-{
-	int reply = mode == FWXT_REPLY;
-	uint8_t *start = p;
-	struct xt_conntrack_mtinfo3 *ct;
-	struct xt_time_info *tm;
-	struct xt_comment_info *cm;
-
-	port_match(&p, r->door, reply);
-	ct = add_match(&p, "conntrack", 3, sizeof(*ct));
-	ct->match_flags = XT_CONNTRACK_STATE;
-	ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
-	if (mode == FWXT_NEW_ESTABLISHED) { /* --ctstate NEW,ESTABLISHED --ctdir ORIGINAL */
-		ct->match_flags |= XT_CONNTRACK_DIRECTION;
-		ct->state_mask |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
-	} else if (reply) { /* --ctstate ESTABLISHED --ctdir REPLY */
-		ct->match_flags |= XT_CONNTRACK_DIRECTION;
-		ct->invert_flags |= XT_CONNTRACK_DIRECTION;
-		ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
-	}
-	tm = add_match(&p, "time", 0, sizeof(*tm));
-	tm->date_stop = (uint32_t)r->deadline;
-	tm->daytime_start = XT_TIME_MIN_DAYTIME;
-	tm->daytime_stop = XT_TIME_MAX_DAYTIME;
-	tm->weekdays_match = XT_TIME_ALL_WEEKDAYS;
-	tm->monthdays_match = XT_TIME_ALL_MONTHDAYS;
-	cm = add_match(&p, "comment", 0, sizeof(*cm));
-	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r, reply);
-	return (size_t)(p - start);
-}
-
-int fwxt_info_established(const char *name, unsigned rev, const void *info, size_t len)
-{
-	if (!strcmp(name, "state") && rev == 0 && len >= sizeof(struct xt_state_info)) {
-		const struct xt_state_info *st = info;
-
-		return !!(st->statemask & XT_STATE_BIT(IP_CT_ESTABLISHED));
-	}
-	if ((!strcmp(name, "conntrack") || !strcmp(name, "state")) && rev >= 2 &&
-	    len >= sizeof(struct xt_conntrack_mtinfo2)) {
-		const struct xt_conntrack_mtinfo2 *ct = info;
-
-		return (ct->match_flags & XT_CONNTRACK_STATE) &&
-		       !(ct->invert_flags & XT_CONNTRACK_STATE) &&
-		       (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED));
-	}
-	return 0;
-}
-
-int fwxt_accepts_established(const uint8_t *elems, size_t len)
-{
-	size_t off = 0;
-
-	while (off + sizeof(struct xt_entry_match) <= len) {
-		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
-
-		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
-			return 0;
-		if (fwxt_info_established(m->u.user.name, m->u.user.revision, m->data,
-					  m->u.match_size - sizeof(*m)))
-			return 1;
-		off += m->u.match_size;
-	}
-	return 0;
-}
-
-size_t fwxt_target(uint8_t *p, const char *name)
-{
-	struct xt_standard_target *t = (struct xt_standard_target *)p;
-	size_t size = XT_ALIGN(sizeof(*t));
-
-	memset(t, 0, size);
-	t->target.u.user.target_size = (uint16_t)size;
-	snprintf(t->target.u.user.name, sizeof(t->target.u.user.name), "%s", name);
-	return size;
-}
-
-const char *fwxt_comment(const uint8_t *elems, size_t len)
-{
-	size_t off = 0;
-
-	while (off + sizeof(struct xt_entry_match) <= len) {
-		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
-
-		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
-			return NULL;
-		if (!strcmp(m->u.user.name, "comment") &&
-		    m->u.match_size >= sizeof(*m) + sizeof(struct xt_comment_info)) {
-			const struct xt_comment_info *c = (const void *)m->data;
-
-			return memchr(c->comment, '\0', sizeof(c->comment))
-				   ? (const char *)c->comment
-				   : NULL;
-		}
-		off += m->u.match_size;
-	}
-	return NULL;
-}
 
 struct ipt_state {
 	int lock_fd;
@@ -303,6 +154,50 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 	return 0;
 }
 
+/* Appends to a "; "-separated list. */
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt,
+							 ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n && n + 2 < len) {
+		memcpy(buf + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Which legacy base chains can drop; a table not loaded yet is not read (that would load
+ * it). Never fails: an unreadable table counts as dropping. */
+static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
+{
+	static const char *const chain[2] = {"INPUT", "OUTPUT"};
+	struct fwxt_base b;
+
+	(void)c;
+	memset(p, 0, sizeof(*p));
+	for (int f = 4; f <= 6; f += 2) {
+		if (!fw_legacy_loaded(f))
+			continue;
+		if ((f == 4 ? fw_ipt4_base : fw_ipt6_base)(&b, err, errlen) < 0) {
+			p->drops = 1; /* cannot tell: assume the worst */
+			append(p->drops_what, sizeof(p->drops_what),
+			       "IPv%d filter table unreadable", f);
+			continue;
+		}
+		for (int i = 0; i < 2; i++)
+			if (b.drops[i]) {
+				p->drops = 1;
+				append(p->drops_what, sizeof(p->drops_what), "%s filter %s",
+				       f == 4 ? "iptables-legacy" : "ip6tables-legacy", chain[i]);
+			}
+	}
+	return 0;
+}
+
 const struct fw_backend fw_backend_iptables = {
     .name = "iptables",
     .what = "libiptc, legacy xtables",
@@ -311,4 +206,5 @@ const struct fw_backend fw_backend_iptables = {
     .list = ipt_list,
     .close = ipt_close,
     .check = ipt_check,
+    .probe = ipt_probe,
 };

@@ -14,12 +14,10 @@
 
 #include "addr.h"
 
-enum grant_origin { ORIGIN_TOKEN, ORIGIN_SEQUENCE, ORIGIN_WINDOW, ORIGIN_LOCAL, ORIGIN_ADOPTED };
-
 struct grant {
 	uint32_t id;
 	uint16_t door;
-	uint8_t origin;
+	uint8_t origin; /* enum grant_origin (privsep.h) */
 	struct addr addr;
 	int64_t opened;      /* wall seconds */
 	int64_t deadline;    /* wall seconds, as written into the kernel rule */

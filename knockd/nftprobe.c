@@ -7,7 +7,7 @@
  */
 #include "nftprobe.h"
 
-#include "fw_xt.h"
+#include "fwxt.h"
 
 #include <errno.h>
 #include <libnftnl/chain.h>

@@ -111,11 +111,11 @@ static void carry_grants(struct daemon *d, const struct config *nc, uint8_t *rew
 /* Hands the staged parser state to d, where daemon_spawn() finds it. */
 static void adopt_staged(struct daemon *d, struct staged *s, int replay_fd)
 {
-	d->ver = s->ver;
-	d->seq = s->seq;
-	memcpy(d->sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
-	d->nsniffs = s->nsniffs;
-	d->replay_fd = replay_fd;
+	d->stage.ver = s->ver;
+	d->stage.seq = s->seq;
+	memcpy(d->stage.sniffs, s->sniffs, sizeof(s->sniffs[0]) * (size_t)s->nsniffs);
+	d->stage.nsniffs = s->nsniffs;
+	d->stage.replay_fd = replay_fd;
 	s->have_ver = s->have_seq = 0;
 	s->nsniffs = 0;
 	config_free(d->cfg);

@@ -22,12 +22,12 @@
 static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 {
 	struct parser p = {.cfg = d->cfg,
-			   .ver = &d->ver,
-			   .seq = &d->seq,
-			   .sniffs = d->sniffs,
-			   .nsniffs = d->nsniffs,
+			   .ver = &d->stage.ver,
+			   .seq = &d->stage.seq,
+			   .sniffs = d->stage.sniffs,
+			   .nsniffs = d->stage.nsniffs,
 			   .chan = chan,
-			   .replay_fd = d->replay_fd};
+			   .replay_fd = d->stage.replay_fd};
 	char err[256];
 	sigset_t all;
 
@@ -80,12 +80,12 @@ int daemon_spawn(struct daemon *d, char *err, size_t errlen)
 	d->chan = sv[0];
 	d->parser_pid = pid;
 	/* The parser's now: captures, replay state, keys. */
-	while (d->nsniffs > 0)
-		sniff_close(&d->sniffs[--d->nsniffs]);
-	close(d->replay_fd);
-	d->replay_fd = -1;
-	seq_free(&d->seq);
-	verify_free(&d->ver);
+	while (d->stage.nsniffs > 0)
+		sniff_close(&d->stage.sniffs[--d->stage.nsniffs]);
+	close(d->stage.replay_fd);
+	d->stage.replay_fd = -1;
+	seq_free(&d->stage.seq);
+	verify_free(&d->stage.ver);
 	log_info("packet parser started: pid %d, uid %u, no capabilities, seccomp", (int)pid,
 		 (unsigned)u.uid);
 	return 0;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "grants.h"
+#include "privsep.h"
 #include "tap.h"
 
 int main(void)

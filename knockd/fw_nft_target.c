@@ -1,0 +1,171 @@
+/*
+ * Where the nftables backend's grants go: iptables-nft's filter tables (chains INPUT and
+ * OUTPUT) and the native table named by nft_table (nft_input_chain, nft_output_chain), as
+ * found by the scan (nftprobe.c); the backend's probe (backend selection) and check
+ * (knockd -t) operations.
+ */
+#include "fw_nft.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where grants go: iptables-nft's INPUT/OUTPUT, and the configured native chains. */
+static int is_iptables_nft(const struct nftprobe_chain *b)
+{
+	return (b->family == NFPROTO_IPV4 || b->family == NFPROTO_IPV6) &&
+	       !strcmp(b->table, "filter") && !strcmp(b->chain, b->out ? "OUTPUT" : "INPUT");
+}
+
+static int is_native(const struct nftprobe_chain *b, const struct fwnft_native *nat)
+{
+	return !strcmp(nftprobe_family_name(b->family), nat->family) &&
+	       !strcmp(b->table, nat->table) && !strcmp(b->chain, nat->chain[b->out]);
+}
+
+void fwnft_native_from_config(struct fwnft_native *nat, const struct config *c)
+{
+	memset(nat, 0, sizeof(*nat));
+	sscanf(c->nft_table, "%7s %63s", nat->family, nat->table);
+	snprintf(nat->chain[0], sizeof(nat->chain[0]), "%s", c->nft_input_chain);
+	snprintf(nat->chain[1], sizeof(nat->chain[1]), "%s", c->nft_output_chain);
+}
+
+int fwnft_targets_from_scan(struct fwnft_target *t, const struct nftprobe_scan *scan,
+			    const struct fwnft_native *nat)
+{
+	int n = 0;
+
+	for (int i = 0; i < scan->n && n < FWNFT_TARGETS; i++) {
+		const struct nftprobe_chain *b = &scan->c[i];
+		int compat = is_iptables_nft(b);
+
+		if (!compat && !is_native(b, nat))
+			continue;
+		memset(&t[n], 0, sizeof(t[n]));
+		t[n].family = b->family;
+		t[n].compat = compat;
+		t[n].out = b->out;
+		t[n].est = b->established;
+		snprintf(t[n].table, sizeof(t[n].table), "%s", b->table);
+		snprintf(t[n].base, sizeof(t[n].base), "%s", b->chain);
+		t[n].own = compat ? (b->out ? FW_CHAIN_OUT : FW_CHAIN_IN)
+				  : (b->out ? FW_NATIVE_OUT : FW_NATIVE_IN);
+		for (int j = 0; j < scan->nown; j++)
+			t[n].exists |= scan->own[j].family == b->family &&
+				       !strcmp(scan->own[j].table, b->table) &&
+				       !strcmp(scan->own[j].chain, t[n].own);
+		t[n].top = !strcmp(b->top, t[n].own);
+		for (int j = 0; j < b->njumps; j++)
+			if (!strcmp(b->jumps[j].chain, t[n].own))
+				t[n].stray[t[n].nstray++] = b->jumps[j].handle;
+		n++;
+	}
+	return n;
+}
+
+static void base_warning(char *msg, size_t len, const struct fwnft_target *t)
+{
+	size_t n = strlen(msg);
+
+	snprintf(msg + n, len - n,
+		 "warning: table %s %s chain %s accepts no established traffic: grants will "
+		 "carry their own connections, which then end with the grant (add a rule such as: "
+		 "ct state established,related accept)\n",
+		 nftprobe_family_name(t->family), t->table, t->base);
+}
+
+int fwnft_check(const struct config *c, char *msg, size_t len)
+{
+	struct nftprobe_scan *scan = malloc(sizeof(*scan)); /* 70 kB: not on the stack */
+	struct fwnft_target t[FWNFT_TARGETS];
+	struct fwnft_native nat;
+	int n, r = -1;
+
+	if (!scan) {
+		snprintf(msg, len, "out of memory");
+		return -1;
+	}
+	if (nftprobe_scan(scan, msg, len) < 0)
+		goto out;
+	fwnft_native_from_config(&nat, c);
+	n = fwnft_targets_from_scan(t, scan, &nat);
+	msg[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (!t[i].est)
+			base_warning(msg, len, &t[i]);
+	r = 0;
+out:
+	free(scan);
+	return r;
+}
+
+/* Appends to a "; "-separated list. */
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt,
+							 ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n && n + 2 < len) {
+		memcpy(buf + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
+		     const struct fwnft_native *nat)
+{
+	struct fwnft_target t[FWNFT_TARGETS];
+
+	p->ntargets = fwnft_targets_from_scan(t, scan, nat);
+	for (int i = 0; i < p->ntargets; i++)
+		append(p->targets, sizeof(p->targets), "table %s %s chain %s -> %s (%s)",
+		       nftprobe_family_name(t[i].family), t[i].table, t[i].base, t[i].own,
+		       t[i].compat ? "iptables-nft" : "native");
+	for (int i = 0; i < scan->n; i++) {
+		const struct nftprobe_chain *b = &scan->c[i];
+		char name[200];
+
+		if (!b->drops)
+			continue;
+		p->drops = 1;
+		snprintf(name, sizeof(name), "table %s %s chain %s",
+			 nftprobe_family_name(b->family), b->table, b->chain);
+		append(p->drops_what, sizeof(p->drops_what), "%s (hook %s, %s)", name,
+		       b->out ? "output" : "input",
+		       b->policy_drop ? "policy drop" : "drop/reject rules");
+		if (!is_iptables_nft(b) && !is_native(b, nat))
+			append(p->uncovered, sizeof(p->uncovered), "%s", name);
+	}
+}
+
+int fwnft_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
+{
+	struct nftprobe_scan *scan = malloc(sizeof(*scan)); /* 70 kB: not on the stack */
+	struct fwnft_native nat;
+	int r = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (!scan) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (nftprobe_scan(scan, err, errlen) < 0) {
+		p->absent =
+		    errno == EPROTONOSUPPORT || errno == EOPNOTSUPP || errno == EAFNOSUPPORT;
+		goto out;
+	}
+	fwnft_native_from_config(&nat, c);
+	describe(p, scan, &nat);
+	r = 0;
+out:
+	free(scan);
+	return r;
+}
