@@ -113,6 +113,36 @@ const char *fw_name(const struct fw *fw)
 	return fw->b ? fw->b->name : "none";
 }
 
+/* Forward doors need the kernel to forward their family, in this network namespace. */
+static void forwarding_note(const struct config *c, char *msg, size_t len)
+{
+	static const char *const knob[2] = {"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"};
+	static const char *const path[2] = {"/proc/sys/net/ipv4/ip_forward",
+					    "/proc/sys/net/ipv6/conf/all/forwarding"};
+	int want[2] = {0, 0};
+
+	for (size_t i = 0; i < c->ndoors; i++)
+		if (c->doors[i].direction == DIR_FWD)
+			want[c->doors[i].to.addr.family == 6] = 1;
+	for (int f = 0; f < 2; f++) {
+		FILE *fp = want[f] ? fopen(path[f], "re") : NULL;
+		int on = 0;
+		size_t n = strlen(msg);
+
+		if (!want[f])
+			continue;
+		if (!fp || fscanf(fp, "%d", &on) != 1)
+			on = 0;
+		if (fp)
+			fclose(fp);
+		if (!on)
+			snprintf(msg + n, len - n,
+				 "warning: forwarding is off here (%s = 0): forward doors of IPv%d "
+				 "cannot open anything (sysctl -w %s=1)\n",
+				 knob[f], f ? 6 : 4, knob[f]);
+	}
+}
+
 int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 {
 	struct situation s;
@@ -144,6 +174,7 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 		memmove(msg, msg + n, strlen(msg + n) + 1); /* the reason alone */
 		return -1;
 	}
+	forwarding_note(c, msg, len);
 	return 0;
 }
 

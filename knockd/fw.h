@@ -16,8 +16,12 @@
 
 #define FW_CHAIN_IN    "KNOCKD-INPUT"
 #define FW_CHAIN_OUT   "KNOCKD-OUTPUT"
+#define FW_CHAIN_FWD   "KNOCKD-FORWARD"
+#define FW_CHAIN_DNAT  "KNOCKD-DNAT"  /* in the nat table, jumped to from PREROUTING */
 #define FW_NATIVE_IN   "knockd_input" /* our chains in a native nftables table */
 #define FW_NATIVE_OUT  "knockd_output"
+#define FW_NATIVE_FWD  "knockd_forward"
+#define FW_NATIVE_DNAT "knockd_dnat"
 #define FW_COMMENT_LEN 256
 
 struct fw_rule {
@@ -38,7 +42,7 @@ struct fw_change {
 /* One of our rules as found in the kernel. */
 struct fw_found {
 	uint32_t id;
-	int direction; /* the door's direction: DIR_IN or DIR_OUT */
+	int direction; /* the door's direction: DIR_IN, DIR_OUT or DIR_FWD */
 	int reply;     /* a reply-direction companion rule (see fw_iptables.c) */
 	char door[NAME_MAX_LEN + 1];
 	struct addr addr;

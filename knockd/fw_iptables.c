@@ -20,7 +20,19 @@
 
 struct ipt_state {
 	int lock_fd;
+	unsigned flags; /* FWIPT_*: from the config's doors */
 };
+
+/* FWIPT_*: the chains and tables the config's doors need besides INPUT/OUTPUT. */
+static unsigned config_flags(const struct config *c)
+{
+	unsigned flags = 0;
+
+	for (size_t i = 0; i < c->ndoors; i++)
+		if (c->doors[i].direction == DIR_FWD)
+			flags |= FWIPT_FORWARD | (c->doors[i].nat_port ? FWIPT_NAT : 0);
+	return flags;
+}
 
 /* Bounded wait for the lock an admin's `iptables -w` holds for milliseconds at a time. */
 static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
@@ -46,17 +58,22 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 
 	int fam4 = !n, fam6 = !n; /* an empty commit (start-up) sets up both */
 
+	unsigned flags = s->flags; /* and a door a reload brought in: */
+
 	for (size_t i = 0; i < n; i++) {
-		int out = ch[i].rule.door->direction == DIR_OUT;
+		const struct door *d = ch[i].rule.door;
+		int out = d->direction == DIR_OUT;
 
 		fam4 |= out || ch[i].rule.addr.family == 4;
 		fam6 |= out || ch[i].rule.addr.family == 6;
+		if (d->direction == DIR_FWD)
+			flags |= FWIPT_FORWARD | (d->nat_port ? FWIPT_NAT : 0);
 	}
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fam4 ? fw_ipt4_apply(ch, n, &missing, err, errlen) : 0;
+	ret = fam4 ? fw_ipt4_apply(ch, n, flags, &missing, err, errlen) : 0;
 	if (ret == 0 && fam6)
-		ret = fw_ipt6_apply(ch, n, &missing, err, errlen);
+		ret = fw_ipt6_apply(ch, n, flags, &missing, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
 	return ret < 0 ? -1 : missing;
 }
@@ -69,9 +86,9 @@ static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char 
 
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fw_ipt4_list(out, max, &n4, err, errlen);
+	ret = fw_ipt4_list(out, max, &n4, s->flags, err, errlen);
 	if (ret == 0)
-		ret = fw_ipt6_list(out + n4, max - n4, &n6, err, errlen);
+		ret = fw_ipt6_list(out + n4, max - n4, &n6, s->flags, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
 	*n = n4 + n6;
 	return ret;
@@ -81,11 +98,11 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 {
 	struct ipt_state *s = calloc(1, sizeof(*s));
 
-	(void)c;
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	s->flags = config_flags(c);
 	s->lock_fd = open(FWXT_LOCK_PATH, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0) {
 		snprintf(err, errlen, "%s: %s", FWXT_LOCK_PATH, strerror(errno));
@@ -137,7 +154,6 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 	struct fwxt_base b[2];
 	char err[256];
 
-	(void)c;
 	msg[0] = '\0';
 	for (int f = 0; f < 2; f++) {
 		if (!fw_legacy_loaded(f ? 6 : 4)) /* reading would create it: nothing to check */
@@ -150,6 +166,8 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 			base_warning(msg, len, f ? 6 : 4, "INPUT");
 		if (!b[f].established[1])
 			base_warning(msg, len, f ? 6 : 4, "OUTPUT");
+		if ((config_flags(c) & FWIPT_FORWARD) && !b[f].established[2])
+			base_warning(msg, len, f ? 6 : 4, "FORWARD");
 	}
 	return 0;
 }
@@ -174,10 +192,10 @@ __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, 
  * it). Never fails: an unreadable table counts as dropping. */
 static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
 {
-	static const char *const chain[2] = {"INPUT", "OUTPUT"};
+	static const char *const chain[3] = {"INPUT", "OUTPUT", "FORWARD"};
+	int nch = config_flags(c) & FWIPT_FORWARD ? 3 : 2; /* FORWARD: for forward doors */
 	struct fwxt_base b;
 
-	(void)c;
 	memset(p, 0, sizeof(*p));
 	for (int f = 4; f <= 6; f += 2) {
 		if (!fw_legacy_loaded(f))
@@ -188,7 +206,7 @@ static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size
 			       "IPv%d filter table unreadable", f);
 			continue;
 		}
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < nch; i++)
 			if (b.drops[i]) {
 				p->drops = 1;
 				append(p->drops_what, sizeof(p->drops_what), "%s filter %s",

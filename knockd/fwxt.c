@@ -4,6 +4,7 @@
 #include <netinet/in.h> /* before the linux/ headers, which then defer to it */
 
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
@@ -29,12 +30,13 @@ static void *add_match(uint8_t **p, const char *name, uint8_t rev, size_t datale
 	return m->data;
 }
 
-/* The door's ports as destination ports, or (reply) as source ports. */
-static void port_match(uint8_t **p, const struct door *d, int reply)
+/* The door's ports as destination ports, or (reply) as source ports; DNAT: its nat_port. */
+static void port_match(uint8_t **p, const struct door *d, int mode)
 {
+	int reply = mode == FWXT_REPLY;
 	uint16_t *own, *other;
 
-	if (d->nports > 1) {
+	if (d->nports > 1 && mode != FWXT_DNAT) {
 		struct xt_multiport_v1 *mp = add_match(p, "multiport", 1, sizeof(*mp));
 
 		mp->flags = reply ? XT_MULTIPORT_SOURCE : XT_MULTIPORT_DESTINATION;
@@ -53,30 +55,35 @@ static void port_match(uint8_t **p, const struct door *d, int reply)
 		own = reply ? u->spts : u->dpts;
 		other = reply ? u->dpts : u->spts;
 	}
-	own[0] = own[1] = d->ports[0];
+	own[0] = own[1] = mode == FWXT_DNAT ? d->nat_port : d->ports[0];
 	other[1] = 0xffff;
 }
 
-size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
+static void conntrack_match(uint8_t **p, int mode)
 {
-	int reply = mode == FWXT_REPLY;
-	uint8_t *start = p;
-	struct xt_conntrack_mtinfo3 *ct;
-	struct xt_time_info *tm;
-	struct xt_comment_info *cm;
+	struct xt_conntrack_mtinfo3 *ct = add_match(p, "conntrack", 3, sizeof(*ct));
 
-	port_match(&p, r->door, reply);
-	ct = add_match(&p, "conntrack", 3, sizeof(*ct));
 	ct->match_flags = XT_CONNTRACK_STATE;
 	ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
 	if (mode == FWXT_NEW_ESTABLISHED) { /* --ctstate NEW,ESTABLISHED --ctdir ORIGINAL */
 		ct->match_flags |= XT_CONNTRACK_DIRECTION;
 		ct->state_mask |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
-	} else if (reply) { /* --ctstate ESTABLISHED --ctdir REPLY */
+	} else if (mode == FWXT_REPLY) { /* --ctstate ESTABLISHED --ctdir REPLY */
 		ct->match_flags |= XT_CONNTRACK_DIRECTION;
 		ct->invert_flags |= XT_CONNTRACK_DIRECTION;
 		ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
 	}
+}
+
+size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
+{
+	uint8_t *start = p;
+	struct xt_time_info *tm;
+	struct xt_comment_info *cm;
+
+	port_match(&p, r->door, mode);
+	if (mode != FWXT_DNAT) /* the nat table sees only a connection's first packet */
+		conntrack_match(&p, mode);
 	tm = add_match(&p, "time", 0, sizeof(*tm));
 	tm->date_stop = (uint32_t)r->deadline;
 	tm->daytime_start = XT_TIME_MIN_DAYTIME;
@@ -84,7 +91,7 @@ size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
 	tm->weekdays_match = XT_TIME_ALL_WEEKDAYS;
 	tm->monthdays_match = XT_TIME_ALL_MONTHDAYS;
 	cm = add_match(&p, "comment", 0, sizeof(*cm));
-	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r, reply);
+	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r, mode == FWXT_REPLY);
 	return (size_t)(p - start);
 }
 
@@ -131,6 +138,25 @@ size_t fwxt_target(uint8_t *p, const char *name)
 	memset(t, 0, size);
 	t->target.u.user.target_size = (uint16_t)size;
 	snprintf(t->target.u.user.name, sizeof(t->target.u.user.name), "%s", name);
+	return size;
+}
+
+size_t fwxt_dnat_target(uint8_t *p, const struct fw_rule *r)
+{
+	const struct door *d = r->door;
+	struct xt_entry_target *t = (struct xt_entry_target *)p;
+	size_t size = XT_ALIGN(sizeof(*t) + sizeof(struct nf_nat_range2));
+	struct nf_nat_range2 *nr = (struct nf_nat_range2 *)t->data;
+
+	memset(t, 0, size);
+	t->u.user.target_size = (uint16_t)size;
+	snprintf(t->u.user.name, sizeof(t->u.user.name), "DNAT");
+	t->u.user.revision = 2; /* nf_nat_range2: IPv4 and IPv6 alike, as iptables writes */
+	nr->flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	memcpy(&nr->min_addr, d->to.addr.a, d->to.addr.family == 4 ? 4 : 16);
+	nr->max_addr = nr->min_addr;
+	nr->min_proto.all = htons(d->ports[0]);
+	nr->max_proto = nr->min_proto;
 	return size;
 }
 

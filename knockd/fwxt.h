@@ -25,9 +25,10 @@ union fwxt_buf {
  * ruleset's ESTABLISHED,RELATED accept carries the rest of each connection. Where a chain
  * has no such accept, the grant must carry its connections itself, until its deadline:
  * FWXT_NEW_ESTABLISHED in the door's chain, FWXT_REPLY (source ports, --ctdir REPLY) in
- * the opposite one.
+ * the opposite one. FWXT_DNAT: a forward door's translation in the nat table (its
+ * nat_port, no conntrack match).
  */
-enum fwxt_mode { FWXT_NEW, FWXT_NEW_ESTABLISHED, FWXT_REPLY };
+enum fwxt_mode { FWXT_NEW, FWXT_NEW_ESTABLISHED, FWXT_REPLY, FWXT_DNAT };
 
 /* Writes the port match, conntrack, time --datestop and comment. Returns bytes. */
 size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode);
@@ -37,6 +38,8 @@ int fwxt_accepts_established(const uint8_t *elems, size_t len);
 int fwxt_info_established(const char *name, unsigned rev, const void *info, size_t len);
 /* Writes a standard target: a verdict (ACCEPT) or a jump to a chain. Returns bytes. */
 size_t fwxt_target(uint8_t *p, const char *name);
+/* Writes a forward door's DNAT target: to its `to` address, port ports[0]. Returns bytes. */
+size_t fwxt_dnat_target(uint8_t *p, const struct fw_rule *r);
 /* Finds the comment match text between the entry header and its target, or NULL. */
 const char *fwxt_comment(const uint8_t *elems, size_t len);
 

@@ -87,7 +87,8 @@ static int same_rules(const struct door *a, const struct door *b)
 	return a->protocol == b->protocol && a->nports == b->nports &&
 	       !memcmp(a->ports, b->ports, sizeof(a->ports[0]) * (size_t)a->nports) &&
 	       a->ndests == b->ndests &&
-	       !memcmp(a->dests, b->dests, sizeof(a->dests[0]) * (size_t)a->ndests);
+	       !memcmp(a->dests, b->dests, sizeof(a->dests[0]) * (size_t)a->ndests) &&
+	       !memcmp(&a->to, &b->to, sizeof(a->to)) && a->nat_port == b->nat_port;
 }
 
 /* Revokes grants of vanished doors (with the old config); returns the mask to rewrite. */
