@@ -18,7 +18,9 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/gen.h>
+#include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
@@ -107,6 +109,26 @@ static int family_ok(const struct fwnft_target *t, int fam)
 	return t->family == NFPROTO_INET || (fam == 4) == (t->family == NFPROTO_IPV4);
 }
 
+/* A forward door's rules: in a forward target the path to `to` (and its replies where the
+ * chain accepts no established traffic); in our nat chain, the translation. */
+static int emit_forward(struct batch *b, const struct fwnft_target *t, const struct fw_rule *r)
+{
+	const struct door *d = r->door;
+	struct fwnft_spec s = {t, r, &d->to, r->addr.family, FWXT_NEW, 0};
+
+	if (r->addr.family != d->to.addr.family || !family_ok(t, s.fam))
+		return 0;
+	if (t->hook == NFTPROBE_NAT) {
+		s.mode = FWXT_DNAT;
+		return d->nat_port ? emit_one(b, &s) : 0;
+	}
+	s.mode = t->est ? FWXT_NEW : FWXT_NEW_ESTABLISHED;
+	if (emit_ports(b, &s) < 0)
+		return -1;
+	s.mode = FWXT_REPLY;
+	return t->est ? 0 : emit_ports(b, &s);
+}
+
 /* A grant's rules in one target: in-doors for its address; out-doors per destination. */
 static int emit_grant(struct batch *b, const struct fwnft_target *t, const struct fw_rule *r)
 {
@@ -114,7 +136,11 @@ static int emit_grant(struct batch *b, const struct fwnft_target *t, const struc
 	int dir = d->direction == DIR_OUT;
 	struct fwnft_spec s = {t, r, NULL, 0, FWXT_NEW, 0};
 
-	if (t->out == dir)
+	if ((d->direction == DIR_FWD) != (t->hook >= NFTPROBE_FWD))
+		return 0;
+	if (d->direction == DIR_FWD)
+		return emit_forward(b, t, r);
+	if (t->hook == dir)
 		s.mode = t->est ? FWXT_NEW : FWXT_NEW_ESTABLISHED;
 	else if (!t->est)
 		s.mode = FWXT_REPLY; /* the other hook carries the connections' replies */
@@ -138,21 +164,45 @@ static int emit_grant(struct batch *b, const struct fwnft_target *t, const struc
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
+/* Our own table (DNAT), and our chain in it as a base chain: nat, prerouting, dstnat. */
+static int own_table(struct batch *b, const struct fwnft_target *t, struct nftnl_chain *c)
+{
+	struct nftnl_table *tb = nftnl_table_alloc();
+	struct nlmsghdr *nlh = batch_room(b);
+
+	if (!tb || !nlh) {
+		if (tb)
+			nftnl_table_free(tb);
+		return -1;
+	}
+	nftnl_table_set_str(tb, NFTNL_TABLE_NAME, t->table);
+	nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWTABLE, (uint16_t)t->family,
+				    NLM_F_CREATE, ++*b->seq);
+	nftnl_table_nlmsg_build_payload(nlh, tb);
+	nftnl_table_free(tb);
+	batch_done(b, nlh);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_PRE_ROUTING);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NF_IP_PRI_NAT_DST);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "nat");
+	return 0;
+}
+
 /* Our chain exists and the base chain's first rule jumps to it, once. */
 static int ensure_target(struct fwnft_state *st, struct batch *b, const struct fwnft_target *t)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh = batch_room(b);
+	struct nlmsghdr *nlh;
 	struct nftnl_rule *nr;
 	int r = 0;
 
 	if (!c)
 		return -1;
+	st->missing |= !t->exists; /* a ruleset reload, a new table, or the first start */
+	nlh = t->own_table && own_table(b, t, c) < 0 ? NULL : batch_room(b);
 	if (!nlh) {
 		nftnl_chain_free(c);
 		return -1;
 	}
-	st->missing |= !t->exists; /* a ruleset reload, a new table, or the first start */
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, t->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, t->own);
 	nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWCHAIN, (uint16_t)t->family,

@@ -16,13 +16,15 @@
 #include "fw.h"
 #include "nftprobe.h"
 
-#define FWNFT_TARGETS 8
+#define FWNFT_TARGETS   16
+#define FWNFT_OWN_TABLE "knockd" /* inet: our DNAT base chain */
 
 /* One base chain we write for: its table, the hook's direction, our chain beside it. */
 struct fwnft_target {
 	uint32_t family;
 	int compat;        /* an iptables-nft table */
-	int out;           /* output hook */
+	int hook;          /* enum nftprobe_hook */
+	int own_table;     /* our own table: our chain is the base chain (DNAT) */
 	int est;           /* the base chain accepts established traffic */
 	int exists;        /* our chain is there already */
 	int top;           /* ... and the base chain's first rule jumps to it */
@@ -32,9 +34,11 @@ struct fwnft_target {
 	const char *own;
 };
 
-/* The configured native table and chains, e.g. "inet" "filter" "input" "output". */
+/* The configured native table and chains, e.g. "inet" "filter" "input" "output" "forward",
+ * and whether the config has forward doors (fwd), some with nat_port (nat). */
 struct fwnft_native {
-	char family[8], table[NFTPROBE_NAME], chain[2][NFTPROBE_NAME];
+	char family[8], table[NFTPROBE_NAME], chain[3][NFTPROBE_NAME];
+	int fwd, nat;
 };
 
 /* What one grant rule matches: family 0 = any (no address), dst NULL for in-doors. */

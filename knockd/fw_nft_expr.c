@@ -177,13 +177,16 @@ static int match_addr(struct nftnl_rule *nr, int fam, int src, const uint8_t *a,
 	       e_cmp(nr, NFT_CMP_EQ, val, full);
 }
 
+/*
+ * Family, protocol, addresses, port. The granted address (in- and forward doors) as source,
+ * its reply as destination; the destination prefix (out-doors' destinations, forward doors'
+ * to) the other way round; a DNAT rule matches the gateway's nat_port, whatever address.
+ */
 static int match_head(struct nftnl_rule *nr, const struct fwnft_spec *s)
 {
 	const struct door *d = s->r->door;
-	int reply = s->mode == FWXT_REPLY, in = d->direction == DIR_IN;
+	int reply = s->mode == FWXT_REPLY, host = s->fam == 4 ? 32 : 128;
 	uint8_t proto = (uint8_t)d->protocol, nfproto = s->fam == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-	const uint8_t *a = in ? s->r->addr.a : s->dst ? s->dst->addr.a : NULL;
-	int plen = in ? (s->fam == 4 ? 32 : 128) : s->dst ? s->dst->len : 0;
 	uint16_t port;
 
 	if (s->t->family == NFPROTO_INET && s->fam &&
@@ -191,11 +194,14 @@ static int match_head(struct nftnl_rule *nr, const struct fwnft_spec *s)
 		return -1;
 	if (e_meta(nr, NFT_META_L4PROTO) || e_cmp(nr, NFT_CMP_EQ, &proto, 1))
 		return -1;
-	if (a && match_addr(nr, s->fam, in ^ reply, a, plen))
+	if (d->direction != DIR_OUT && match_addr(nr, s->fam, !reply, s->r->addr.a, host))
+		return -1;
+	if (s->dst && s->mode != FWXT_DNAT &&
+	    match_addr(nr, s->fam, reply, s->dst->addr.a, s->dst->len))
 		return -1;
 	if (s->port < 0)
 		return 0;
-	port = htons(d->ports[s->port]);
+	port = htons(s->mode == FWXT_DNAT ? d->nat_port : d->ports[s->port]);
 	return e_payload(nr, NFT_PAYLOAD_TRANSPORT_HEADER, reply ? 0 : 2, 2) ||
 	       e_cmp(nr, NFT_CMP_EQ, &port, 2);
 }
@@ -219,23 +225,34 @@ static int match_tail_compat(struct nftnl_rule *nr, const struct fwnft_spec *s)
 	return 0;
 }
 
-/* Native: ct direction/state, `meta time < end of the deadline second`, comment. */
-static int match_tail_native(struct nftnl_rule *nr, const struct fwnft_spec *s)
+/* ct direction (but for NEW) and state. */
+static int match_ct(struct nftnl_rule *nr, int mode)
 {
 	uint32_t st = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
-	uint8_t dir = s->mode == FWXT_REPLY; /* IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL */
+	uint8_t dir = mode == FWXT_REPLY; /* IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL */
+
+	if (mode != FWXT_NEW && (e_ct(nr, NFT_CT_DIRECTION) || e_cmp(nr, NFT_CMP_EQ, &dir, 1)))
+		return -1;
+	if (mode == FWXT_NEW_ESTABLISHED)
+		st |= NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
+	else if (mode == FWXT_REPLY)
+		st = NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
+	return e_ct(nr, NFT_CT_STATE) || e_bitwise(nr, &st, 4) || e_cmp(nr, NFT_CMP_NEQ, &zero, 4)
+		   ? -1
+		   : 0;
+}
+
+/* Native: ct direction/state (not in a nat chain, which sees only a connection's first
+ * packet), `meta time < end of the deadline second`, comment. */
+static int match_tail_native(struct nftnl_rule *nr, const struct fwnft_spec *s)
+{
 	uint64_t end = htobe64((uint64_t)(s->r->deadline + 1) * 1000000000ull);
 	char comment[FW_COMMENT_LEN];
 	struct nftnl_udata_buf *ud;
 
-	if (s->mode != FWXT_NEW && (e_ct(nr, NFT_CT_DIRECTION) || e_cmp(nr, NFT_CMP_EQ, &dir, 1)))
+	if (s->mode != FWXT_DNAT && match_ct(nr, s->mode) < 0)
 		return -1;
-	if (s->mode == FWXT_NEW_ESTABLISHED)
-		st |= NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
-	else if (s->mode == FWXT_REPLY)
-		st = NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
-	if (e_ct(nr, NFT_CT_STATE) || e_bitwise(nr, &st, 4) || e_cmp(nr, NFT_CMP_NEQ, &zero, 4) ||
-	    e_meta(nr, NFT_META_TIME_NS) || e_hton64(nr) || e_cmp(nr, NFT_CMP_LT, &end, 8))
+	if (e_meta(nr, NFT_META_TIME_NS) || e_hton64(nr) || e_cmp(nr, NFT_CMP_LT, &end, 8))
 		return -1;
 	fw_comment_format(comment, sizeof(comment), s->r, s->mode == FWXT_REPLY);
 	ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
@@ -249,13 +266,45 @@ static int match_tail_native(struct nftnl_rule *nr, const struct fwnft_spec *s)
 	return 0;
 }
 
+static int e_immediate(struct nftnl_rule *r, uint32_t reg, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+	}
+	return put(r, e);
+}
+
+/* `counter dnat ip[6] to TO:PORT`: a forward door's translation (native nat chain). */
+static int e_dnat(struct nftnl_rule *r, const struct fwnft_spec *s)
+{
+	const struct door *d = s->r->door;
+	uint16_t port = htons(d->ports[0]);
+	struct nftnl_expr *e;
+
+	if (e_immediate(r, NFT_REG_1, d->to.addr.a, s->fam == 4 ? 4 : 16) ||
+	    e_immediate(r, NFT_REG_2, &port, 2) || put(r, nftnl_expr_alloc("counter")))
+		return -1;
+	e = nftnl_expr_alloc("nat");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
+				   s->fam == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+	}
+	return put(r, e);
+}
+
 struct nftnl_rule *fwnft_grant_rule(const struct fwnft_spec *s)
 {
 	struct nftnl_rule *nr = fwnft_rule_in(s->t, s->t->own);
 
 	if (nr && match_head(nr, s) == 0 &&
 	    (s->t->compat ? match_tail_compat(nr, s) : match_tail_native(nr, s)) == 0 &&
-	    fwnft_verdict(nr, NF_ACCEPT, NULL) == 0)
+	    (s->mode == FWXT_DNAT ? e_dnat(nr, s) : fwnft_verdict(nr, NF_ACCEPT, NULL)) == 0)
 		return nr;
 	fwnft_rule_free(nr);
 	return NULL;

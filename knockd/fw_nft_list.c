@@ -38,7 +38,8 @@ static int on_own_rule(struct nftnl_rule *r, void *data)
 		return MNL_CB_OK;
 	if (c->n == c->cap && grow(c) < 0)
 		return MNL_CB_ERROR;
-	f.direction = (c->t->out ? DIR_OUT : DIR_IN) ^ f.reply;
+	f.direction =
+	    c->t->hook >= NFTPROBE_FWD ? DIR_FWD : (c->t->hook ? DIR_OUT : DIR_IN) ^ f.reply;
 	if (c->list)
 		c->found[c->n++] = f;
 	else

@@ -1,8 +1,9 @@
 /*
- * Where the nftables backend's grants go: iptables-nft's filter tables (chains INPUT and
- * OUTPUT) and the native table named by nft_table (nft_input_chain, nft_output_chain), as
- * found by the scan (nftprobe.c); the backend's probe (backend selection) and check
- * (knockd -t) operations.
+ * Where the nftables backend's grants go: iptables-nft's filter tables (chains INPUT,
+ * OUTPUT, and FORWARD for forward doors) and the native table named by nft_table
+ * (nft_input_chain, nft_output_chain, nft_forward_chain), as found by the scan
+ * (nftprobe.c), and knockd's own `inet knockd` table for DNAT; the backend's probe
+ * (backend selection) and check (knockd -t) operations.
  */
 #include "fw_nft.h"
 
@@ -13,17 +14,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Where grants go: iptables-nft's INPUT/OUTPUT, and the configured native chains. */
+static const char *const compat_base[3] = {"INPUT", "OUTPUT", "FORWARD"};
+static const char *const compat_own[3] = {FW_CHAIN_IN, FW_CHAIN_OUT, FW_CHAIN_FWD};
+static const char *const native_own[3] = {FW_NATIVE_IN, FW_NATIVE_OUT, FW_NATIVE_FWD};
+
+/* Whether the config's doors need this hook: input and output always, forward for forward
+ * doors (the nat hook is our own table's, never a scanned chain). */
+static int wanted(const struct nftprobe_chain *b, const struct fwnft_native *nat)
+{
+	return b->hook == NFTPROBE_IN || b->hook == NFTPROBE_OUT ||
+	       (b->hook == NFTPROBE_FWD && nat->fwd);
+}
+
+/* Where grants go: iptables-nft's INPUT/OUTPUT/FORWARD, and the configured native chains. */
 static int is_iptables_nft(const struct nftprobe_chain *b)
 {
 	return (b->family == NFPROTO_IPV4 || b->family == NFPROTO_IPV6) &&
-	       !strcmp(b->table, "filter") && !strcmp(b->chain, b->out ? "OUTPUT" : "INPUT");
+	       b->hook <= NFTPROBE_FWD && !strcmp(b->table, "filter") &&
+	       !strcmp(b->chain, compat_base[b->hook]);
 }
 
 static int is_native(const struct nftprobe_chain *b, const struct fwnft_native *nat)
 {
-	return !strcmp(nftprobe_family_name(b->family), nat->family) &&
-	       !strcmp(b->table, nat->table) && !strcmp(b->chain, nat->chain[b->out]);
+	return b->hook <= NFTPROBE_FWD && !strcmp(nftprobe_family_name(b->family), nat->family) &&
+	       !strcmp(b->table, nat->table) && !strcmp(b->chain, nat->chain[b->hook]);
 }
 
 void fwnft_native_from_config(struct fwnft_native *nat, const struct config *c)
@@ -32,6 +46,52 @@ void fwnft_native_from_config(struct fwnft_native *nat, const struct config *c)
 	sscanf(c->nft_table, "%7s %63s", nat->family, nat->table);
 	snprintf(nat->chain[0], sizeof(nat->chain[0]), "%s", c->nft_input_chain);
 	snprintf(nat->chain[1], sizeof(nat->chain[1]), "%s", c->nft_output_chain);
+	snprintf(nat->chain[2], sizeof(nat->chain[2]), "%s", c->nft_forward_chain);
+	for (size_t i = 0; i < c->ndoors; i++)
+		if (c->doors[i].direction == DIR_FWD) {
+			nat->fwd = 1;
+			nat->nat |= c->doors[i].nat_port != 0;
+		}
+}
+
+static void target_from_chain(struct fwnft_target *t, const struct nftprobe_chain *b, int compat,
+			      const struct nftprobe_scan *scan)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = b->family;
+	t->compat = compat;
+	t->hook = b->hook;
+	t->est = b->established;
+	snprintf(t->table, sizeof(t->table), "%s", b->table);
+	snprintf(t->base, sizeof(t->base), "%s", b->chain);
+	t->own = compat ? compat_own[b->hook] : native_own[b->hook];
+	for (int j = 0; j < scan->nown; j++)
+		t->exists |= scan->own[j].family == b->family &&
+			     !strcmp(scan->own[j].table, b->table) &&
+			     !strcmp(scan->own[j].chain, t->own);
+	t->top = !strcmp(b->top, t->own);
+	for (int j = 0; j < b->njumps; j++)
+		if (!strcmp(b->jumps[j].chain, t->own))
+			t->stray[t->nstray++] = b->jumps[j].handle;
+}
+
+/* DNAT goes to a table of our own (inet knockd, base chain knockd_dnat on prerouting):
+ * a filter ruleset rarely has a nat chain, and ours needs no jump. */
+static void own_nat_target(struct fwnft_target *t, const struct nftprobe_scan *scan)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = NFPROTO_INET;
+	t->hook = NFTPROBE_NAT;
+	t->est = 1;
+	t->own_table = 1;
+	t->top = 1; /* no jump: our chain is the base chain */
+	snprintf(t->table, sizeof(t->table), "%s", FWNFT_OWN_TABLE);
+	snprintf(t->base, sizeof(t->base), "%s", FW_NATIVE_DNAT);
+	t->own = FW_NATIVE_DNAT;
+	for (int i = 0; i < scan->n; i++)
+		t->exists |= scan->c[i].hook == NFTPROBE_NAT && scan->c[i].family == NFPROTO_INET &&
+			     !strcmp(scan->c[i].table, FWNFT_OWN_TABLE) &&
+			     !strcmp(scan->c[i].chain, FW_NATIVE_DNAT);
 }
 
 int fwnft_targets_from_scan(struct fwnft_target *t, const struct nftprobe_scan *scan,
@@ -39,31 +99,15 @@ int fwnft_targets_from_scan(struct fwnft_target *t, const struct nftprobe_scan *
 {
 	int n = 0;
 
-	for (int i = 0; i < scan->n && n < FWNFT_TARGETS; i++) {
+	for (int i = 0; i < scan->n && n < FWNFT_TARGETS - 1; i++) {
 		const struct nftprobe_chain *b = &scan->c[i];
 		int compat = is_iptables_nft(b);
 
-		if (!compat && !is_native(b, nat))
-			continue;
-		memset(&t[n], 0, sizeof(t[n]));
-		t[n].family = b->family;
-		t[n].compat = compat;
-		t[n].out = b->out;
-		t[n].est = b->established;
-		snprintf(t[n].table, sizeof(t[n].table), "%s", b->table);
-		snprintf(t[n].base, sizeof(t[n].base), "%s", b->chain);
-		t[n].own = compat ? (b->out ? FW_CHAIN_OUT : FW_CHAIN_IN)
-				  : (b->out ? FW_NATIVE_OUT : FW_NATIVE_IN);
-		for (int j = 0; j < scan->nown; j++)
-			t[n].exists |= scan->own[j].family == b->family &&
-				       !strcmp(scan->own[j].table, b->table) &&
-				       !strcmp(scan->own[j].chain, t[n].own);
-		t[n].top = !strcmp(b->top, t[n].own);
-		for (int j = 0; j < b->njumps; j++)
-			if (!strcmp(b->jumps[j].chain, t[n].own))
-				t[n].stray[t[n].nstray++] = b->jumps[j].handle;
-		n++;
+		if (wanted(b, nat) && (compat || is_native(b, nat)))
+			target_from_chain(&t[n++], b, compat, scan);
 	}
+	if (nat->nat && n) /* only beside a ruleset we write for */
+		own_nat_target(&t[n++], scan);
 	return n;
 }
 
@@ -94,9 +138,16 @@ int fwnft_check(const struct config *c, char *msg, size_t len)
 	fwnft_native_from_config(&nat, c);
 	n = fwnft_targets_from_scan(t, scan, &nat);
 	msg[0] = '\0';
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (!t[i].est)
 			base_warning(msg, len, &t[i]);
+		nat.fwd &= t[i].hook != NFTPROBE_FWD; /* left set: no forward chain found */
+	}
+	if (nat.fwd)
+		snprintf(msg + strlen(msg), len - strlen(msg),
+			 "warning: no forward base chain to write into (iptables-nft's FORWARD, or "
+			 "table %s %s chain %s): forward doors open nothing here\n",
+			 nat.family, nat.table, nat.chain[2]);
 	r = 0;
 out:
 	free(scan);
@@ -133,13 +184,15 @@ static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
 		const struct nftprobe_chain *b = &scan->c[i];
 		char name[200];
 
-		if (!b->drops)
+		if (!b->drops || !wanted(b, nat))
 			continue;
 		p->drops = 1;
 		snprintf(name, sizeof(name), "table %s %s chain %s",
 			 nftprobe_family_name(b->family), b->table, b->chain);
 		append(p->drops_what, sizeof(p->drops_what), "%s (hook %s, %s)", name,
-		       b->out ? "output" : "input",
+		       b->hook == NFTPROBE_OUT   ? "output"
+		       : b->hook == NFTPROBE_FWD ? "forward"
+						 : "input",
 		       b->policy_drop ? "policy drop" : "drop/reject rules");
 		if (!is_iptables_nft(b) && !is_native(b, nat))
 			append(p->uncovered, sizeof(p->uncovered), "%s", name);

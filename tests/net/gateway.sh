@@ -15,6 +15,7 @@ add_inner
 command -v nft >/dev/null && command -v iptables-nft >/dev/null ||
 	bail "nft or iptables-nft missing (make deps installs nftables and iptables)"
 
+case $RULESET in legacy | iptnft | inet) ;; *) bail "RULESET must be legacy, iptnft or inet" ;; esac
 case $RULESET in
 legacy | iptnft)
 	v=$([ "$RULESET" = legacy ] && echo legacy || echo nft)
@@ -27,9 +28,16 @@ legacy | iptnft)
 	want_backend=$([ "$RULESET" = legacy ] && echo iptables || echo nftables)
 	save() { in_ns "$SRV" "${1}tables-$v-save" -t "$2" 2>/dev/null; }
 	fwd_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" filter | grep -- '-A KNOCKD-FORWARD' || true; }
-	nat_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" nat | grep -- '-A KNOCKD-DNAT' || true; }
+	if [ "$RULESET" = legacy ]; then
+		nat_rules() { save "$([ "$1" = 6 ] && echo ip6 || echo ip)" nat | grep -- '-A KNOCKD-DNAT' || true; }
+	fi
 	fwd_rule_re() { echo "^-A KNOCKD-FORWARD -s $1/\(32\|128\) -d $2/\(32\|128\) -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m time --datestop 20[0-9-]*T[0-9:]* -m comment --comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\" -j ACCEPT\$"; }
 	nat_rule_re() { echo "^-A KNOCKD-DNAT -s $1/\(32\|128\) -p tcp -m tcp --dport 2222 -m time --datestop 20[0-9-]*T[0-9:]* -m comment --comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\" -j DNAT --to-destination \[\?$2\]\?:22\$"; }
+	;;&
+iptnft)
+	# the nftables backend keeps its DNAT chain in a table of its own: inet knockd
+	nat_rules() { in_ns "$SRV" nft list table inet knockd 2>/dev/null | grep "dnat.*comment \"knockd id=.*addr=$([ "$1" = 6 ] && echo "$C16" || echo "$C14") " || true; }
+	nat_rule_re() { echo "ip6\? saddr $1 tcp dport 2222 meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* dnat ip6\? to \[\?$2\]\?:22 comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\""; }
 	;;
 inet)
 	in_ns "$SRV" nft -f - <<NFT
@@ -48,13 +56,12 @@ table inet filter {
 }
 NFT
 	want_backend=nftables
-	nft_rules() { in_ns "$SRV" nft list ruleset 2>/dev/null | grep "comment \"knockd id=.* door=$1" || true; }
-	fwd_rules() { nft_rules "db-ssh$([ "$1" = 6 ] && echo 6)" | grep -v dnat; nft_rules "db-nat$([ "$1" = 6 ] && echo 6)" | grep -v dnat; }
-	nat_rules() { nft_rules "db-nat$([ "$1" = 6 ] && echo 6)" | grep dnat || true; }
+	nft_rules() { in_ns "$SRV" nft list ruleset 2>/dev/null | grep "comment \"knockd id=.*addr=$([ "$1" = 6 ] && echo "$C16" || echo "$C14") " || true; }
+	fwd_rules() { nft_rules "$1" | grep -v dnat || true; }
+	nat_rules() { nft_rules "$1" | grep dnat || true; }
 	fwd_rule_re() { echo "ip6\? saddr $1 ip6\? daddr $2 tcp dport 22 ct state new meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* accept comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\""; }
 	nat_rule_re() { echo "ip6\? saddr $1 tcp dport 2222 meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* dnat ip6\? to \[\?$2\]\?:22 comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\""; }
 	;;
-*) bail "RULESET must be legacy, iptnft or inet" ;;
 esac
 all_rules() { fwd_rules 4; fwd_rules 6; nat_rules 4; nat_rules 6; }
 
@@ -117,7 +124,24 @@ check "knockctl open: inner:22 open, one rule after a refresh" \
 	eval 'wait_until 10 can_connect "$C1" "$IN4" 22 && [ "$(fwd_rules 4 | grep -c "door=db-ssh ")" = 1 ]'
 check "knockctl list shows it" \
 	eval '[[ "$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" list)" == *db-ssh*"$C14"* ]]'
+ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" "$@"; }
+ctl open db-nat --addr "$C14" --ttl 4s >/dev/null
+id=$(ctl list | awk '$2 == "db-nat" { print $1 }')
+check "knockctl open db-nat: gateway:2222 open" wait_until 10 can_connect "$C1" "$SRV4" 2222
+ctl revoke "$id" >/dev/null
+check "knockctl revoke $id: closed at once, its forward and DNAT rules gone" \
+	eval '[ -n "$id" ] && cannot_connect "$C1" "$SRV4" 2222 && [ -z "$(fwd_rules 4 | grep db-nat)$(nat_rules 4)" ]'
 check "knockctl: expired" wait_until 80 eval '[ -z "$(all_rules)" ]'
+
+# The client side: a profile that names the gateway door, used as ssh's ProxyCommand
+# (Host db / Port 2222 / ProxyCommand knock -W %h:%p): knock -W db:2222 knocks for db-nat and
+# relays to gateway:2222, i.e. to the inner host's port 22.
+printf '%s\n' '[host:db]' "address = $SRV4" "server_public_key = $SPK" 'spa_port = 62201' \
+	'doors = db-nat' >>"$TMP/knock4.conf"
+out=$(in_ns "$C1" timeout 20 "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" -W db:2222 </dev/null 2>&1)
+check "knock -W db:2222 (a profile naming the door) reaches the inner host: $out" \
+	eval '[[ $out == ok* ]]'
+check "... and its grant expires" wait_until 80 eval '[ -z "$(all_rules)" ]'
 
 # Restart during a forward grant: the rule stays, the new daemon adopts it and closes it.
 exp_of() { fwd_rules 4 | sed -n 's/.*exp=\([0-9]*\).*/\1/p' | head -1; }
@@ -146,4 +170,19 @@ check "kill -9: ... nor the translation" cannot_connect "$C1" "$SRV4" 2222
 start_knockd "$TMP/knockd.conf" "$TMP/knockd3.log" || bail "knockd did not start again"
 check "kill -9: the next start removes the dead rules" \
 	eval '[ -z "$(all_rules)" ] && grep -q "0 grant(s) adopted, [1-9][0-9]* removed" "$TMP/knockd3.log"'
+
+# A base forward chain that accepts no established traffic: the grant carries its replies
+# with a second rule (conntrack ESTABLISHED, reply direction), until its deadline.
+if [ "$RULESET" = inet ]; then
+	h=$(in_ns "$SRV" nft -a list chain inet filter forward | sed -n 's/.*ct state established,related accept # handle \([0-9]*\)/\1/p')
+	in_ns "$SRV" nft delete rule inet filter forward handle "$h"
+else
+	in_ns "$SRV" "$IPT4" -D FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+fi
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod db-ssh
+check "no established accept in forward: a knock still opens inner:22 (reply rule)" \
+	wait_until 10 can_connect "$C1" "$IN4" 22
+check "... with a reply rule: $(fwd_rules 4 | grep -c reply) of them" \
+	eval '[ "$(fwd_rules 4 | grep -c "exp=[0-9]* reply")" = 1 ]'
+check "... all gone at the deadline" wait_until 80 eval '[ -z "$(all_rules)" ]'
 done_testing
