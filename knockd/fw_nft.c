@@ -399,6 +399,11 @@ static int try_commit(struct fwnft_state *st, const struct fw_change *ch, size_t
 	int r;
 
 	b.seq = &st->s.seq;
+	for (size_t i = 0; i < n; i++) /* a forward door a reload brought in */
+		if (ch[i].op == FW_ADD && ch[i].rule.door->direction == DIR_FWD) {
+			st->nat.fwd = 1;
+			st->nat.nat |= ch[i].rule.door->nat_port != 0;
+		}
 	if (read_genid(st, &b.genid) < 0) {
 		snprintf(err, errlen, "nftables: reading the generation: %s", strerror(errno));
 		return -1;

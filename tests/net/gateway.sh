@@ -185,4 +185,36 @@ check "no established accept in forward: a knock still opens inner:22 (reply rul
 check "... with a reply rule: $(fwd_rules 4 | grep -c reply) of them" \
 	eval '[ "$(fwd_rules 4 | grep -c "exp=[0-9]* reply")" = 1 ]'
 check "... all gone at the deadline" wait_until 80 eval '[ -z "$(all_rules)" ]'
+
+# A reload that brings in the first forward doors: started without any (and without
+# knockd's forward and DNAT chains), knockd creates them at the first such grant.
+stop_knockd
+if [ "$RULESET" = inet ]; then
+	h=$(in_ns "$SRV" nft -a list chain inet filter forward | sed -n 's/.*jump knockd_forward # handle \([0-9]*\)/\1/p')
+	in_ns "$SRV" nft delete rule inet filter forward handle "$h"
+	in_ns "$SRV" nft delete chain inet filter knockd_forward
+	in_ns "$SRV" nft delete table inet knockd
+else
+	for t in "$IPT4" "$IPT6"; do
+		in_ns "$SRV" "$t" -D FORWARD -j KNOCKD-FORWARD
+		in_ns "$SRV" "$t" -X KNOCKD-FORWARD
+		if [ "$RULESET" = legacy ]; then
+			in_ns "$SRV" "$t" -t nat -D PREROUTING -j KNOCKD-DNAT
+			in_ns "$SRV" "$t" -t nat -X KNOCKD-DNAT
+		else
+			in_ns "$SRV" nft delete table inet knockd 2>/dev/null
+		fi
+	done
+fi
+cp "$TMP/knockd.conf" "$TMP/knockd-gw.conf"
+sed -i '/^\[door:db-ssh\]/,$d; s/^doors = .*/doors = ssh/' "$TMP/knockd.conf"
+check "reload: the configuration without forward doors has none" \
+	eval '! grep -q forward "$TMP/knockd.conf"'
+start_knockd "$TMP/knockd.conf" "$TMP/knockd4.log" || bail "knockd did not start"
+cp "$TMP/knockd-gw.conf" "$TMP/knockd.conf"
+ctl reload >/dev/null || not_ok "knockctl reload failed"
+in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock4.conf" prod db-nat
+check "reload: a door brought in by a reload opens gateway:2222 (chains created)" \
+	wait_until 10 can_connect "$C1" "$SRV4" 2222
+check "... and expires" wait_until 80 eval '[ -z "$(all_rules)" ]'
 done_testing
