@@ -6,7 +6,10 @@
  *   XT_ENTRY     struct ipt_entry / struct ip6t_entry
  *   XT_FAMILY    4 or 6
  *   xt_fill(e, rule, dst, reply)  fills the entry's address/protocol part
- * libiptc itself builds libip6tc the same way.
+ * libiptc itself builds libip6tc the same way. A commit writes the nat table first (only
+ * when a door has nat_port), then the filter table: two libiptc commits, so a failure in
+ * the second leaves the first applied (a translation without its forward rule opens
+ * nothing, and stops matching at its deadline).
  */
 
 #define XT_LOOP_MAX 10 /* commits retried on EAGAIN (the table changed under us) */

@@ -1,7 +1,9 @@
 /*
  * The iptables backend through libiptc/libip6tc (legacy xtables). Grants live in our own
- * chains KNOCKD-INPUT / KNOCKD-OUTPUT, jumped to from the top of INPUT / OUTPUT; each
- * rule carries its deadline (-m time --datestop) and a comment naming the grant.
+ * chains KNOCKD-INPUT / KNOCKD-OUTPUT (and, for forward doors, KNOCKD-FORWARD), jumped to
+ * from the top of INPUT / OUTPUT / FORWARD, and for nat_port doors KNOCKD-DNAT in the nat
+ * table, jumped to from PREROUTING; each rule carries its deadline (-m time --datestop)
+ * and a comment naming the grant.
  * The xtables lock (/run/xtables.lock, as iptables -w) is held around each init..commit.
  */
 #include "fw_ipt.h"
