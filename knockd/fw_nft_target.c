@@ -146,7 +146,8 @@ int fwnft_check(const struct config *c, char *msg, size_t len)
 	if (nat.fwd)
 		snprintf(msg + strlen(msg), len - strlen(msg),
 			 "warning: no forward base chain to write into (iptables-nft's FORWARD, or "
-			 "table %s %s chain %s): forward doors open nothing here\n",
+			 "table %s %s chain %s): nothing filters forwarded traffic, forward doors "
+			 "guard nothing\n",
 			 nat.family, nat.table, nat.chain[2]);
 	r = 0;
 out:
