@@ -44,6 +44,7 @@ static void set_defaults(struct config *c, const char *file)
 	strcpy(c->nft_table, "inet filter");
 	strcpy(c->nft_input_chain, "input");
 	strcpy(c->nft_output_chain, "output");
+	strcpy(c->nft_forward_chain, "forward");
 	strcpy(c->state_dir, "/var/lib/knockd");
 	strcpy(c->control_socket, "/run/knockd.sock");
 	c->replay_window = 60;
@@ -79,6 +80,35 @@ static int resolve_doors(const struct config *c, int file, const char *text, int
 	return 0;
 }
 
+/* to and nat_port belong to forward doors; DNAT needs one inner address and one port. */
+static int validate_forward(struct config *c, const struct door *d, char *err, size_t errlen)
+{
+	int fwd = d->direction == DIR_FWD, host = d->to.len == (d->to.addr.family == 4 ? 32 : 128);
+
+	if (!fwd && (d->to_line || d->nat_line)) {
+		cfg_errorf(err, errlen, c->file, d->to_line ? d->to_line : d->nat_line,
+			   "door '%s': %s needs direction = forward", d->name,
+			   d->to_line ? "to" : "nat_port");
+		return -1;
+	}
+	if (fwd && !d->to_line) {
+		cfg_errorf(err, errlen, c->file, d->line,
+			   "door '%s': direction = forward needs to (the inner host)", d->name);
+		return -1;
+	}
+	if (d->nat_line && d->nports != 1) {
+		cfg_errorf(err, errlen, c->file, d->nat_line,
+			   "door '%s': nat_port needs exactly one port in ports", d->name);
+		return -1;
+	}
+	if (d->nat_line && !host) {
+		cfg_errorf(err, errlen, c->file, d->nat_line,
+			   "door '%s': nat_port needs to be one address, not a prefix", d->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int validate_door(struct config *c, struct door *d, char *err, size_t errlen)
 {
 	if (!d->nports) {
@@ -91,6 +121,8 @@ static int validate_door(struct config *c, struct door *d, char *err, size_t err
 			   "door '%s': destinations need direction = out", d->name);
 		return -1;
 	}
+	if (validate_forward(c, d, err, errlen) < 0)
+		return -1;
 	if (!d->max_ttl)
 		d->max_ttl = d->ttl;
 	if (d->ttl > d->max_ttl) {

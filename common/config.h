@@ -18,7 +18,7 @@
 #define DEFAULT_SPA_PORT       62201
 
 enum backend { BACKEND_AUTO, BACKEND_IPTABLES, BACKEND_NFTABLES };
-enum direction { DIR_IN, DIR_OUT };
+enum direction { DIR_IN, DIR_OUT, DIR_FWD };
 
 struct prefix {
 	struct addr addr;
@@ -34,7 +34,9 @@ struct door {
 	uint32_t ttl, max_ttl;
 	struct prefix dests[DOOR_MAX_DESTS];
 	int ndests;
-	int line;
+	struct prefix to;  /* direction = forward: the inner host (addr.family 0: not set) */
+	uint16_t nat_port; /* forward: DNAT this gateway port to to:ports[0] (0: none) */
+	int line, to_line, nat_line;
 	int file; /* where it was defined: config_file_name() */
 };
 
@@ -81,7 +83,7 @@ struct config {
 	char private_key[PATH_MAX];
 	uint16_t spa_port;
 	int backend;
-	char nft_table[64], nft_input_chain[64], nft_output_chain[64];
+	char nft_table[64], nft_input_chain[64], nft_output_chain[64], nft_forward_chain[64];
 	char state_dir[PATH_MAX];
 	char control_socket[PATH_MAX];
 	uint32_t replay_window;

@@ -56,6 +56,11 @@ static int k_nft_out(struct config_pstate *st, const char *v, int line, char *e,
 	(void)line;
 	return value_string(st->c->nft_output_chain, sizeof(st->c->nft_output_chain), v, e, n);
 }
+static int k_nft_fwd(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_string(st->c->nft_forward_chain, sizeof(st->c->nft_forward_chain), v, e, n);
+}
 static int k_state_dir(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -113,7 +118,8 @@ static const struct keydef knockd_keys[] = {
     {"interfaces", k_interfaces},    {"private_key", k_private_key},
     {"spa_port", k_spa_port},        {"backend", k_backend},
     {"nft_table", k_nft_table},      {"nft_input_chain", k_nft_in},
-    {"nft_output_chain", k_nft_out}, {"state_dir", k_state_dir},
+    {"nft_output_chain", k_nft_out}, {"nft_forward_chain", k_nft_fwd},
+    {"state_dir", k_state_dir},
     {"control_socket", k_control},   {"replay_window", k_replay},
     {"max_grants", k_max_grants},    {"sequence_ports", k_seq_ports},
     {"sequence_length", k_seq_len},  {"sequence_timeout", k_seq_timeout},
@@ -155,9 +161,30 @@ static int d_dests(struct config_pstate *st, const char *v, int line, char *e, s
 	return value_prefix_list(d->dests, DOOR_MAX_DESTS, &d->ndests, v, e, n);
 }
 
-static const struct keydef door_keys[] = {
-    {"direction", d_direction}, {"protocol", d_protocol},  {"ports", d_ports}, {"ttl", d_ttl},
-    {"max_ttl", d_max_ttl},     {"destinations", d_dests}, {NULL, NULL}};
+static int d_to(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	d->to_line = line;
+	return value_prefix(&d->to, v, e, n);
+}
+static int d_nat_port(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	d->nat_line = line;
+	return parse_port(v, &d->nat_port, e, n);
+}
+
+static const struct keydef door_keys[] = {{"direction", d_direction},
+					  {"protocol", d_protocol},
+					  {"ports", d_ports},
+					  {"ttl", d_ttl},
+					  {"max_ttl", d_max_ttl},
+					  {"destinations", d_dests},
+					  {"to", d_to},
+					  {"nat_port", d_nat_port},
+					  {NULL, NULL}};
 
 /* [client:NAME] */
 static int c_public_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)

@@ -71,11 +71,11 @@ int value_duration_range(uint32_t *out, const char *v, uint32_t min, uint32_t ma
 
 int value_direction(int *out, const char *v, char *err, size_t errlen)
 {
-	if (!strcmp(v, "in") || !strcmp(v, "out")) {
-		*out = !strcmp(v, "in") ? DIR_IN : DIR_OUT;
+	if (!strcmp(v, "in") || !strcmp(v, "out") || !strcmp(v, "forward")) {
+		*out = !strcmp(v, "in") ? DIR_IN : !strcmp(v, "out") ? DIR_OUT : DIR_FWD;
 		return 0;
 	}
-	snprintf(err, errlen, "bad direction '%s' (want in or out)", v);
+	snprintf(err, errlen, "bad direction '%s' (want in, out or forward)", v);
 	return -1;
 }
 
@@ -158,6 +158,14 @@ int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *er
 		return -1;
 	}
 	return 0;
+}
+
+int value_prefix(struct prefix *p, const char *v, char *err, size_t errlen)
+{
+	if (prefix_parse(v, p) == 0)
+		return 0;
+	snprintf(err, errlen, "bad address '%s' (want one ADDR[/LEN], IPv4 or IPv6)", v);
+	return -1;
 }
 
 static int seq_step(struct seq_step *s, char *item, char *err, size_t errlen)

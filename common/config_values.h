@@ -16,6 +16,7 @@ int value_duration_range(uint32_t *out, const char *v, uint32_t min, uint32_t ma
 int value_direction(int *out, const char *v, char *err, size_t errlen);
 int value_protocol(int *out, const char *v, char *err, size_t errlen);
 int value_port_list(uint16_t *ports, int max, int *n, const char *v, char *err, size_t errlen);
+int value_prefix(struct prefix *p, const char *v, char *err, size_t errlen);
 int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *err, size_t errlen);
 int value_seq_steps(struct seq_step *s, int max, int *n, const char *v, char *err, size_t errlen);
 int value_time_of_day(int *minute_of_day, const char *v, char *err, size_t errlen);

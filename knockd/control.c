@@ -225,10 +225,10 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 			 door->name, door->max_ttl);
 		return -1;
 	}
-	if (door->direction == DIR_IN && !r->addr.family) {
+	if (door->direction != DIR_OUT && !r->addr.family) {
 		snprintf(err, errlen,
-			 "door %s is direction = in: give the address to let in (--addr)",
-			 door->name);
+			 "door %s is direction = %s: give the address to let in (--addr)",
+			 door->name, door->direction == DIR_IN ? "in" : "forward");
 		return -1;
 	}
 	g.doors = 1u << i;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "fw.h"
 #include "grants.h"
+#include "parser.h"
 #include "pkt.h"
 #include "privsep.h"
 #include "sandbox.h"
@@ -17,7 +18,6 @@
 #include "sniff.h"
 #include "verify.h"
 
-#define MAX_IFACES 8
 /* Grant changes batched into one commit: libiptc rewrites the whole table on each commit,
  * so under a burst of knocks larger batches mean far less work per grant. */
 #define PENDING_MAX 1024
@@ -37,18 +37,12 @@ struct pending_note {
 };
 
 struct daemon {
-	struct config *cfg;      /* owned: replaced by a reload */
-	const char *config_path; /* what SIGHUP re-reads */
-	/* Staging for the next packet parser (start-up, reload): spawn.c hands these to it
-	 * and the writer drops its copies, so between spawns they are empty. */
-	struct verifier ver;
-	struct seq_engine seq;
+	struct config *cfg;        /* owned: replaced by a reload */
+	const char *config_path;   /* what SIGHUP re-reads */
+	struct parser_stage stage; /* for the next packet parser (spawn.c) */
 	struct grants grants;
 	struct fw fw;
-	struct sniff sniffs[MAX_IFACES];
-	int nsniffs;
 	int sigfd;
-	int replay_fd;
 	struct sandbox_user parser_user;
 	struct fw_change pending[PENDING_MAX];
 	struct pending_note notes[PENDING_MAX]; /* one per pending change */

@@ -196,22 +196,22 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->config_path = path;
-	d->sigfd = d->replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
+	d->sigfd = d->stage.replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
 	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
-	ret = verify_init(&d->ver, cfg, &server, err, errlen);
+	ret = verify_init(&d->stage.ver, cfg, &server, err, errlen);
 	keys_wipe(&server);
 	if (ret < 0)
 		return -1;
 	randombytes_buf(hashkey, sizeof(hashkey));
-	if (seq_init(&d->seq, cfg, d->ver.keys, hashkey) < 0) {
+	if (seq_init(&d->stage.seq, cfg, d->stage.ver.keys, hashkey) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	d->replay_fd =
-	    replay_store_open(cfg->state_dir, &d->ver.replay, (int64_t)time(NULL), err, errlen);
-	if (d->replay_fd < 0)
+	d->stage.replay_fd = replay_store_open(cfg->state_dir, &d->stage.ver.replay,
+					       (int64_t)time(NULL), err, errlen);
+	if (d->stage.replay_fd < 0)
 		return -1;
 	if (grants_init(&d->grants, cfg->max_grants) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -219,7 +219,7 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	}
 	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
 		return -1;
-	if (daemon_open_captures(cfg, d->sniffs, &d->nsniffs, err, errlen) < 0 ||
+	if (daemon_open_captures(cfg, d->stage.sniffs, &d->stage.nsniffs, err, errlen) < 0 ||
 	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
 		return -1;
 	d->started = daemon_clock().wall_ms / 1000;
@@ -240,14 +240,14 @@ void daemon_free(struct daemon *d)
 	daemon_retire_parser(d);
 	control_close(d);
 	free(d->win_next);
-	for (int i = 0; i < d->nsniffs; i++)
-		sniff_close(&d->sniffs[i]);
+	for (int i = 0; i < d->stage.nsniffs; i++)
+		sniff_close(&d->stage.sniffs[i]);
 	fw_close(&d->fw);
 	grants_free(&d->grants);
-	seq_free(&d->seq);
-	verify_free(&d->ver);
-	if (d->replay_fd >= 0)
-		close(d->replay_fd);
+	seq_free(&d->stage.seq);
+	verify_free(&d->stage.ver);
+	if (d->stage.replay_fd >= 0)
+		close(d->stage.replay_fd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->cfg) {

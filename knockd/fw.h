@@ -16,8 +16,12 @@
 
 #define FW_CHAIN_IN    "KNOCKD-INPUT"
 #define FW_CHAIN_OUT   "KNOCKD-OUTPUT"
+#define FW_CHAIN_FWD   "KNOCKD-FORWARD"
+#define FW_CHAIN_DNAT  "KNOCKD-DNAT"  /* in the nat table, jumped to from PREROUTING */
 #define FW_NATIVE_IN   "knockd_input" /* our chains in a native nftables table */
 #define FW_NATIVE_OUT  "knockd_output"
+#define FW_NATIVE_FWD  "knockd_forward"
+#define FW_NATIVE_DNAT "knockd_dnat"
 #define FW_COMMENT_LEN 256
 
 struct fw_rule {
@@ -38,11 +42,24 @@ struct fw_change {
 /* One of our rules as found in the kernel. */
 struct fw_found {
 	uint32_t id;
-	int direction; /* the door's direction: DIR_IN or DIR_OUT */
+	int direction; /* the door's direction: DIR_IN, DIR_OUT or DIR_FWD */
 	int reply;     /* a reply-direction companion rule (see fw_iptables.c) */
 	char door[NAME_MAX_LEN + 1];
 	struct addr addr;
 	int64_t deadline;
+};
+
+/*
+ * What one backend sees of the ruleset in force (backend = auto and knockd -t): whether its
+ * base chains can drop a door's traffic and where its grants would go. Reads only.
+ */
+struct fw_probe {
+	int absent;            /* its kernel side is missing (no nf_tables): it cannot be meant */
+	int drops;             /* one of its base chains can drop (or could not be read) */
+	int ntargets;          /* base chains it would write grants for */
+	char drops_what[1024]; /* which ones can drop, "; "-separated */
+	char uncovered[512];   /* those that can drop but that it would not write for */
+	char targets[1024];    /* where its grants would go */
 };
 
 struct fw_backend {
@@ -57,6 +74,9 @@ struct fw_backend {
 	void (*close)(void *st);
 	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
 	int (*check)(const struct config *c, char *msg, size_t len);
+	/* Fills p. -1 (err says why; p->absent if the kernel lacks the backend) if the
+	 * ruleset cannot be read. */
+	int (*probe)(const struct config *c, struct fw_probe *p, char *err, size_t errlen);
 };
 
 struct fw {
@@ -86,12 +106,5 @@ const char *fw_name(const struct fw *fw);
  * Creates no table.
  */
 int fw_check(const struct config *c, char *msg, size_t len, const char **chosen);
-
-/*
- * "knockd id=17 door=ssh addr=192.0.2.10 exp=1790000000": names the grant in the kernel;
- * " reply" follows on a grant's reply-direction companion rule.
- */
-void fw_comment_format(char *buf, size_t len, const struct fw_rule *r, int reply);
-int fw_comment_parse(const char *s, struct fw_found *out);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw_xt.h"
+#include "fw_ipt.h"
 
 #define XT(fn)    iptc_##fn
 #define XT_FN(fn) fw_ipt4_##fn
@@ -13,7 +13,7 @@
 #define XT_FAMILY 4
 
 /* An in-door rule matches the granted address as source (its reply: as destination); an
- * out-door rule matches a destination prefix (its reply: as source). */
+ * out-door rule matches a destination prefix (its reply: as source); a forward rule both. */
 static void xt_fill(struct ipt_entry *e, const struct fw_rule *r, const struct prefix *dst,
 		    int reply)
 {
@@ -21,12 +21,13 @@ static void xt_fill(struct ipt_entry *e, const struct fw_rule *r, const struct p
 	uint32_t mask;
 
 	e->ip.proto = (uint16_t)r->door->protocol;
-	if (r->door->direction == DIR_IN) {
+	if (r->door->direction != DIR_OUT) {
 		a = reply ? &e->ip.dst : &e->ip.src;
 		m = reply ? &e->ip.dmsk : &e->ip.smsk;
 		memcpy(a, r->addr.a, 4);
 		memset(m, 0xff, 4);
-	} else if (dst) {
+	}
+	if (r->door->direction != DIR_IN && dst) {
 		mask = dst->len ? htonl(~0u << (32 - dst->len)) : 0;
 		a = reply ? &e->ip.src : &e->ip.dst;
 		m = reply ? &e->ip.smsk : &e->ip.dmsk;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw_xt.h"
+#include "fw_ipt.h"
 
 #define XT(fn)    ip6tc_##fn
 #define XT_FN(fn) fw_ipt6_##fn
@@ -24,7 +24,7 @@ static void prefix_mask(uint8_t mask[16], unsigned len)
 }
 
 /* An in-door rule matches the granted address as source (its reply: as destination); an
- * out-door rule matches a destination prefix (its reply: as source). */
+ * out-door rule matches a destination prefix (its reply: as source); a forward rule both. */
 static void xt_fill(struct ip6t_entry *e, const struct fw_rule *r, const struct prefix *dst,
 		    int reply)
 {
@@ -32,12 +32,13 @@ static void xt_fill(struct ip6t_entry *e, const struct fw_rule *r, const struct 
 
 	e->ipv6.proto = (uint16_t)r->door->protocol;
 	e->ipv6.flags |= IP6T_F_PROTO;
-	if (r->door->direction == DIR_IN) {
+	if (r->door->direction != DIR_OUT) {
 		a = reply ? &e->ipv6.dst : &e->ipv6.src;
 		m = reply ? &e->ipv6.dmsk : &e->ipv6.smsk;
 		memcpy(a, r->addr.a, 16);
 		memset(m, 0xff, 16);
-	} else if (dst) {
+	}
+	if (r->door->direction != DIR_IN && dst) {
 		a = reply ? &e->ipv6.src : &e->ipv6.dst;
 		m = reply ? &e->ipv6.smsk : &e->ipv6.dmsk;
 		prefix_mask(m->s6_addr, dst->len);

@@ -6,13 +6,17 @@
  *   XT_ENTRY     struct ipt_entry / struct ip6t_entry
  *   XT_FAMILY    4 or 6
  *   xt_fill(e, rule, dst, reply)  fills the entry's address/protocol part
- * libiptc itself builds libip6tc the same way.
+ * libiptc itself builds libip6tc the same way. A commit writes the nat table first (only
+ * when a door has nat_port), then the filter table: two libiptc commits, so a failure in
+ * the second leaves the first applied (a translation without its forward rule opens
+ * nothing, and stops matching at its deadline).
  */
 
 #define XT_LOOP_MAX 10 /* commits retried on EAGAIN (the table changed under us) */
 
-static const char *const chains[2] = {FW_CHAIN_IN, FW_CHAIN_OUT};
-static const char *const builtins[2] = {"INPUT", "OUTPUT"};
+static const char *const chains[3] = {FW_CHAIN_IN, FW_CHAIN_OUT, FW_CHAIN_FWD};
+static const char *const builtins[3] = {"INPUT", "OUTPUT", "FORWARD"};
+static const char dnat_chain[32] = FW_CHAIN_DNAT; /* libiptc reads whole chain labels */
 
 static const char *rule_comment(const XT_ENTRY *e)
 {
@@ -45,6 +49,10 @@ static int add_rules(struct xtc_handle *h, const struct fw_rule *r, int mode)
 	const struct door *d = r->door;
 	const char *chain = chains[(d->direction == DIR_OUT) ^ (mode == FWXT_REPLY)];
 
+	if (d->direction == DIR_FWD)
+		return r->addr.family == XT_FAMILY && d->to.addr.family == XT_FAMILY
+			   ? append_rule(h, FW_CHAIN_FWD, r, &d->to, mode)
+			   : 0;
 	if (d->direction == DIR_IN)
 		return r->addr.family == XT_FAMILY ? append_rule(h, chain, r, NULL, mode) : 0;
 	for (int i = 0; i < d->ndests; i++) {
@@ -165,23 +173,27 @@ out:
 	return ret;
 }
 
-static int apply_changes(struct xtc_handle *h, const struct fw_change *ch, size_t n)
+static int apply_changes(struct xtc_handle *h, const struct fw_change *ch, size_t n, unsigned flags)
 {
-	/* est[0]: INPUT accepts ESTABLISHED; est[1]: OUTPUT does. An in-door's connections
-	 * come in through INPUT and answer through OUTPUT; an out-door's the other way. */
-	int est[2] = {chain_accepts_established(h, "INPUT"),
-		      chain_accepts_established(h, "OUTPUT")};
+	/* est[0]: INPUT accepts ESTABLISHED; est[1]: OUTPUT does; est[2]: FORWARD does. An
+	 * in-door's connections come in through INPUT and answer through OUTPUT; an out-door's
+	 * the other way; a forward door's both ways through FORWARD. */
+	int nch = flags & FWIPT_FORWARD ? 3 : 2;
+	int est[3] = {chain_accepts_established(h, "INPUT"), chain_accepts_established(h, "OUTPUT"),
+		      nch == 3 && chain_accepts_established(h, "FORWARD")};
 
-	if (delete_changed(h, chains[0], ch, n) < 0 || delete_changed(h, chains[1], ch, n) < 0)
-		return -1;
+	for (int c = 0; c < nch; c++)
+		if (delete_changed(h, chains[c], ch, n) < 0)
+			return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_rule *r = &ch[i].rule;
-		int dir = r->door->direction == DIR_OUT;
+		int dir = r->door->direction == DIR_OUT, fwd = r->door->direction == DIR_FWD;
+		int mine = fwd ? est[2] : est[dir], other = fwd ? est[2] : est[!dir];
 
-		if (ch[i].op != FW_ADD)
+		if (ch[i].op != FW_ADD || (fwd && nch < 3))
 			continue;
-		if (add_rules(h, r, est[dir] ? FWXT_NEW : FWXT_NEW_ESTABLISHED) < 0 ||
-		    (!est[!dir] && add_rules(h, r, FWXT_REPLY) < 0))
+		if (add_rules(h, r, mine ? FWXT_NEW : FWXT_NEW_ESTABLISHED) < 0 ||
+		    (!other && add_rules(h, r, FWXT_REPLY) < 0))
 			return -1;
 	}
 	return 0;
@@ -198,50 +210,96 @@ static int insert_jump(struct xtc_handle *h, const char *from, const char *to)
 	return XT(insert_entry)(from, e, 0, h) ? 0 : -1;
 }
 
-/* Our chains exist, and the first rule of INPUT/OUTPUT jumps to them, exactly once;
- * *missing is set when a chain had to be created. */
-static int ensure_chains(struct xtc_handle *h, int *missing)
+/* Our chain exists, and the first rule of the built-in chain jumps to it, exactly once;
+ * *missing is set when the chain had to be created. */
+static int ensure_chain(struct xtc_handle *h, const char *builtin, const char *chain, int *missing)
 {
-	for (int i = 0; i < 2; i++) {
-		const XT_ENTRY *e;
-		unsigned num = 0, stray[16], nstray = 0;
-		int top = 0;
+	const XT_ENTRY *e;
+	unsigned num = 0, stray[16], nstray = 0;
+	int top = 0;
 
-		if (!XT(is_chain)(chains[i], h)) {
-			*missing = 1;
-			if (!XT(create_chain)(chains[i], h))
-				return -1;
-		}
-		for (e = XT(first_rule)(builtins[i], h); e; e = XT(next_rule)(e, h), num++) {
-			if (strcmp(XT(get_target)(e, h), chains[i]))
-				continue;
-			if (num == 0 && e->target_offset == sizeof(*e))
-				top = 1;
-			else if (nstray < 16)
-				stray[nstray++] = num;
-		}
-		while (nstray-- > 0)
-			if (!XT(delete_num_entry)(builtins[i], stray[nstray], h))
-				return -1;
-		if (!top && insert_jump(h, builtins[i], chains[i]) < 0)
+	if (!XT(is_chain)(chain, h)) {
+		*missing = 1;
+		if (!XT(create_chain)(chain, h))
+			return -1;
+	}
+	for (e = XT(first_rule)(builtin, h); e; e = XT(next_rule)(e, h), num++) {
+		if (strcmp(XT(get_target)(e, h), chain))
+			continue;
+		if (num == 0 && e->target_offset == sizeof(*e))
+			top = 1;
+		else if (nstray < 16)
+			stray[nstray++] = num;
+	}
+	while (nstray-- > 0)
+		if (!XT(delete_num_entry)(builtin, stray[nstray], h))
+			return -1;
+	return top ? 0 : insert_jump(h, builtin, chain);
+}
+
+/* A forward door's DNAT in the nat table: the granted address to the gateway's nat_port
+ * goes to to:ports[0]. The filter table's forward rule accepts the translated flow. */
+static int append_dnat(struct xtc_handle *h, const struct fw_rule *r)
+{
+	union fwxt_buf buf;
+	XT_ENTRY *e = (XT_ENTRY *)buf.b;
+	size_t off = sizeof(*e);
+
+	memset(&buf, 0, sizeof(buf));
+	xt_fill(e, r, NULL, 0);
+	off += fwxt_matches(buf.b + off, r, FWXT_DNAT);
+	e->target_offset = (uint16_t)off;
+	off += fwxt_dnat_target(buf.b + off, r);
+	e->next_offset = (uint16_t)off;
+	return XT(append_entry)(dnat_chain, e, h) ? 0 : -1;
+}
+
+static int apply_nat(struct xtc_handle *h, const struct fw_change *ch, size_t n)
+{
+	if (delete_changed(h, dnat_chain, ch, n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct fw_rule *r = &ch[i].rule;
+		const struct door *d = r->door;
+
+		if (ch[i].op == FW_ADD && d->direction == DIR_FWD && d->nat_port &&
+		    r->addr.family == XT_FAMILY && d->to.addr.family == XT_FAMILY &&
+		    append_dnat(h, r) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int XT_FN(apply)(const struct fw_change *ch, size_t n, int *missing, char *err, size_t errlen)
+/* One table's part of a commit: the filter table, or (nat) the nat table. */
+static int prepare(struct xtc_handle *h, int nat, const struct fw_change *ch, size_t n,
+		   unsigned flags, int *missing)
 {
+	if (nat)
+		return ensure_chain(h, "PREROUTING", dnat_chain, missing) < 0 ? -1
+									      : apply_nat(h, ch, n);
+	for (int i = 0; i < (flags & FWIPT_FORWARD ? 3 : 2); i++)
+		if (ensure_chain(h, builtins[i], chains[i], missing) < 0)
+			return -1;
+	return apply_changes(h, ch, n, flags);
+}
+
+static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
+			char *err, size_t errlen)
+{
+	const char *table = nat ? "nat" : "filter";
+
 	for (int attempt = 0; attempt < XT_LOOP_MAX; attempt++) {
-		struct xtc_handle *h = XT(init)("filter");
+		struct xtc_handle *h = XT(init)(table);
 		int e;
 
 		if (!h) {
-			snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY,
+			snprintf(err, errlen, "IPv%d %s table: %s", XT_FAMILY, table,
 				 XT(strerror)(errno));
 			return -1;
 		}
-		if (ensure_chains(h, missing) < 0 || apply_changes(h, ch, n) < 0) {
-			snprintf(err, errlen, "IPv%d rule: %s", XT_FAMILY, XT(strerror)(errno));
+		if (prepare(h, nat, ch, n, flags, missing) < 0) {
+			snprintf(err, errlen, "IPv%d %s rule: %s", XT_FAMILY, table,
+				 XT(strerror)(errno));
 			XT(free)(h);
 			return -1;
 		}
@@ -250,16 +308,51 @@ int XT_FN(apply)(const struct fw_change *ch, size_t n, int *missing, char *err, 
 		if (!e)
 			return 0;
 		if (e != EAGAIN) {
-			snprintf(err, errlen, "IPv%d commit: %s", XT_FAMILY, XT(strerror)(e));
+			snprintf(err, errlen, "IPv%d %s commit: %s", XT_FAMILY, table,
+				 XT(strerror)(e));
 			return -1;
 		}
 	}
-	snprintf(err, errlen, "IPv%d commit: table kept changing (EAGAIN)", XT_FAMILY);
+	snprintf(err, errlen, "IPv%d %s commit: table kept changing (EAGAIN)", XT_FAMILY, table);
 	return -1;
 }
 
-int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
+/* The nat table first: a revoked grant stops being translated before it stops being let
+ * through. Not atomic across the two tables: a failure leaves the caller to roll back. */
+int XT_FN(apply)(const struct fw_change *ch, size_t n, unsigned flags, int *missing, char *err,
+		 size_t errlen)
 {
+	if ((flags & FWIPT_NAT) && commit_table(1, ch, n, flags, missing, err, errlen) < 0)
+		return -1;
+	return commit_table(0, ch, n, flags, missing, err, errlen);
+}
+
+/* Our rules in one table's chains. */
+static void list_chains(struct xtc_handle *h, const char *const *names, const int *dirs, int nch,
+			struct fw_found *out, size_t max, size_t *n)
+{
+	for (int i = 0; i < nch; i++) {
+		const XT_ENTRY *e;
+
+		if (!XT(is_chain)(names[i], h))
+			continue;
+		for (e = XT(first_rule)(names[i], h); e && *n < max; e = XT(next_rule)(e, h)) {
+			const char *c = rule_comment(e);
+
+			if (c && fw_comment_parse(c, &out[*n]) == 0) {
+				out[*n].direction =
+				    dirs[i] == DIR_FWD ? DIR_FWD : dirs[i] ^ out[*n].reply;
+				(*n)++;
+			}
+		}
+	}
+}
+
+int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, unsigned flags, char *err,
+		size_t errlen)
+{
+	static const int dirs[3] = {DIR_IN, DIR_OUT, DIR_FWD};
+	static const char *const nat_chain[1] = {dnat_chain};
 	struct xtc_handle *h = XT(init)("filter");
 
 	*n = 0;
@@ -267,20 +360,16 @@ int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, char *err, size_t e
 		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
 		return -1;
 	}
-	for (int i = 0; i < 2; i++) {
-		const XT_ENTRY *e;
-
-		if (!XT(is_chain)(chains[i], h))
-			continue;
-		for (e = XT(first_rule)(chains[i], h); e && *n < max; e = XT(next_rule)(e, h)) {
-			const char *c = rule_comment(e);
-
-			if (c && fw_comment_parse(c, &out[*n]) == 0) {
-				out[*n].direction = (i ? DIR_OUT : DIR_IN) ^ out[*n].reply;
-				(*n)++;
-			}
-		}
+	list_chains(h, chains, dirs, 3, out, max, n);
+	XT(free)(h);
+	if (!(flags & FWIPT_NAT))
+		return 0; /* reading the nat table would load it */
+	h = XT(init)("nat");
+	if (!h) {
+		snprintf(err, errlen, "IPv%d nat table: %s", XT_FAMILY, XT(strerror)(errno));
+		return -1;
 	}
+	list_chains(h, nat_chain, dirs + 2, 1, out, max, n);
 	XT(free)(h);
 	return 0;
 }
@@ -309,7 +398,7 @@ int XT_FN(base)(struct fwxt_base *b, char *err, size_t errlen)
 		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
 		return -1;
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		b->established[i] = chain_accepts_established(h, builtins[i]);
 		b->drops[i] = chain_drops(h, builtins[i]);
 	}

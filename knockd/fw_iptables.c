@@ -1,23 +1,16 @@
 /*
  * The iptables backend through libiptc/libip6tc (legacy xtables). Grants live in our own
- * chains KNOCKD-INPUT / KNOCKD-OUTPUT, jumped to from the top of INPUT / OUTPUT; each
- * rule carries its deadline (-m time --datestop) and a comment naming the grant.
+ * chains KNOCKD-INPUT / KNOCKD-OUTPUT (and, for forward doors, KNOCKD-FORWARD), jumped to
+ * from the top of INPUT / OUTPUT / FORWARD, and for nat_port doors KNOCKD-DNAT in the nat
+ * table, jumped to from PREROUTING; each rule carries its deadline (-m time --datestop)
+ * and a comment naming the grant.
  * The xtables lock (/run/xtables.lock, as iptables -w) is held around each init..commit.
  */
-#include "fw_xt.h"
-
-#include <netinet/in.h> /* before the linux/ headers, which then defer to it */
+#include "fw_ipt.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netfilter/nf_conntrack_common.h>
-#include <linux/netfilter/x_tables.h>
-#include <linux/netfilter/xt_comment.h>
-#include <linux/netfilter/xt_conntrack.h>
-#include <linux/netfilter/xt_multiport.h>
-#include <linux/netfilter/xt_state.h>
-#include <linux/netfilter/xt_tcpudp.h>
-#include <linux/netfilter/xt_time.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,149 +20,21 @@
 
 #define LOCK_WAIT_MS 5000
 
-static void *add_match(uint8_t **p, const char *name, uint8_t rev, size_t datalen)
-{
-	struct xt_entry_match *m = (struct xt_entry_match *)*p;
-	size_t size = XT_ALIGN(sizeof(*m) + datalen);
-
-	memset(m, 0, size);
-	m->u.user.match_size = (uint16_t)size;
-	snprintf(m->u.user.name, sizeof(m->u.user.name), "%s", name);
-	m->u.user.revision = rev;
-	*p += size;
-	return m->data;
-}
-
-/* The door's ports as destination ports, or (reply) as source ports. */
-static void port_match(uint8_t **p, const struct door *d, int reply)
-{
-	uint16_t *own, *other;
-
-	if (d->nports > 1) {
-		struct xt_multiport_v1 *mp = add_match(p, "multiport", 1, sizeof(*mp));
-
-		mp->flags = reply ? XT_MULTIPORT_SOURCE : XT_MULTIPORT_DESTINATION;
-		mp->count = (uint8_t)d->nports;
-		memcpy(mp->ports, d->ports, sizeof(d->ports[0]) * (size_t)d->nports);
-		return;
-	}
-	if (d->protocol == IPPROTO_TCP) {
-		struct xt_tcp *t = add_match(p, "tcp", 0, sizeof(*t));
-
-		own = reply ? t->spts : t->dpts;
-		other = reply ? t->dpts : t->spts;
-	} else {
-		struct xt_udp *u = add_match(p, "udp", 0, sizeof(*u));
-
-		own = reply ? u->spts : u->dpts;
-		other = reply ? u->dpts : u->spts;
-	}
-	own[0] = own[1] = d->ports[0];
-	other[1] = 0xffff;
-}
-
-size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
-{
-	int reply = mode == FWXT_REPLY;
-	uint8_t *start = p;
-	struct xt_conntrack_mtinfo3 *ct;
-	struct xt_time_info *tm;
-	struct xt_comment_info *cm;
-
-	port_match(&p, r->door, reply);
-	ct = add_match(&p, "conntrack", 3, sizeof(*ct));
-	ct->match_flags = XT_CONNTRACK_STATE;
-	ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
-	if (mode == FWXT_NEW_ESTABLISHED) { /* --ctstate NEW,ESTABLISHED --ctdir ORIGINAL */
-		ct->match_flags |= XT_CONNTRACK_DIRECTION;
-		ct->state_mask |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
-	} else if (reply) { /* --ctstate ESTABLISHED --ctdir REPLY */
-		ct->match_flags |= XT_CONNTRACK_DIRECTION;
-		ct->invert_flags |= XT_CONNTRACK_DIRECTION;
-		ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
-	}
-	tm = add_match(&p, "time", 0, sizeof(*tm));
-	tm->date_stop = (uint32_t)r->deadline;
-	tm->daytime_start = XT_TIME_MIN_DAYTIME;
-	tm->daytime_stop = XT_TIME_MAX_DAYTIME;
-	tm->weekdays_match = XT_TIME_ALL_WEEKDAYS;
-	tm->monthdays_match = XT_TIME_ALL_MONTHDAYS;
-	cm = add_match(&p, "comment", 0, sizeof(*cm));
-	fw_comment_format((char *)cm->comment, sizeof(cm->comment), r, reply);
-	return (size_t)(p - start);
-}
-
-int fwxt_info_established(const char *name, unsigned rev, const void *info, size_t len)
-{
-	if (!strcmp(name, "state") && rev == 0 && len >= sizeof(struct xt_state_info)) {
-		const struct xt_state_info *st = info;
-
-		return !!(st->statemask & XT_STATE_BIT(IP_CT_ESTABLISHED));
-	}
-	if ((!strcmp(name, "conntrack") || !strcmp(name, "state")) && rev >= 2 &&
-	    len >= sizeof(struct xt_conntrack_mtinfo2)) {
-		const struct xt_conntrack_mtinfo2 *ct = info;
-
-		return (ct->match_flags & XT_CONNTRACK_STATE) &&
-		       !(ct->invert_flags & XT_CONNTRACK_STATE) &&
-		       (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED));
-	}
-	return 0;
-}
-
-int fwxt_accepts_established(const uint8_t *elems, size_t len)
-{
-	size_t off = 0;
-
-	while (off + sizeof(struct xt_entry_match) <= len) {
-		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
-
-		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
-			return 0;
-		if (fwxt_info_established(m->u.user.name, m->u.user.revision, m->data,
-					  m->u.match_size - sizeof(*m)))
-			return 1;
-		off += m->u.match_size;
-	}
-	return 0;
-}
-
-size_t fwxt_target(uint8_t *p, const char *name)
-{
-	struct xt_standard_target *t = (struct xt_standard_target *)p;
-	size_t size = XT_ALIGN(sizeof(*t));
-
-	memset(t, 0, size);
-	t->target.u.user.target_size = (uint16_t)size;
-	snprintf(t->target.u.user.name, sizeof(t->target.u.user.name), "%s", name);
-	return size;
-}
-
-const char *fwxt_comment(const uint8_t *elems, size_t len)
-{
-	size_t off = 0;
-
-	while (off + sizeof(struct xt_entry_match) <= len) {
-		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
-
-		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > len)
-			return NULL;
-		if (!strcmp(m->u.user.name, "comment") &&
-		    m->u.match_size >= sizeof(*m) + sizeof(struct xt_comment_info)) {
-			const struct xt_comment_info *c = (const void *)m->data;
-
-			return memchr(c->comment, '\0', sizeof(c->comment))
-				   ? (const char *)c->comment
-				   : NULL;
-		}
-		off += m->u.match_size;
-	}
-	return NULL;
-}
-
 struct ipt_state {
 	int lock_fd;
+	unsigned flags; /* FWIPT_*: from the config's doors */
 };
+
+/* FWIPT_*: the chains and tables the config's doors need besides INPUT/OUTPUT. */
+static unsigned config_flags(const struct config *c)
+{
+	unsigned flags = 0;
+
+	for (size_t i = 0; i < c->ndoors; i++)
+		if (c->doors[i].direction == DIR_FWD)
+			flags |= FWIPT_FORWARD | (c->doors[i].nat_port ? FWIPT_NAT : 0);
+	return flags;
+}
 
 /* Bounded wait for the lock an admin's `iptables -w` holds for milliseconds at a time. */
 static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
@@ -195,17 +60,22 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 
 	int fam4 = !n, fam6 = !n; /* an empty commit (start-up) sets up both */
 
+	unsigned flags = s->flags; /* and a door a reload brought in: */
+
 	for (size_t i = 0; i < n; i++) {
-		int out = ch[i].rule.door->direction == DIR_OUT;
+		const struct door *d = ch[i].rule.door;
+		int out = d->direction == DIR_OUT;
 
 		fam4 |= out || ch[i].rule.addr.family == 4;
 		fam6 |= out || ch[i].rule.addr.family == 6;
+		if (d->direction == DIR_FWD)
+			flags |= FWIPT_FORWARD | (d->nat_port ? FWIPT_NAT : 0);
 	}
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fam4 ? fw_ipt4_apply(ch, n, &missing, err, errlen) : 0;
+	ret = fam4 ? fw_ipt4_apply(ch, n, flags, &missing, err, errlen) : 0;
 	if (ret == 0 && fam6)
-		ret = fw_ipt6_apply(ch, n, &missing, err, errlen);
+		ret = fw_ipt6_apply(ch, n, flags, &missing, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
 	return ret < 0 ? -1 : missing;
 }
@@ -218,9 +88,9 @@ static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char 
 
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fw_ipt4_list(out, max, &n4, err, errlen);
+	ret = fw_ipt4_list(out, max, &n4, s->flags, err, errlen);
 	if (ret == 0)
-		ret = fw_ipt6_list(out + n4, max - n4, &n6, err, errlen);
+		ret = fw_ipt6_list(out + n4, max - n4, &n6, s->flags, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
 	*n = n4 + n6;
 	return ret;
@@ -230,11 +100,11 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 {
 	struct ipt_state *s = calloc(1, sizeof(*s));
 
-	(void)c;
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	s->flags = config_flags(c);
 	s->lock_fd = open(FWXT_LOCK_PATH, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0) {
 		snprintf(err, errlen, "%s: %s", FWXT_LOCK_PATH, strerror(errno));
@@ -286,7 +156,6 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 	struct fwxt_base b[2];
 	char err[256];
 
-	(void)c;
 	msg[0] = '\0';
 	for (int f = 0; f < 2; f++) {
 		if (!fw_legacy_loaded(f ? 6 : 4)) /* reading would create it: nothing to check */
@@ -299,6 +168,52 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 			base_warning(msg, len, f ? 6 : 4, "INPUT");
 		if (!b[f].established[1])
 			base_warning(msg, len, f ? 6 : 4, "OUTPUT");
+		if ((config_flags(c) & FWIPT_FORWARD) && !b[f].established[2])
+			base_warning(msg, len, f ? 6 : 4, "FORWARD");
+	}
+	return 0;
+}
+
+/* Appends to a "; "-separated list. */
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt,
+							 ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n && n + 2 < len) {
+		memcpy(buf + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Which legacy base chains can drop; a table not loaded yet is not read (that would load
+ * it). Never fails: an unreadable table counts as dropping. */
+static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
+{
+	static const char *const chain[3] = {"INPUT", "OUTPUT", "FORWARD"};
+	int nch = config_flags(c) & FWIPT_FORWARD ? 3 : 2; /* FORWARD: for forward doors */
+	struct fwxt_base b;
+
+	memset(p, 0, sizeof(*p));
+	for (int f = 4; f <= 6; f += 2) {
+		if (!fw_legacy_loaded(f))
+			continue;
+		if ((f == 4 ? fw_ipt4_base : fw_ipt6_base)(&b, err, errlen) < 0) {
+			p->drops = 1; /* cannot tell: assume the worst */
+			append(p->drops_what, sizeof(p->drops_what),
+			       "IPv%d filter table unreadable", f);
+			continue;
+		}
+		for (int i = 0; i < nch; i++)
+			if (b.drops[i]) {
+				p->drops = 1;
+				append(p->drops_what, sizeof(p->drops_what), "%s filter %s",
+				       f == 4 ? "iptables-legacy" : "ip6tables-legacy", chain[i]);
+			}
 	}
 	return 0;
 }
@@ -311,4 +226,5 @@ const struct fw_backend fw_backend_iptables = {
     .list = ipt_list,
     .close = ipt_close,
     .check = ipt_check,
+    .probe = ipt_probe,
 };

@@ -17,8 +17,6 @@
 
 #define GRANTS_BATCH_MS 3
 
-enum grant_origin { ORIGIN_TOKEN, ORIGIN_SEQUENCE, ORIGIN_WINDOW, ORIGIN_LOCAL, ORIGIN_ADOPTED };
-
 /*
  * A grant being ended stays in the table, with the reason, until the deletion of its rules
  * is committed: the kernel still matches them, so knockctl lists it (as revoking) and the
@@ -29,7 +27,7 @@ enum grant_ending { GRANT_LIVE, GRANT_REVOKED, GRANT_FLUSHED, GRANT_EXPIRED, GRA
 struct grant {
 	uint32_t id;
 	uint16_t door;
-	uint8_t origin;
+	uint8_t origin; /* enum grant_origin (privsep.h) */
 	uint8_t ending; /* enum grant_ending */
 	uint8_t unauth; /* opened by a static sequence: counts against the unauthenticated share */
 	struct addr addr;

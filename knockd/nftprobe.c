@@ -7,7 +7,7 @@
  */
 #include "nftprobe.h"
 
-#include "fw_xt.h"
+#include "fwxt.h"
 
 #include <errno.h>
 #include <libnftnl/chain.h>
@@ -192,7 +192,25 @@ struct walk {
 static int own_chain(const char *name)
 {
 	return !strcmp(name, FW_CHAIN_IN) || !strcmp(name, FW_CHAIN_OUT) ||
-	       !strcmp(name, FW_NATIVE_IN) || !strcmp(name, FW_NATIVE_OUT);
+	       !strcmp(name, FW_CHAIN_FWD) || !strcmp(name, FW_NATIVE_IN) ||
+	       !strcmp(name, FW_NATIVE_OUT) || !strcmp(name, FW_NATIVE_FWD);
+}
+
+/* Which of our hooks a base chain is on, or -1: filter on input/output/forward, nat on
+ * prerouting. */
+static int chain_hook(struct nftnl_chain *c)
+{
+	const char *type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
+	uint32_t hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+
+	if (!strcmp(type, "nat"))
+		return hook == NF_INET_PRE_ROUTING ? NFTPROBE_NAT : -1;
+	if (strcmp(type, "filter"))
+		return -1;
+	return hook == NF_INET_LOCAL_IN    ? NFTPROBE_IN
+	       : hook == NF_INET_LOCAL_OUT ? NFTPROBE_OUT
+	       : hook == NF_INET_FORWARD   ? NFTPROBE_FWD
+					   : -1;
 }
 
 static int on_base_rule(struct nftnl_rule *r, void *data)
@@ -234,7 +252,8 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 	struct nftprobe_scan *scan = data;
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nftprobe_chain *b;
-	uint32_t hook, fam;
+	uint32_t fam;
+	int hook;
 
 	if (!c)
 		return MNL_CB_ERROR;
@@ -250,13 +269,11 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 		snprintf(b->chain, sizeof(b->chain), "%s",
 			 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	}
-	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
-	    !nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE) ||
-	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "filter"))
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) || !nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE))
 		goto out;
 	fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-	hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
-	if (!nftprobe_family_name(fam) || (hook != NF_INET_LOCAL_IN && hook != NF_INET_LOCAL_OUT))
+	hook = chain_hook(c);
+	if (!nftprobe_family_name(fam) || hook < 0)
 		goto out;
 	if (scan->n == NFTPROBE_MAX) {
 		scan->n++; /* reported by the caller */
@@ -267,7 +284,7 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 	b->family = fam;
 	snprintf(b->table, sizeof(b->table), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
 	snprintf(b->chain, sizeof(b->chain), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-	b->out = hook == NF_INET_LOCAL_OUT;
+	b->hook = hook;
 	b->policy_drop = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) &&
 			 nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP;
 	b->drops = b->policy_drop;

@@ -1,8 +1,8 @@
 /*
  * Reading nftables over netlink (libmnl, libnftnl), never writing: which base chains on the
- * input and output hooks exist, whether they can drop a door's traffic and whether they
- * accept established traffic. Backend selection (fw.c) and the nftables backend (fw_nft.c)
- * build on it. Nothing here creates a table, nftables or legacy.
+ * input, output and forward hooks (and nat chains on prerouting) exist, whether they can drop a
+ * door's traffic and whether they accept established traffic. Backend selection (fw.c) and the
+ * nftables backend (fw_nft.c) build on it. Nothing here creates a table, nftables or legacy.
  */
 #ifndef KNOCKD_NFTPROBE_H
 #define KNOCKD_NFTPROBE_H
@@ -16,10 +16,13 @@
 #define NFTPROBE_MAX  128 /* base chains remembered; more are reported as an error */
 #define NFTPROBE_NAME 64
 
+/* The hooks a scan reports: filter chains on input, output and forward, nat on prerouting. */
+enum nftprobe_hook { NFTPROBE_IN, NFTPROBE_OUT, NFTPROBE_FWD, NFTPROBE_NAT };
+
 struct nftprobe_chain {
 	uint32_t family; /* NFPROTO_IPV4, NFPROTO_IPV6 or NFPROTO_INET */
 	char table[NFTPROBE_NAME], chain[NFTPROBE_NAME];
-	int out; /* hook: 0 input, 1 output */
+	int hook; /* enum nftprobe_hook */
 	int policy_drop;
 	int drops;       /* policy drop, or a rule in it or in a chain it jumps to ends in drop,
 			    reject or a verdict map */
@@ -56,8 +59,8 @@ int nftprobe_rules(struct nftprobe_sock *s, uint32_t family, const char *table, 
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data)
     __attribute__((warn_unused_result));
 
-/* The base chains on the input/output hooks, classified. -1 if nftables cannot be asked.
- * The _sock variant asks over an open socket. */
+/* The base chains on the input/output/forward hooks and nat prerouting, classified. -1 if nftables
+ * cannot be asked. The _sock variant asks over an open socket. */
 int nftprobe_scan(struct nftprobe_scan *scan, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int nftprobe_scan_sock(struct nftprobe_sock *s, struct nftprobe_scan *scan, char *err,

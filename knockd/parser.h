@@ -12,7 +12,21 @@
 #include "sniff.h"
 #include "verify.h"
 
-#define MAX_PARSER_FDS 9 /* the captures (MAX_IFACES) and the channel */
+#define MAX_IFACES     8
+#define MAX_PARSER_FDS (MAX_IFACES + 1) /* the captures and the channel */
+
+/*
+ * What the next packet parser starts with (start-up, reload): the rule writer builds it,
+ * daemon_spawn() hands it to the child and the writer drops its copies, so between spawns
+ * it is empty.
+ */
+struct parser_stage {
+	struct verifier ver;
+	struct seq_engine seq;
+	struct sniff sniffs[MAX_IFACES];
+	int nsniffs;
+	int replay_fd; /* state_dir/replay, append-only */
+};
 
 struct parser_ratelimit {
 	int64_t window;

@@ -16,6 +16,9 @@
 
 #define PS_MAGIC 0x6b6e6b31u /* "knk1" */
 
+/* Where a grant request comes from: the parser sends the first two over the channel. */
+enum grant_origin { ORIGIN_TOKEN, ORIGIN_SEQUENCE, ORIGIN_WINDOW, ORIGIN_LOCAL, ORIGIN_ADOPTED };
+
 enum ps_type {
 	PS_GRANT = 1,     /* child -> parent: open doors */
 	PS_STATS_REQ = 2, /* parent -> child */

@@ -126,7 +126,8 @@ static int same_rules(const struct door *a, const struct door *b)
 	return a->protocol == b->protocol && a->nports == b->nports &&
 	       !memcmp(a->ports, b->ports, sizeof(a->ports[0]) * (size_t)a->nports) &&
 	       a->ndests == b->ndests &&
-	       !memcmp(a->dests, b->dests, sizeof(a->dests[0]) * (size_t)a->ndests);
+	       !memcmp(a->dests, b->dests, sizeof(a->dests[0]) * (size_t)a->ndests) &&
+	       !memcmp(&a->to, &b->to, sizeof(a->to)) && a->nat_port == b->nat_port;
 }
 
 static int door_kept(const struct config *oc, const struct config *nc, const struct grant *g)

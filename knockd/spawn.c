@@ -29,12 +29,12 @@ static int parser_fds(const struct daemon *d, int chan, struct sandbox_fds *fds)
 	int keep[MAX_IFACES + 2], n = 0;
 
 	keep[n++] = chan;
-	keep[n++] = d->replay_fd;
-	for (int i = 0; i < d->nsniffs; i++)
-		keep[n++] = d->sniffs[i].fd;
+	keep[n++] = d->stage.replay_fd;
+	for (int i = 0; i < d->stage.nsniffs; i++)
+		keep[n++] = d->stage.sniffs[i].fd;
 	fds->n = 0;
 	fds->fd[fds->n++] = chan;
-	fds->fd[fds->n++] = d->replay_fd;
+	fds->fd[fds->n++] = d->stage.replay_fd;
 	fds->fd[fds->n++] = 2;
 	return sandbox_close_others(keep, n, 1, fds);
 }
@@ -42,12 +42,12 @@ static int parser_fds(const struct daemon *d, int chan, struct sandbox_fds *fds)
 static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 {
 	struct parser p = {.cfg = d->cfg,
-			   .ver = &d->ver,
-			   .seq = &d->seq,
-			   .sniffs = d->sniffs,
-			   .nsniffs = d->nsniffs,
+			   .ver = &d->stage.ver,
+			   .seq = &d->stage.seq,
+			   .sniffs = d->stage.sniffs,
+			   .nsniffs = d->stage.nsniffs,
 			   .chan = chan,
-			   .replay_fd = d->replay_fd};
+			   .replay_fd = d->stage.replay_fd};
 	struct sandbox_fds fds;
 	char err[256] = "parser: cannot list its descriptors";
 	sigset_t all;
@@ -100,12 +100,12 @@ int daemon_spawn(struct daemon *d, char *err, size_t errlen)
 	d->chan = sv[0];
 	d->parser_pid = pid;
 	/* The parser's now: captures, replay state, keys. */
-	while (d->nsniffs > 0)
-		sniff_close(&d->sniffs[--d->nsniffs]);
-	close(d->replay_fd);
-	d->replay_fd = -1;
-	seq_free(&d->seq);
-	verify_free(&d->ver);
+	while (d->stage.nsniffs > 0)
+		sniff_close(&d->stage.sniffs[--d->stage.nsniffs]);
+	close(d->stage.replay_fd);
+	d->stage.replay_fd = -1;
+	seq_free(&d->stage.seq);
+	verify_free(&d->stage.ver);
 	log_info("packet parser started: pid %d, uid %u, no capabilities, seccomp", (int)pid,
 		 (unsigned)u.uid);
 	return 0;

@@ -1,6 +1,7 @@
 #!/bin/bash
-# make demo: a full knock -> open -> expire cycle, for SSH and for egress, in network
-# namespaces created here and removed on exit (also on Ctrl-C).
+# make demo: a full knock -> open -> expire cycle, for SSH, for egress and through the
+# server as a gateway to an inner host, in network namespaces created here and removed on
+# exit (also on Ctrl-C).
 . "$KNOCK_SRC/tests/net/lib.sh"
 START=$(date +%s.%N)
 say() { printf '[%5.1fs] %s\n' "$(echo "$(date +%s.%N) - $START" | bc)" "$*"; }
@@ -12,11 +13,17 @@ probe_echo() { # probe_echo LABEL NS ADDR PORT: the outside's 443 echoes what it
 }
 kernel() { say "kernel: $*"; }
 rules() { grant_rules4; grant_out_rules4; }
+gw_rules4() {
+	in_ns "$SRV" iptables-legacy-save -t filter | grep -- '-A KNOCKD-FORWARD' || true
+	in_ns "$SRV" iptables-legacy-save -t nat 2>/dev/null | grep -- '-A KNOCKD-DNAT' || true
+}
 
 command -v bc >/dev/null || bail "the demo needs bc (make deps installs it)"
-say "creating namespaces: client $C14, bystander $C24, server $SRV4, outside $OUT4"
+say "creating namespaces: client $C14, bystander $C24, server $SRV4, outside $OUT4, inner $IN4"
 net_setup
 add_outside
+add_inner
+chain_firewall FORWARD
 SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
 TTL=5s write_server_conf "$TMP/knockd.conf" "$CPK"
 sed -i 's/^doors = ssh$/doors = ssh, web-egress/' "$TMP/knockd.conf"
@@ -27,7 +34,16 @@ direction = out
 protocol = tcp
 ports = 80,443
 ttl = 5s
+
+[door:db-ssh]
+direction = forward
+to = $IN4
+protocol = tcp
+ports = 22
+nat_port = 2222
+ttl = 5s
 CONF
+sed -i 's/^doors = ssh, web-egress$/doors = ssh, web-egress, db-ssh/' "$TMP/knockd.conf"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
 say "server: INPUT and OUTPUT policy DROP (+ established, loopback); sshd stand-in on :22"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
@@ -58,6 +74,20 @@ say "waiting for the TTL ..."
 wait_until 80 rules_empty grant_out_rules4
 kernel "no grant rules left in KNOCKD-OUTPUT"
 probe "server" "$SRV" "$OUT4" 80
+echo
+echo "== Gateway: knock prod db-ssh && ssh -p 2222 prod (to the inner host $IN4:22)"
+probe "client" "$C1" "$SRV4" 2222
+say "client: knock prod db-ssh"
+in_ns "$C1" "$KNOCK_BUILD/knock" -v -c "$TMP/knock.conf" prod db-ssh 2>&1 | sed 's/^/          /'
+wait_until 10 can_connect "$C1" "$SRV4" 2222
+probe "client" "$C1" "$SRV4" 2222
+probe "bystander" "$C2" "$SRV4" 2222
+probe "client (the gateway's own ssh)" "$C1" "$SRV4" 22
+gw_rules4 | while read -r r; do kernel "$r"; done
+say "waiting for the TTL ..."
+wait_until 80 rules_empty gw_rules4
+kernel "no grant rules left in KNOCKD-FORWARD and KNOCKD-DNAT"
+probe "client" "$C1" "$SRV4" 2222
 echo
 echo "== knockd log"
 sed 's/^/          /' "$TMP/knockd.log"

@@ -8,6 +8,9 @@
 #                        +-- NS-c2   192.0.2.20  2001:db8::20  (a bystander)
 #   NS-srv eth1 203.0.113.1 2001:db8:1::1 ---- NS-out eth0 203.0.113.80 2001:db8:1::80
 #                                              (web servers on 80 and 443; add_outside)
+#   NS-srv eth2 198.51.100.1 2001:db8:2::1 ---- NS-in eth0 198.51.100.20 2001:db8:2::20
+#                                              (an inner host behind the server as a
+#                                              gateway, "ok" on 22; add_inner)
 # shellcheck shell=bash
 
 set -u
@@ -19,6 +22,7 @@ SRV="$NS-srv" C1="$NS-c1" C2="$NS-c2" LAN="$NS-lan"
 SRV4=192.0.2.1 C14=192.0.2.10 C24=192.0.2.20
 SRV6=2001:db8::1 C16=2001:db8::10 C26=2001:db8::20
 OUT="$NS-out" OUT4=203.0.113.80 OUT6=2001:db8:1::80
+INNER="$NS-in" IN4=198.51.100.20 IN6=2001:db8:2::20
 TMP=$(mktemp -d /tmp/knocktest.XXXXXX)
 PIDS=()
 T_N=0 T_FAIL=0
@@ -42,7 +46,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$pid" 2>/dev/null
 	done
-	for n in "$SRV" "$C1" "$C2" "$LAN" "$OUT"; do ip netns del "$n" 2>/dev/null; done
+	for n in "$SRV" "$C1" "$C2" "$LAN" "$OUT" "$INNER"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 
@@ -149,6 +153,33 @@ add_outside() {
 		</dev/null >/dev/null 2>&1 &
 	PIDS+=($!)
 	ip netns exec "$OUT" socat TCP6-LISTEN:443,fork,reuseaddr,ipv6only=0 EXEC:cat \
+		</dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+}
+
+# An inner host behind the server, which becomes a gateway: forwarding on in the server's
+# namespace only, routes to the inner network on the clients, an "ok" service on the inner
+# host's port 22 (as the server's own stand-in). The gateway's FORWARD filtering is the
+# caller's (chain_firewall FORWARD ..., or a native forward chain).
+add_inner() {
+	local n
+	ip netns add "$INNER"
+	ip link add eth2 netns "$SRV" type veth peer name eth0 netns "$INNER"
+	in_ns "$INNER" ip link set lo up
+	in_ns "$INNER" ip link set eth0 up
+	in_ns "$SRV" ip link set eth2 up
+	in_ns "$SRV" ip addr add 198.51.100.1/24 dev eth2
+	in_ns "$SRV" ip addr add 2001:db8:2::1/64 dev eth2 nodad
+	in_ns "$INNER" ip addr add "$IN4/24" dev eth0
+	in_ns "$INNER" ip addr add "$IN6/64" dev eth0 nodad
+	in_ns "$INNER" ip route add default via 198.51.100.1
+	in_ns "$INNER" ip -6 route add default via 2001:db8:2::1
+	for n in "$C1" "$C2"; do
+		in_ns "$n" ip route add 198.51.100.0/24 via "$SRV4"
+		in_ns "$n" ip -6 route add 2001:db8:2::/64 via "$SRV6"
+	done
+	in_ns "$SRV" sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+	ip netns exec "$INNER" socat TCP6-LISTEN:22,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' \
 		</dev/null >/dev/null 2>&1 &
 	PIDS+=($!)
 }

@@ -147,9 +147,43 @@ static void sample_and_client(void)
 	   "client profile without a server key refused: %s", err);
 }
 
+static void parses_forward(void)
+{
+	static const char text[] = "[knockd]\n"
+				   "nft_forward_chain = fwd\n"
+				   "[door:db]\n"
+				   "direction = forward\n"
+				   "to = 2001:db8:2::20\n"
+				   "ports = 22\n"
+				   "nat_port = 2222\n"
+				   "[door:net]\n"
+				   "direction = forward\n"
+				   "to = 198.51.100.0/24\n"
+				   "ports = 22, 80\n";
+	struct config c;
+	char err[512] = "";
+
+	if (!ok(config_parse(&c, "fwd.conf", text, strlen(text), err, sizeof(err)) == 0,
+		"forward doors parse: %s", err))
+		return;
+	ok(!strcmp(c.nft_forward_chain, "fwd"), "nft_forward_chain");
+	ok(c.doors[0].direction == DIR_FWD && c.doors[0].to.addr.family == 6 &&
+	       c.doors[0].to.len == 128 && c.doors[0].nat_port == 2222,
+	   "door db: forward to one IPv6 address, nat_port");
+	ok(c.doors[1].direction == DIR_FWD && c.doors[1].to.addr.family == 4 &&
+	       c.doors[1].to.len == 24 && c.doors[1].nat_port == 0 && c.doors[1].nports == 2,
+	   "door net: forward to an IPv4 prefix, two ports, no nat_port");
+	config_free(&c);
+	ok(config_parse(&c, "d.conf", "[door:x]\nports = 1\n", 18, err, sizeof(err)) == 0 &&
+	       !strcmp(c.nft_forward_chain, "forward"),
+	   "nft_forward_chain defaults to forward");
+	config_free(&c);
+}
+
 int main(void)
 {
 	parses_good();
+	parses_forward();
 	refuses_bad();
 	sample_and_client();
 	return tap_done();

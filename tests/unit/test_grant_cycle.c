@@ -273,7 +273,7 @@ int main(void)
 		printf("Bail out! setup: %s\n", err);
 		return 1;
 	}
-	d.chan = d.control_fd = d.serving_fd = d.sigfd = d.replay_fd = -1;
+	d.chan = d.control_fd = d.serving_fd = d.sigfd = d.stage.replay_fd = -1;
 	fake_fw_attach(&d.fw, &f);
 	test_open_refresh(&d, &f, &now);
 	test_revoke(&d, &f, &now);

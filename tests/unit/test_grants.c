@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "grants.h"
+#include "privsep.h"
 #include "tap.h"
 
 /* Ends what is due, then takes the ending grants out, as a successful commit does. */
