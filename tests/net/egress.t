@@ -24,7 +24,7 @@ check "the ssh door stayed closed (only web-egress was asked for)" \
 	cannot_connect "$C1" "$SRV4" 22
 n4=$(grant_out_rules4 | grep -c -- '-p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW -m time --datestop .* -m comment --comment "knockd id=1 door=web-egress addr=192.0.2.10 exp=[0-9]*" -j ACCEPT')
 n6=$(grant_out_rules6 | grep -c -- '--dports 80,443 .*door=web-egress')
-check "one KNOCKD-OUTPUT rule in each family" [ "$n4" = 1 ] && [ "$n6" = 1 ]
+check "one KNOCKD-OUTPUT rule in each family" eval '[ "$n4" = 1 ] && [ "$n6" = 1 ]'
 grant_out_rules4 | sed 's/^/#   /'
 
 # A connection opened inside the window: a FIFO held open feeds it, its replies go to a file.

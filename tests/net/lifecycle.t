@@ -38,8 +38,9 @@ check "... and opens nothing" rules_empty grant_rules4
 in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/roamer.conf" --addr 0.0.0.0 prod
 check "nat = yes with address 0.0.0.0: the address the server sees (c2) is opened" \
 	wait_until 10 can_connect "$C2" "$SRV4" 22
-check "... and only that one" [ "$(grant_rules4 | grep -c -- "-s $C24/32")" = 1 ] &&
-	[ "$(count_rules)" = 1 ]
+n_c2=$(grant_rules4 | grep -c -- "-s $C24/32") n_all=$(count_rules)
+check "... and only that one ($n_c2 rule(s) for c2, $n_all in all)" \
+	eval '[ "$n_c2" = 1 ] && [ "$n_all" = 1 ]'
 in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/laptop.conf" --addr 0.0.0.0 prod
 sleep 1
 check "0.0.0.0 from a client without nat = yes is refused" \
