@@ -83,6 +83,14 @@ static int k_max_grants(struct config_pstate *st, const char *v, int line, char 
 	return 0;
 }
 
+/* The capture ring's size (issue 13: sized by the burst test, tests/net/burst.t). */
+static int k_capture_buffer(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_size_range(&st->c->capture_buffer, v, CAPTURE_BUFFER_MIN, CAPTURE_BUFFER_MAX,
+				e, n);
+}
+
 static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -113,6 +121,7 @@ static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
 					    {"sequence_ports", k_seq_ports},
 					    {"sequence_length", k_seq_len},
 					    {"sequence_timeout", k_seq_timeout},
+					    {"capture_buffer", k_capture_buffer},
 					    {NULL, NULL}};
 
 /* [door:NAME] */

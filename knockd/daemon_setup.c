@@ -132,7 +132,7 @@ int daemon_open_captures(const struct config *c, const struct seq_engine *seq, s
 			snprintf(err, errlen, "more than %d interfaces", MAX_IFACES);
 			goto fail;
 		}
-		if (sniff_open(&out[*n], iface, filter, err, errlen) < 0)
+		if (sniff_open(&out[*n], iface, filter, c->capture_buffer, err, errlen) < 0)
 			goto fail;
 		(*n)++;
 	}
