@@ -57,8 +57,9 @@ static int on_channel(struct daemon *d, struct ps_stats *stats)
 		log_err("the packet parser stopped (pid %d)", (int)d->parser_pid);
 		return -1;
 	}
-	if (m.type == PS_STATS && stats) {
-		*stats = m.stats;
+	if (m.type == PS_STATS) { /* without stats: a late answer (daemon_stats gave up) */
+		if (stats)
+			*stats = m.stats;
 		return 1;
 	}
 	if (m.type != PS_GRANT) {
@@ -104,7 +105,8 @@ void daemon_stats(struct daemon *d, struct ps_stats *out)
 	req.type = PS_STATS_REQ;
 	if (privsep_send(d->chan, &req) < 0)
 		return;
-	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
+	/* grant requests may be queued first: up to about 13,000 (spawn.c, CHANNEL_SNDBUF) */
+	for (int tries = 0; tries < 16384; tries++) {
 		struct pollfd p = {.fd = d->chan, .events = POLLIN};
 		int r;
 

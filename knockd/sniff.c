@@ -12,7 +12,7 @@
  * and four such slots fit a 4 KiB page, where 1024 left room for three.
  */
 #define SNAPLEN 940
-#define BATCH   256  /* frames per dispatch, so one interface cannot starve the loop */
+#define BATCH   256 /* frames per dispatch, so one interface cannot starve the loop */
 
 struct cb_ctx {
 	sniff_cb cb;

@@ -7,6 +7,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 	signal(SIGTERM, SIG_IGN);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	malloc_trim(0); /* the writer's freed heap, inherited: not kept */
 	if (sandbox_parser(u, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		_exit(1);

@@ -79,7 +79,8 @@ int main(int argc, char **argv)
 	long long t0, t1;
 	int n, sent = 0;
 
-	if (argc != 7 || sodium_init() < 0 || keys_read_private(argv[1], &c, err, sizeof(err)) < 0 ||
+	if (argc != 7 || sodium_init() < 0 ||
+	    keys_read_private(argv[1], &c, err, sizeof(err)) < 0 ||
 	    keys_parse_public(argv[2], spk) < 0 || crypto_pair_derive(&k, &c, spk, c.pk, spk) < 0 ||
 	    inet_pton(AF_INET, argv[3], &dst.sin_addr) != 1 ||
 	    inet_pton(AF_INET, argv[5], &first) != 1 || (n = atoi(argv[6])) < 1 || n > MAX_COUNT)
