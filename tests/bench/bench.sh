@@ -299,5 +299,5 @@ micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
 		"(Ed25519)."
 	echo "This knockd's memory and CPU count both of its processes (rule writer and packet parser);" \
 		"memory from /proc/PID/smaps_rollup after ${IDLE} s idle, default configuration" \
-		"(capture_buffer 256k) on one interface; the scale runs use capture_buffer = 4m."
+		"(capture_buffer 1m) on one interface; the scale runs use capture_buffer = 4m."
 } | tee "$OUT"

@@ -1,12 +1,15 @@
 #!/bin/bash
-# A burst of knocks loses none (the test that sizes capture_buffer's default): 200 valid
+# A burst of knocks loses none (one of the two tests that size capture_buffer's default,
+# with flood.t; knockd.conf(5)): 200 valid
 # tokens from 200 addresses sent back to back (well within 10 ms), first to an idle daemon,
 # then while the rule writer is busy revoking 10,000 grants (knockctl flush: ten commits into
 # a table that holds them), on one interface and on "any". The parser verifies about 20,000
 # tokens a second, so most of the burst waits in the capture ring; its grant requests then
 # wait in the privsep channel while the writer commits. Every one of the 200 addresses must
-# get its grant. BURST_CAPTURE_BUFFER=SIZE runs it with that capture_buffer (at 192k, 64k
-# it loses the frames beyond what the ring holds).
+# get its grant. Then the ring is the size configured, and after a reload to 256k (the
+# smallest that holds the burst) the new parser's ring is 256k and the burst still opens.
+# BURST_CAPTURE_BUFFER=SIZE runs the burst rounds with that capture_buffer (at 192k, 128k,
+# 64k they lose the frames beyond what the ring holds).
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && RPK=$(make_key roamer) || bail "keygen failed"
@@ -87,4 +90,26 @@ for ifc in eth0 any; do
 	stop_knockd
 	rm -rf "$TMP/state" # a fresh replay cache: the next round's tokens are new anyway
 done
+# The ring is the size configured, and a reload applies a new size to the new parser.
+ring_kb() { # the parser's capture ring: its packet socket's mapping, resident kB
+	local parser
+	parser=$(pgrep -P "$KNOCKD_PID" | head -1)
+	[ -n "$parser" ] && awk '/^[0-9a-f]+-[0-9a-f]+ .*socket:/ {s = 1; next}
+		/^[0-9a-f]+-[0-9a-f]+ / {s = 0} s && /^Rss:/ {t += $2} END {print t + 0}' \
+		"/proc/$parser/smaps"; }
+sed -i "s/^interfaces = .*/interfaces = eth0/" "$TMP/knockd.conf"
+start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
+if [ -z "${BURST_CAPTURE_BUFFER:-}" ]; then
+	kb=$(ring_kb)
+	check "the default ring: ${kb} kB resident (1m, whole pages)" [ "$kb" -ge 1024 -a "$kb" -le 1056 ]
+fi
+# 256k: the smallest ring that holds the burst (knockd.conf(5), capture_buffer)
+sed -i '/^capture_buffer/d; /^\[knockd\]/a capture_buffer = 256k' "$TMP/knockd.conf"
+out=$(ctl reload 2>&1)
+wait_for 50 '[ "$(ring_kb)" -gt 0 -a "$(ring_kb)" -le 264 ]'
+kb=$(ring_kb)
+check "reload to capture_buffer = 256k ($out): the new parser's ring is ${kb} kB" \
+	[ "$kb" -ge 256 -a "$kb" -le 264 ]
+out=$(burst) || bail "burst tool failed: $out"
+burst_granted "after the reload to 256k"
 done_testing
