@@ -224,8 +224,8 @@ KNOCK6=("$B/knock" -6 -c "$TMP/knock6.conf" prod)
 count_legacy() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -c 'addr=2001:db8:1::' || true; }
 COUNT6=count_legacy
 # 10,000 tokens at 16,000/s, near what the parser verifies: the ring must cover its pauses
-# when the machine is busy (knockd.conf(5), capture_buffer); 4m, the default, set here so
-# that the scale runs do not change with it.
+# when the machine is busy (knockd.conf(5), capture_buffer); 4m is enough, set here so
+# that the scale runs do not change with the default.
 SCALE_KNOCKD="capture_buffer = 4m"
 OURS_KNOCKD=$SCALE_KNOCKD ours_start
 scale_run legacy
@@ -300,5 +300,5 @@ micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
 		"(Ed25519)."
 	echo "This knockd's memory and CPU count both of its processes (rule writer and packet parser);" \
 		"memory from /proc/PID/smaps_rollup after ${IDLE} s idle, default configuration" \
-		"(capture_buffer 4m) on one interface; the scale runs use capture_buffer = 4m."
+		"(capture_buffer 8m) on one interface; the scale runs use capture_buffer = 4m."
 } | tee "$OUT"

@@ -101,7 +101,7 @@ sed -i "s/^interfaces = .*/interfaces = eth0/" "$TMP/knockd.conf"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
 if [ -z "${BURST_CAPTURE_BUFFER:-}" ]; then
 	kb=$(ring_kb)
-	check "the default ring: ${kb} kB resident (4m, whole pages)" [ "$kb" -ge 4096 -a "$kb" -le 4352 ]
+	check "the default ring: ${kb} kB resident (8m, whole pages)" [ "$kb" -ge 8192 -a "$kb" -le 8704 ]
 fi
 # 256k: the smallest ring that holds the burst (knockd.conf(5), capture_buffer)
 sed -i '/^capture_buffer/d; /^\[knockd\]/a capture_buffer = 256k' "$TMP/knockd.conf"

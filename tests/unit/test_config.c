@@ -48,8 +48,8 @@ static void parses_good(void)
 	ok(!strcmp(c.interfaces, "eth0, eth1") && c.spa_port == 62202 && c.replay_window == 120,
 	   "[knockd] values");
 	ok(!strcmp(c.state_dir, "/var/lib/knockd") && c.backend == BACKEND_AUTO &&
-	       c.capture_buffer == 4 * 1024 * 1024,
-	   "defaults: state_dir, backend auto, capture_buffer 4m");
+	       c.capture_buffer == 8 * 1024 * 1024,
+	   "defaults: state_dir, backend auto, capture_buffer 8m");
 	ok(c.ndoors == 2 && c.doors[0].ttl == 30 && c.doors[0].max_ttl == 3600 &&
 	       c.doors[0].direction == DIR_IN && c.doors[0].nports == 1,
 	   "door ssh");
