@@ -49,6 +49,7 @@ static void set_defaults(struct config *c, const char *file)
 	strcpy(c->control_socket, "/run/knockd.sock");
 	c->replay_window = 60;
 	c->max_grants = 16384;
+	c->capture_buffer = CAPTURE_BUFFER_DEFAULT;
 	c->seq_base = SEQ_DEFAULT_BASE;
 	c->seq_count = SEQ_DEFAULT_COUNT;
 	c->seq_len = SEQ_DEFAULT_LEN;

@@ -16,6 +16,10 @@
 #define SEQ_MAX_STEPS          16
 #define CONFIG_MAX_STATIC_SEQS 16
 #define DEFAULT_SPA_PORT       62201
+/* capture_buffer: each interface's capture ring, in bytes (knockd.conf(5) says why 8m) */
+#define CAPTURE_BUFFER_DEFAULT (8u << 20)
+#define CAPTURE_BUFFER_MIN     (64u << 10)
+#define CAPTURE_BUFFER_MAX     (64u << 20)
 
 enum backend { BACKEND_AUTO, BACKEND_IPTABLES, BACKEND_NFTABLES };
 enum direction { DIR_IN, DIR_OUT, DIR_FWD };
@@ -88,6 +92,7 @@ struct config {
 	char control_socket[PATH_MAX];
 	uint32_t replay_window;
 	uint32_t max_grants;
+	uint32_t capture_buffer;      /* bytes per interface */
 	uint16_t seq_base, seq_count; /* sequence_ports: the watched range */
 	int seq_len;                  /* sequence_length */
 	uint32_t seq_timeout;         /* sequence_timeout */

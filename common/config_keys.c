@@ -89,6 +89,14 @@ static int k_max_grants(struct config_pstate *st, const char *v, int line, char 
 	return 0;
 }
 
+/* Each capture ring's size in bytes (knockd.conf(5) says how the default was chosen). */
+static int k_capture_buffer(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_size_range(&st->c->capture_buffer, v, CAPTURE_BUFFER_MIN, CAPTURE_BUFFER_MAX,
+				e, n);
+}
+
 static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -123,7 +131,8 @@ static const struct keydef knockd_keys[] = {
     {"control_socket", k_control},   {"replay_window", k_replay},
     {"max_grants", k_max_grants},    {"sequence_ports", k_seq_ports},
     {"sequence_length", k_seq_len},  {"sequence_timeout", k_seq_timeout},
-    {"include", k_include},          {NULL, NULL}};
+    {"include", k_include},          {"capture_buffer", k_capture_buffer},
+    {NULL, NULL}};
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)

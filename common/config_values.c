@@ -69,6 +69,22 @@ int value_duration_range(uint32_t *out, const char *v, uint32_t min, uint32_t ma
 	return 0;
 }
 
+int value_size_range(uint32_t *out, const char *v, uint32_t min, uint32_t max, char *err,
+		     size_t errlen)
+{
+	uint64_t x;
+
+	if (parse_size(v, &x, err, errlen) < 0)
+		return -1;
+	if (x < min || x > max) {
+		snprintf(err, errlen, "size '%s' is out of range (%uk to %um)", v, min >> 10,
+			 max >> 20);
+		return -1;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
 int value_direction(int *out, const char *v, char *err, size_t errlen)
 {
 	if (!strcmp(v, "in") || !strcmp(v, "out") || !strcmp(v, "forward")) {

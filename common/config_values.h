@@ -13,6 +13,9 @@ int value_backend(int *out, const char *v, char *err, size_t errlen);
 int value_nft_table(char *dst, size_t dstlen, const char *v, char *err, size_t errlen);
 int value_duration_range(uint32_t *out, const char *v, uint32_t min, uint32_t max, char *err,
 			 size_t errlen);
+/* A size (parse_size) from min to max bytes. */
+int value_size_range(uint32_t *out, const char *v, uint32_t min, uint32_t max, char *err,
+		     size_t errlen);
 int value_direction(int *out, const char *v, char *err, size_t errlen);
 int value_protocol(int *out, const char *v, char *err, size_t errlen);
 int value_port_list(uint16_t *ports, int max, int *n, const char *v, char *err, size_t errlen);

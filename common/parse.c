@@ -65,6 +65,42 @@ bad:
 	return -1;
 }
 
+int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	unsigned long v;
+	unsigned shift = 0;
+	char num[24];
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof(num))
+		goto bad;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		len++;
+	}
+	num[len - 1] = '\0';
+	if (parse_uint(num, 1UL << 32, &v, err, errlen) < 0)
+		goto bad;
+	*out = (uint64_t)v << shift;
+	return 0;
+bad:
+	snprintf(err, errlen, "bad size '%s' (want e.g. 262144, 256k, 1m)", s);
+	return -1;
+}
+
 int parse_port(const char *s, uint16_t *out, char *err, size_t errlen)
 {
 	unsigned long v;

@@ -13,6 +13,8 @@ int parse_port(const char *s, uint16_t *out, char *err, size_t errlen);
 int parse_bool(const char *s, int *out, char *err, size_t errlen);
 int parse_name(const char *s, char *err, size_t errlen);
 int parse_uint(const char *s, unsigned long max, unsigned long *out, char *err, size_t errlen);
+/* A size in bytes: a number with an optional binary unit k, m or g (256k = 262144). */
+int parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 
 /*
  * Splits a comma-separated list: copies the next trimmed item into buf and advances *cursor.

@@ -113,7 +113,8 @@ int daemon_ask(struct daemon *d, struct ps_msg *req, const int *fds, int nfds, u
 		return -1;
 	want.type = reply;
 	want.req_id = req->req_id;
-	for (int tries = 0; tries < 1000; tries++) { /* grant requests may be queued first */
+	/* grant requests may be queued first: up to about 13,000 (spawn.c, CHANNEL_SNDBUF) */
+	for (int tries = 0; tries < 16384; tries++) {
 		struct pollfd p = {.fd = d->chan, .events = POLLIN};
 		int r;
 

@@ -133,7 +133,7 @@ int daemon_open_captures(const struct config *c, struct sniff *out, int *n, char
 			snprintf(err, errlen, "more than %d interfaces", MAX_IFACES);
 			goto fail;
 		}
-		if (sniff_open(&out[*n], iface, filter, err, errlen) < 0)
+		if (sniff_open(&out[*n], iface, filter, c->capture_buffer, err, errlen) < 0)
 			goto fail;
 		(*n)++;
 	}

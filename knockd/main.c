@@ -1,6 +1,7 @@
 /* knockd: command line, configuration check (-t), and the daemon's life. */
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,14 @@ int main(int argc, char **argv)
 	struct daemon d;
 
 	sandbox_close_inherited(); /* neither the writer nor the parser gets the caller's */
+	/*
+	 * Fixed malloc thresholds: glibc would otherwise raise them to the largest block freed
+	 * (start-up's reconciliation arrays, libiptc's copy of a table of 10,000 rules), and
+	 * keep that much heap for the daemon's life. Both processes are single-threaded: one
+	 * arena, nothing to cap with M_ARENA_MAX.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
+	mallopt(M_TRIM_THRESHOLD, 128 << 10);
 	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
 		switch (opt) {
 		case 'c':
@@ -138,6 +147,7 @@ int main(int argc, char **argv)
 		daemon_free(&d);
 		return 1;
 	}
+	malloc_trim(0); /* start-up's freed memory back to the system */
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted, backend %s",
 		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n,

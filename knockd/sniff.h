@@ -16,9 +16,10 @@ struct sniff {
 typedef void (*sniff_cb)(void *user, int dlt, const uint8_t *frame, size_t caplen, size_t wirelen);
 
 /* Immediate mode, non-blocking, small snaplen, a BPF filter. */
-/* filter: a pcap expression; on Ethernet it is also applied behind an 802.1Q tag. */
-int sniff_open(struct sniff *s, const char *iface, const char *filter, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+/* filter: a pcap expression; on Ethernet it is also applied behind an 802.1Q tag.
+ * buffer: the capture ring's size in bytes (capture_buffer). */
+int sniff_open(struct sniff *s, const char *iface, const char *filter, uint32_t buffer, char *err,
+	       size_t errlen) __attribute__((warn_unused_result));
 /* Handles what is queued now (bounded batch). Returns frames handled, or -1. */
 int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user);
 void sniff_close(struct sniff *s);

@@ -49,8 +49,9 @@ static void parses_good(void)
 		return;
 	ok(!strcmp(c.interfaces, "eth0, eth1") && c.spa_port == 62202 && c.replay_window == 120,
 	   "[knockd] values");
-	ok(!strcmp(c.state_dir, "/var/lib/knockd") && c.backend == BACKEND_AUTO,
-	   "defaults: state_dir, backend auto");
+	ok(!strcmp(c.state_dir, "/var/lib/knockd") && c.backend == BACKEND_AUTO &&
+	       c.capture_buffer == 8 * 1024 * 1024,
+	   "defaults: state_dir, backend auto, capture_buffer 8m");
 	ok(c.ndoors == 2 && c.doors[0].ttl == 30 && c.doors[0].max_ttl == 3600 &&
 	       c.doors[0].direction == DIR_IN && c.doors[0].nports == 1,
 	   "door ssh");
@@ -99,6 +100,9 @@ static const struct {
     {"[door:bad name]\n", "bad.conf:1: bad name 'bad name'"},
     {"[knockd]\nreplay_window = 2s\n", "bad.conf:2: duration '2s' is out of range"},
     {"[knockd]\nbackend = pf\n", "bad.conf:2: bad backend 'pf'"},
+    {"[knockd]\ncapture_buffer = 32k\n", "bad.conf:2: size '32k' is out of range (64k to 64m)"},
+    {"[knockd]\ncapture_buffer = 128m\n", "bad.conf:2: size '128m' is out of range (64k to 64m)"},
+    {"[knockd]\ncapture_buffer = 1.5m\n", "bad.conf:2: bad size '1.5m'"},
     {"[door:ssh]\nports = 22\n[window:w]\ndoors = ssh\nat = 25:00\n",
      "bad.conf:5: bad time '25:00'"},
     {"[knockd]\n", "bad.conf:1: no [door:NAME] section"},

@@ -1,4 +1,4 @@
-/* Value parsers: durations, ports, booleans, names, lists. */
+/* Value parsers: durations, sizes, ports, booleans, names, lists. */
 #include <string.h>
 
 #include "parse.h"
@@ -22,6 +22,25 @@ static void durations(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ok(parse_duration(bad[i], &v, err, sizeof(err)) < 0 && strstr(err, "bad duration"),
 		   "duration '%s' refused: %s", bad[i], err);
+}
+
+static void sizes(void)
+{
+	static const struct {
+		const char *in;
+		uint64_t want;
+	} good[] = {{"262144", 262144}, {"256k", 262144},  {"256K", 262144},
+		    {"1m", 1048576},    {"64M", 67108864}, {"1g", 1073741824}};
+	static const char *bad[] = {"", "k", "-1k", "1.5m", "1t", " 5k", "5k ", "5kk", "0x10"};
+	char err[128];
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(parse_size(good[i].in, &v, err, sizeof(err)) == 0 && v == good[i].want,
+		   "size '%s' = %llu", good[i].in, (unsigned long long)good[i].want);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(parse_size(bad[i], &v, err, sizeof(err)) < 0 && strstr(err, "bad size"),
+		   "size '%s' refused: %s", bad[i], err);
 }
 
 static void ports(void)
@@ -63,6 +82,7 @@ static void misc(void)
 int main(void)
 {
 	durations();
+	sizes();
 	ports();
 	misc();
 	return tap_done();
