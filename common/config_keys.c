@@ -122,17 +122,24 @@ static int k_include(struct config_pstate *st, const char *v, int line, char *e,
 	return 0;
 }
 
-static const struct keydef knockd_keys[] = {
-    {"interfaces", k_interfaces},    {"private_key", k_private_key},
-    {"spa_port", k_spa_port},        {"backend", k_backend},
-    {"nft_table", k_nft_table},      {"nft_input_chain", k_nft_in},
-    {"nft_output_chain", k_nft_out}, {"nft_forward_chain", k_nft_fwd},
-    {"state_dir", k_state_dir},
-    {"control_socket", k_control},   {"replay_window", k_replay},
-    {"max_grants", k_max_grants},    {"sequence_ports", k_seq_ports},
-    {"sequence_length", k_seq_len},  {"sequence_timeout", k_seq_timeout},
-    {"include", k_include},          {"capture_buffer", k_capture_buffer},
-    {NULL, NULL}};
+static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
+					    {"private_key", k_private_key},
+					    {"spa_port", k_spa_port},
+					    {"backend", k_backend},
+					    {"nft_table", k_nft_table},
+					    {"nft_input_chain", k_nft_in},
+					    {"nft_output_chain", k_nft_out},
+					    {"nft_forward_chain", k_nft_fwd},
+					    {"state_dir", k_state_dir},
+					    {"control_socket", k_control},
+					    {"replay_window", k_replay},
+					    {"max_grants", k_max_grants},
+					    {"sequence_ports", k_seq_ports},
+					    {"sequence_length", k_seq_len},
+					    {"sequence_timeout", k_seq_timeout},
+					    {"include", k_include},
+					    {"capture_buffer", k_capture_buffer},
+					    {NULL, NULL}};
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)

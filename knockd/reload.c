@@ -67,8 +67,6 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 	if (daemon_open_captures(s->cfg, s->sniffs, &s->nsniffs, err, errlen) < 0)
 		return -1;
 	for (int i = 0; i < s->nsniffs; i++) {
-		if (sniff_detach(&s->sniffs[i], err, errlen) < 0)
-			return -1;
 		snprintf(caps[i].iface, sizeof(caps[i].iface), "%s", s->sniffs[i].iface);
 		caps[i].dlt = s->sniffs[i].dlt;
 	}

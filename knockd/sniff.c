@@ -1,4 +1,7 @@
-/* Packet capture: the only libpcap user. One handle per configured interface. */
+/*
+ * Packet capture: the only libpcap user. One capture per configured interface: libpcap
+ * opens and filters it, then the socket alone is read with recv().
+ */
 #include "sniff.h"
 
 #include <errno.h>
@@ -13,19 +16,11 @@
 
 /*
  * Link + IPv6 with extension headers + UDP + a 273-byte token: 561 bytes to spare for
- * extension headers. 900, not a round 1024: libpcap's TPACKET_V2 ring (immediate mode) puts
- * each frame in a slot of its headers (68 bytes on Ethernet, a little over 100 on "any")
- * plus the snaplen, and four such slots fit a 4 KiB page, where 1024 left room for three
- * (measured: the ring's resident size for a given capture_buffer, tests/net/burst.t).
+ * extension headers. What recv() copies of a frame; the kernel filter does not cut frames
+ * (libpcap's default snaplen), so recv() still tells a longer frame's length.
  */
 #define SNAPLEN 900
 #define BATCH   256 /* frames per dispatch, so one interface cannot starve the loop */
-
-struct cb_ctx {
-	sniff_cb cb;
-	void *user;
-	int dlt;
-};
 
 static int set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
 {
@@ -52,6 +47,41 @@ static int set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * The socket libpcap opened, with the kernel filter it attached, without libpcap: its ring
+ * is torn down, so frames wait in the socket's receive queue (kernel memory, used only while
+ * frames wait, at most buffer) and recv() reads them. A mapped ring would be resident for
+ * the daemon's life, all of it in the parser's memory; a receive queue of the same bound
+ * holds as many knocks.
+ */
+static int detach(struct sniff *s, pcap_t *p, uint32_t buffer, char *err, size_t errlen)
+{
+	struct tpacket_req none;
+	int fd = fcntl(pcap_get_selectable_fd(p), F_DUPFD_CLOEXEC, 3), size = (int)buffer;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "capture on %s: %s", s->iface, strerror(errno));
+		return -1;
+	}
+	pcap_close(p); /* unmaps its ring; the socket and its filter stay with fd */
+	memset(&none, 0, sizeof(none));
+	(void)setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0) {
+		snprintf(err, errlen, "capture on %s: receive buffer: %s", s->iface,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "capture on %s: %s", s->iface, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	return 0;
+}
+
 int sniff_open(struct sniff *s, const char *iface, const char *filter, uint32_t buffer, char *err,
 	       size_t errlen)
 {
@@ -59,58 +89,27 @@ int sniff_open(struct sniff *s, const char *iface, const char *filter, uint32_t 
 	pcap_t *p;
 
 	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 	snprintf(s->iface, sizeof(s->iface), "%s", iface);
 	p = pcap_create(iface, perr);
 	if (!p) {
 		snprintf(err, errlen, "capture on %s: %s", iface, perr);
 		return -1;
 	}
-	/*
-	 * The ring (capture_buffer) holds frames the parser has not read yet: a burst of knocks
-	 * while the parser waits on the rule writer. Immediate mode: each frame is handed up as
-	 * it comes (TPACKET_V2); libpcap's TPACKET_V3 would batch frames into 256 KiB blocks
-	 * handed up when full or on a timer, costing knock-to-open latency.
-	 */
-	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_immediate_mode(p, 1) ||
-	    pcap_set_buffer_size(p, (int)buffer) || pcap_set_promisc(p, 0) ||
-	    pcap_activate(p) < 0) {
+	/* libpcap opens the socket, binds it and compiles and attaches the filter; its ring
+	 * (kept small: it is torn down at once) is not used. */
+	if (pcap_set_immediate_mode(p, 1) || pcap_set_buffer_size(p, 65536) ||
+	    pcap_set_promisc(p, 0) || pcap_activate(p) < 0) {
 		snprintf(err, errlen, "capture on %s: %s", iface, pcap_geterr(p));
 		goto fail;
 	}
 	if (set_filter(p, filter, err, errlen) < 0)
 		goto fail;
-	if (pcap_setnonblock(p, 1, perr) < 0) {
-		snprintf(err, errlen, "capture on %s: %s", iface, perr);
-		goto fail;
-	}
-	s->fd = pcap_get_selectable_fd(p);
 	s->dlt = pcap_datalink(p);
-	s->pcap = p;
-	return 0;
+	return detach(s, p, buffer, err, errlen);
 fail:
 	pcap_close(p);
 	return -1;
-}
-
-int sniff_detach(struct sniff *s, char *err, size_t errlen)
-{
-	struct tpacket_req3 none;
-	int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 3), size = 8 << 20;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "capture on %s: %s", s->iface, strerror(errno));
-		return -1;
-	}
-	pcap_close(s->pcap); /* unmaps its ring; the socket and its filter stay with fd */
-	s->pcap = NULL;
-	s->fd = fd;
-	/* No ring (libpcap tears it down on close; in case one stays): frames are queued on
-	 * the socket, where recv() reads them. The ring's 8 MB become the receive buffer. */
-	memset(&none, 0, sizeof(none));
-	(void)setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	return 0;
 }
 
 void sniff_adopt(struct sniff *s, int fd, int dlt, const char *iface)
@@ -151,28 +150,14 @@ static int dispatch_raw(struct sniff *s, sniff_cb cb, void *user)
 	return n;
 }
 
-static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
-{
-	struct cb_ctx *c = (struct cb_ctx *)user;
-
-	c->cb(c->user, c->dlt, bytes, h->caplen, h->len);
-}
-
 int sniff_dispatch(struct sniff *s, sniff_cb cb, void *user)
 {
-	struct cb_ctx c = {cb, user, s->dlt};
-
-	if (!s->pcap)
-		return dispatch_raw(s, cb, user);
-	return pcap_dispatch(s->pcap, BATCH, on_packet, (u_char *)&c);
+	return dispatch_raw(s, cb, user);
 }
 
 void sniff_close(struct sniff *s)
 {
-	if (s->pcap)
-		pcap_close(s->pcap);
-	else if (s->fd > 0)
+	if (s->fd >= 0)
 		close(s->fd);
-	s->pcap = NULL;
 	s->fd = -1;
 }

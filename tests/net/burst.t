@@ -4,12 +4,13 @@
 # tokens from 200 addresses sent back to back (well within 10 ms), first to an idle daemon,
 # then while the rule writer is busy revoking 10,000 grants (knockctl flush: ten commits into
 # a table that holds them), on one interface and on "any". The parser verifies about 20,000
-# tokens a second, so most of the burst waits in the capture ring; its grant requests then
+# tokens a second, so most of the burst waits in the capture socket's receive queue; its grant requests then
 # wait in the privsep channel while the writer commits. Every one of the 200 addresses must
-# get its grant. Then the ring is the size configured, and after a reload to 256k (the
-# smallest that holds the burst) the new parser's ring is 256k and the burst still opens.
+# get its grant. Then the parser maps no capture ring, its capture socket's receive queue
+# is bounded by capture_buffer, and after a reload to 256k (the smallest that holds the
+# burst) the queue is 256k and the burst still opens.
 # BURST_CAPTURE_BUFFER=SIZE runs the burst rounds with that capture_buffer (at 192k, 128k,
-# 64k they lose the frames beyond what the ring holds).
+# 64k they lose the frames beyond what the queue holds).
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && RPK=$(make_key roamer) || bail "keygen failed"
@@ -90,26 +91,35 @@ for ifc in eth0 any; do
 	stop_knockd
 	rm -rf "$TMP/state" # a fresh replay cache: the next round's tokens are new anyway
 done
-# The ring is the size configured, and a reload applies a new size to the new parser.
-ring_kb() { # the parser's capture ring: its packet socket's mapping, resident kB
+# The parser maps no capture ring (the frames wait in its capture socket's receive queue,
+# kernel memory), the queue is bounded by capture_buffer, and a reload applies a new size.
+ring_kb() { # the parser's mappings of a socket (a capture ring), resident kB
 	local parser
 	parser=$(pgrep -P "$KNOCKD_PID" | head -1)
 	[ -n "$parser" ] && awk '/^[0-9a-f]+-[0-9a-f]+ .*socket:/ {s = 1; next}
 		/^[0-9a-f]+-[0-9a-f]+ / {s = 0} s && /^Rss:/ {t += $2} END {print t + 0}' \
 		"/proc/$parser/smaps"; }
+rcvbuf() { # the receive buffer of the parser's packet socket (ss: rb, twice what was set)
+	local parser
+	parser=$(pgrep -P "$KNOCKD_PID" | head -1)
+	in_ns "$SRV" ss -0 -m -p 2>/dev/null | grep -A1 "pid=$parser," |
+		sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p' | head -1; }
 sed -i "s/^interfaces = .*/interfaces = eth0/" "$TMP/knockd.conf"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
+kb=$(ring_kb)
+check "the parser maps no capture ring (${kb} kB)" [ "$kb" = 0 ]
 if [ -z "${BURST_CAPTURE_BUFFER:-}" ]; then
-	kb=$(ring_kb)
-	check "the default ring: ${kb} kB resident (8m, whole pages)" [ "$kb" -ge 8192 -a "$kb" -le 8704 ]
+	rb=$(rcvbuf)
+	check "its capture socket's receive queue is bounded by the default 8m (rb ${rb:-?})" \
+		[ "${rb:-0}" = $((2 * 8 * 1048576)) ]
 fi
-# 256k: the smallest ring that holds the burst (knockd.conf(5), capture_buffer)
+# 256k: the smallest that holds the burst (knockd.conf(5), capture_buffer)
 sed -i '/^capture_buffer/d; /^\[knockd\]/a capture_buffer = 256k' "$TMP/knockd.conf"
 out=$(ctl reload 2>&1)
-wait_for 50 '[ "$(ring_kb)" -gt 0 -a "$(ring_kb)" -le 272 ]'
-kb=$(ring_kb)
-check "reload to capture_buffer = 256k ($out): the new parser's ring is ${kb} kB" \
-	[ "$kb" -ge 256 -a "$kb" -le 272 ]
+wait_for 50 '[ "$(rcvbuf)" = $((2 * 262144)) ]'
+rb=$(rcvbuf)
+check "reload to capture_buffer = 256k ($out): the capture socket's queue is 256k (rb ${rb:-?})" \
+	[ "${rb:-0}" = $((2 * 262144)) ]
 out=$(burst) || bail "burst tool failed: $out"
 burst_granted "after the reload to 256k"
 done_testing
