@@ -38,8 +38,6 @@
 #error "seccomp filter: add this architecture"
 #endif
 
-#define SIOCGIFFLAGS_REQ 0x8913
-
 void sandbox_lookup(struct sandbox_user *u)
 {
 	struct passwd *pw = getpwnam("nobody");
@@ -164,14 +162,6 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
 	/* libsodium's guarded memory for the keys a reload derives */
-	/* closing a libpcap capture on a reload tears its ring down (SOL_PACKET only) */
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setsockopt, 0, 4));
-	load_arg(&p, 1);
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_PACKET, 0, 1));
-	ret(&p, SECCOMP_RET_ALLOW);
-	ret(&p, SECCOMP_RET_KILL_PROCESS);
-	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr)));
 	on_nr(&p, __NR_geteuid, SECCOMP_RET_ALLOW); /* the key file's owner is checked */
 	on_nr(&p, __NR_getuid, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_mlock, SECCOMP_RET_ALLOW);
@@ -193,13 +183,6 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_openat, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_socket, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES);
-	/* libpcap asks whether an interface is still up */
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3));
-	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, args[1])));
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCGIFFLAGS_REQ, 0, 1));
-	ret(&p, SECCOMP_RET_ALLOW);
-	ret(&p, SECCOMP_RET_KILL_PROCESS);
 	land(&p, out, 4);
 	load_fd(&p);
 	on_fds(&p, fds, SECCOMP_RET_ALLOW);
