@@ -92,6 +92,20 @@ static const struct fw_backend *backend_for(const struct config *c, const struct
 	return &fw_backend_iptables;
 }
 
+void fw_probe_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n && n + 2 < len) {
+		memcpy(buf + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
 {
 	struct situation s;

@@ -62,6 +62,10 @@ struct fw_probe {
 	char targets[1024];    /* where its grants would go */
 };
 
+/* For the backends' probe: appends to one of fw_probe's "; "-separated lists. */
+__attribute__((format(printf, 3, 4))) void fw_probe_append(char *buf, size_t len, const char *fmt,
+							   ...);
+
 struct fw_backend {
 	const char *name;
 	const char *what; /* for knockctl status: the library and the tables */

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,22 +173,6 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 	return 0;
 }
 
-/* Appends to a "; "-separated list. */
-__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt,
-							 ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n && n + 2 < len) {
-		memcpy(buf + n, "; ", 3);
-		n += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 /* Which legacy base chains can drop; a table not loaded yet is not read (that would load
  * it). Never fails: an unreadable table counts as dropping. */
 static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
@@ -204,15 +187,16 @@ static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size
 			continue;
 		if ((f == 4 ? fw_ipt4_base : fw_ipt6_base)(&b, err, errlen) < 0) {
 			p->drops = 1; /* cannot tell: assume the worst */
-			append(p->drops_what, sizeof(p->drops_what),
-			       "IPv%d filter table unreadable", f);
+			fw_probe_append(p->drops_what, sizeof(p->drops_what),
+					"IPv%d filter table unreadable", f);
 			continue;
 		}
 		for (int i = 0; i < nch; i++)
 			if (b.drops[i]) {
 				p->drops = 1;
-				append(p->drops_what, sizeof(p->drops_what), "%s filter %s",
-				       f == 4 ? "iptables-legacy" : "ip6tables-legacy", chain[i]);
+				fw_probe_append(
+				    p->drops_what, sizeof(p->drops_what), "%s filter %s",
+				    f == 4 ? "iptables-legacy" : "ip6tables-legacy", chain[i]);
 			}
 	}
 	return 0;

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <linux/netfilter.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,22 +154,6 @@ out:
 	return r;
 }
 
-/* Appends to a "; "-separated list. */
-__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt,
-							 ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n && n + 2 < len) {
-		memcpy(buf + n, "; ", 3);
-		n += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
 		     const struct fwnft_native *nat)
 {
@@ -178,9 +161,9 @@ static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
 
 	p->ntargets = fwnft_targets_from_scan(t, scan, nat);
 	for (int i = 0; i < p->ntargets; i++)
-		append(p->targets, sizeof(p->targets), "table %s %s chain %s -> %s (%s)",
-		       nftprobe_family_name(t[i].family), t[i].table, t[i].base, t[i].own,
-		       t[i].compat ? "iptables-nft" : "native");
+		fw_probe_append(p->targets, sizeof(p->targets), "table %s %s chain %s -> %s (%s)",
+				nftprobe_family_name(t[i].family), t[i].table, t[i].base, t[i].own,
+				t[i].compat ? "iptables-nft" : "native");
 	for (int i = 0; i < scan->n; i++) {
 		const struct nftprobe_chain *b = &scan->c[i];
 		char name[200];
@@ -190,13 +173,13 @@ static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
 		p->drops = 1;
 		snprintf(name, sizeof(name), "table %s %s chain %s",
 			 nftprobe_family_name(b->family), b->table, b->chain);
-		append(p->drops_what, sizeof(p->drops_what), "%s (hook %s, %s)", name,
-		       b->hook == NFTPROBE_OUT   ? "output"
-		       : b->hook == NFTPROBE_FWD ? "forward"
-						 : "input",
-		       b->policy_drop ? "policy drop" : "drop/reject rules");
+		fw_probe_append(p->drops_what, sizeof(p->drops_what), "%s (hook %s, %s)", name,
+				b->hook == NFTPROBE_OUT   ? "output"
+				: b->hook == NFTPROBE_FWD ? "forward"
+							  : "input",
+				b->policy_drop ? "policy drop" : "drop/reject rules");
 		if (!is_iptables_nft(b) && !is_native(b, nat))
-			append(p->uncovered, sizeof(p->uncovered), "%s", name);
+			fw_probe_append(p->uncovered, sizeof(p->uncovered), "%s", name);
 	}
 }
 
