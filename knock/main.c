@@ -11,9 +11,14 @@
 #include "proxy.h"
 #include "sequence.h"
 
+#ifndef KNOCK_VERSION
+#define KNOCK_VERSION "0.1.0"
+#endif
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knock keygen [FILE]\n"
+	fprintf(f, "usage: knock --version\n"
+		   "       knock keygen [FILE]\n"
 		   "       knock pubkey [FILE]\n"
 		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST|GROUP "
 		   "[DOOR...]\n"
@@ -127,6 +132,10 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "knock: libsodium failed to initialise\n");
 		return 1;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("knock %s\n", KNOCK_VERSION);
+		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 1, argv + 1);

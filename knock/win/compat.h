@@ -1,0 +1,52 @@
+/*
+ * The POSIX names the portable client (knock/, common/) uses, on Windows (mingw-w64 through
+ * zig cc): force-included in every file of the Windows build (-include), with the headers
+ * of include/ standing in for <sys/socket.h>, <netinet/in.h>, <arpa/inet.h> and <netdb.h>.
+ * Sockets are Winsock's: small integers in practice, so they travel in an int like a file
+ * descriptor, and close() and connect() below tell them apart or map their errors to errno.
+ */
+#ifndef KNOCK_WIN_COMPAT_H
+#define KNOCK_WIN_COMPAT_H
+
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0601 /* Windows 7: WSA_FLAG_NO_HANDLE_INHERIT */
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <direct.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* No exec on Windows: close-on-exec means "not inherited"; and files are read byte for byte. */
+#undef O_CLOEXEC
+#define O_CLOEXEC  (_O_NOINHERIT | _O_BINARY)
+#define O_NOFOLLOW 0
+#define SHUT_WR    SD_SEND
+#ifndef CLOCK_MONOTONIC
+#define CLOCK_MONOTONIC 1
+#endif
+
+#define mkdir(path, mode) _mkdir(path)
+#define fsync(fd)         _commit(fd)
+/* Only the daemon's trusted-file check asks for it; no Windows client path does. */
+#define geteuid() 0
+
+int win_close(int fd);
+int win_connect(int fd, const struct sockaddr *sa, int len);
+ssize_t win_send(int fd, const void *buf, size_t len, int flags);
+int win_nanosleep(const struct timespec *t, struct timespec *left);
+int win_clock_gettime(int clock, struct timespec *t);
+const char *win_gai_strerror(int e);
+#define close(fd)            win_close(fd)
+#define connect(fd, sa, len) win_connect((int)(fd), sa, (int)(len))
+#define send(fd, b, n, f)    win_send(fd, b, n, f)
+#define nanosleep            win_nanosleep
+#define clock_gettime        win_clock_gettime
+#undef gai_strerror
+#define gai_strerror win_gai_strerror
+
+#endif
