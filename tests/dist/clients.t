@@ -61,7 +61,7 @@ wine_run() { in_ns "$C2" timeout 120 "$WINE" "$EXE" "$@"; }
 # knock.exe keygen with no file: %APPDATA%\knock\id (the prefix is made here, in C2).
 WPK=$(wine_run keygen 2>"$TMP/wkeygen.err" | tr -d '\r')
 WDIR=$(find "$WINEPREFIX/drive_c/users" -maxdepth 4 -path '*/AppData/Roaming' | head -n 1)/knock
-check "knock.exe keygen writes %APPDATA%\\knock\\id: $(tr -d '\r' <"$TMP/wkeygen.err")" \
+check "knock.exe keygen writes %APPDATA%\\knock\\id: $(tr -d "\r" <"$TMP/wkeygen.err" | grep "^knock:")" \
 	eval '[ -s "$WDIR/id" ] && [ -n "$WPK" ]'
 TTL=4s write_server_conf "$TMP/knockd.conf" "$CPK" "[client:win]" "public_key = $WPK" "doors = ssh"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
@@ -122,12 +122,14 @@ cp "$WDIR/knock.conf" "$TMP/w.conf"
 echo "private_key = Z:${WDIR//\//\\}\\id" | sed '1s/^/[knock]\n/' | cat - "$TMP/w.conf" >"$TMP/w2.conf"
 wz="Z:${TMP//\//\\}\\w2.conf"
 head -c 100000 /dev/urandom >"$TMP/blob"
+check "closed before knock.exe -W" cannot_echo "$C2" "$SRV4" 22
 in_ns "$C2" timeout 60 "$WINE" "$EXE" -c "$wz" -W "$SRV4:22" <"$TMP/blob" >"$TMP/echoed" \
 	2>"$TMP/relay.err"
 rc=$?
 check "knock.exe -c $wz -W $SRV4:22 (exit $rc): 100000 bytes out and the same back: $(tr -d '\r' <"$TMP/relay.err")" \
 	eval '[ $rc = 0 ] && cmp -s "$TMP/blob" "$TMP/echoed"'
-check "the relay's door was opened by knock.exe -W for $C24" eval '[ "$(rules_from "$C24")" = 1 ]'
+check "knockd granted ssh to $C24 a third time (the -W knock)" \
+	eval '[ "$(grep -c "grant door=ssh addr=$C24 .*client=win" "$TMP/knockd.log")" = 3 ]'
 
 # Keys: one file, one public key, whichever client reads it.
 out=$(wine_run pubkey 'Z:'"${WDIR//\//\\}"'\id' 2>&1 | tr -d '\r')
