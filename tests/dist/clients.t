@@ -63,6 +63,8 @@ WPK=$(wine_run keygen 2>"$TMP/wkeygen.err" | tr -d '\r')
 WDIR=$(find "$WINEPREFIX/drive_c/users" -maxdepth 4 -path '*/AppData/Roaming' | head -n 1)/knock
 check "knock.exe keygen writes %APPDATA%\\knock\\id: $(tr -d "\r" <"$TMP/wkeygen.err" | grep "^knock:")" \
 	eval '[ -s "$WDIR/id" ] && [ -n "$WPK" ]'
+out=$(wine_run --version 2>/dev/null | tr -d '\r')
+check "knock.exe --version under wine: $out" eval '[[ $out == "knock "[0-9]* ]]'
 TTL=4s write_server_conf "$TMP/knockd.conf" "$CPK" "[client:win]" "public_key = $WPK" "doors = ssh"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
 ip netns exec "$SRV" socat TCP6-LISTEN:22,fork,reuseaddr,ipv6only=0 EXEC:cat </dev/null \
