@@ -24,6 +24,7 @@ DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev 
 	libnftnl-dev libmnl-dev nftables \
 	clang libclang-rt-14-dev \
 	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
+DEB_PKGS += apt dpkg-dev curl python3 util-linux # tests/net/apt.sh: a local APT repository
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
@@ -60,7 +61,7 @@ KNOCK_PKGS  := libsodium inih
 KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc libnftnl libmnl
 
 COMMON_SRC := $(wildcard common/*.c)
-KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))
+KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl%.c,$(wildcard knockd/*.c))
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 FAKE_SRC   := $(wildcard tests/unit/fake_*.c)
@@ -117,7 +118,7 @@ $(BUILD)/libfake.a: $(call obj,$(FAKE_SRC))
 $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
-$(BUILD)/knockctl: $(call obj,knockd/knockctl.c) $(BUILD)/libcommon.a
+$(BUILD)/knockctl: $(call obj,knockd/knockctl.c knockd/knockctl_run.c) $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
 $(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
