@@ -248,6 +248,13 @@ install: all
 		install -m 0600 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
 	install -d $(DESTDIR)$(PREFIX)/share/doc/knockd
 	install -m 0644 etc/knock.conf README.md $(DESTDIR)$(PREFIX)/share/doc/knockd/
+	@# systemd drop-ins running apt through knockctl run: shipped, not enabled (README).
+	for u in apt-daily apt-daily-upgrade; do \
+		install -d $(DESTDIR)$(PREFIX)/share/knockd/$$u.service.d && \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DATADIR@|$(PREFIX)/share/knockd|g' \
+			etc/systemd/$$u.service.d/knockd.conf \
+			>$(DESTDIR)$(PREFIX)/share/knockd/$$u.service.d/knockd.conf || exit 1; \
+	done
 
 # The client alone (a laptop, macOS included): knock and knock(1).
 install-client: client
@@ -263,6 +270,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(DESTDIR)$(UNITDIR)/knockd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
+	rm -rf $(DESTDIR)$(PREFIX)/share/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration, drop-in clients.d, keys)"
 
 print-%: # make -s print-WARN: a variable's value, for the tests
