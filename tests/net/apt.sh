@@ -88,6 +88,14 @@ SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
 BACKEND=auto TTL=4s write_server_conf "$TMP/knockd.conf" "$CPK"
 printf '%s\n' '[door:apt]' 'direction = out' 'protocol = tcp' 'ports = 80,8080' \
 	'owner = _apt' 'ttl = 2m' >>"$TMP/knockd.conf"
+# A user that does not exist: file:line, exit 1, at start-up and (below) on reload.
+sed 's/^owner = _apt$/owner = no-such-user-knockd/' "$TMP/knockd.conf" >"$TMP/bad.conf"
+chmod 600 "$TMP/bad.conf"
+badline=$(grep -n '^owner = no-such-user-knockd$' "$TMP/bad.conf" | cut -d: -f1)
+err=$(in_ns "$SRV" "$KNOCK_BUILD/knockd" -t -c "$TMP/bad.conf" 2>&1)
+rc=$?
+check "knockd -t: a missing owner is $TMP/bad.conf:$badline, exit 1 ($err)" \
+	eval '[ "$rc" = 1 ] && [[ $err == *"$TMP/bad.conf:$badline: owner '"'"'no-such-user-knockd'"'"': no such user"* ]]'
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
 ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" "$@"; }
 # as USER ADDRESS: one HTTP request to the repository as USER, from the server.
@@ -185,6 +193,16 @@ check "a door that cannot be opened: exit 1, COMMAND not run ($err)" \
 err=$(ctl run apt 2>&1)
 rc=$?
 check "run without -- COMMAND is refused" eval '[ "$rc" = 1 ] && [[ $err == *usage* ]]'
+cp "$TMP/knockd.conf" "$TMP/good.conf"
+cp "$TMP/bad.conf" "$TMP/knockd.conf"
+err=$(ctl reload 2>&1)
+rc=$?
+cp "$TMP/good.conf" "$TMP/knockd.conf"
+check "reload with a missing owner: refused with file:line, exit 1 ($err)" \
+	eval '[ "$rc" = 1 ] && [[ $err == *"knockd.conf:$badline: owner"*"no such user"* ]]'
+out=$(ctl run apt -- bash -c 'apt_get update' 2>&1)
+rc=$?
+check "... and the running configuration stays: a run still lets apt through" eval '[ "$rc" = 0 ]'
 out=$(ctl reload 2>&1)
 rc=$?
 check "knockctl reload: the sandboxed rule writer resolves owner = _apt again ($out)" \
