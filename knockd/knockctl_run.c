@@ -131,11 +131,10 @@ int knockctl_run(const char *sock, const char *door, const char *open_line, char
 	pid_t pid;
 	int fd = lock_open(sock, door), status;
 
-	if (fd < 0)
-		return 1;
-	if (hold(fd, sock, open_line) < 0) {
+	if (fd < 0 || hold(fd, sock, open_line) < 0) {
 		fprintf(stderr, "knockctl: run: door %s not opened: %s not run\n", door, cmd[0]);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
 	sigemptyset(&set);
