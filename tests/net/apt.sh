@@ -10,7 +10,8 @@
 # the kernel when knockctl returns; during a run the kernel's rule names the owner, and a
 # connection to the repository as root or nobody fails while one as _apt succeeds (both
 # families); concurrent runs share the grant until the last ends; signals reach COMMAND;
-# the exit status is COMMAND's, and 1 without running it when the door cannot be opened.
+# the exit status is COMMAND's, and 1 without running it when the door cannot be opened;
+# destinations still bound an owner door; a missing owner is a file:line error.
 . "$KNOCK_SRC/tests/net/lib.sh"
 NO_LEGACY=1
 net_setup
@@ -86,8 +87,11 @@ export A
 
 SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
 BACKEND=auto TTL=4s write_server_conf "$TMP/knockd.conf" "$CPK"
+# destinations: the repository's addresses only; 203.0.113.81, a second address of the
+# outside host (the HTTP server answers there too), stays closed even to _apt.
+in_ns "$OUT" ip addr add 203.0.113.81/24 dev eth0
 printf '%s\n' '[door:apt]' 'direction = out' 'protocol = tcp' 'ports = 80,8080' \
-	'owner = _apt' 'ttl = 2m' >>"$TMP/knockd.conf"
+	'owner = _apt' "destinations = $OUT4/32, $OUT6/128" 'ttl = 2m' >>"$TMP/knockd.conf"
 # A user that does not exist: file:line, exit 1, at start-up and (below) on reload.
 sed 's/^owner = _apt$/owner = no-such-user-knockd/' "$TMP/knockd.conf" >"$TMP/bad.conf"
 chmod 600 "$TMP/bad.conf"
@@ -153,6 +157,10 @@ check "... root cannot (IPv4)" cannot as root "$OUT4"
 check "... nobody cannot (IPv4)" cannot as nobody "$OUT4"
 check "... root cannot (IPv6)" cannot as root "$OUT6"
 check "... nobody cannot (IPv6)" cannot as nobody "$OUT6"
+check "... _apt cannot reach another destination (203.0.113.81, not in destinations)" \
+	cannot as _apt 203.0.113.81
+check "... (positive control: the server answers there from the outside host itself)" \
+	in_ns "$OUT" curl -sf -m 2 --noproxy '*' -o /dev/null http://203.0.113.81:8080/Packages
 check "... the IPv4 rule matches the owner" eval '[[ $(out_rules ip) =~ $owner_re ]]'
 check "... the IPv6 rule too" eval '[[ $(out_rules ip6) =~ $owner_re ]]'
 out_rules ip | sed 's/^/#   /'
