@@ -196,7 +196,7 @@ rc=$?
 check "exit status is COMMAND's (7)" eval '[ "$rc" = 7 ]'
 err=$(ctl run nosuch -- touch "$TMP/ran" 2>&1)
 rc=$?
-check "a door that cannot be opened: exit 1, COMMAND not run ($err)" \
+check "a door that cannot be opened: exit 1, COMMAND not run (${err//$'\n'/; })" \
 	eval '[ "$rc" = 1 ] && [ ! -e "$TMP/ran" ] && [[ $err == *"no door"* ]]'
 err=$(ctl run apt 2>&1)
 rc=$?
