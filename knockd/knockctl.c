@@ -147,6 +147,30 @@ static int build(struct ctl_request *r, int argc, char **argv, const char *ttl, 
 	return 0;
 }
 
+/* run's COMMAND: everything after the first "--", cut off argv for getopt. */
+static char **split_command(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			argv[i] = NULL;
+			*argc = i;
+			return argv + i + 1;
+		}
+	}
+	return NULL;
+}
+
+/* run takes exactly DOOR before "--" and a COMMAND after it; nothing else takes "--". */
+static int check_run(int run, int nargs, char **cmd)
+{
+	if (run == (cmd != NULL) && (!run || (cmd[0] && nargs == 2)))
+		return 0;
+	fprintf(stderr, "knockctl: %s\n",
+		run ? "usage: knockctl run DOOR [--ttl DUR] [--addr IP] -- COMMAND [ARG...]"
+		    : "-- COMMAND goes with run");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
@@ -156,19 +180,11 @@ int main(int argc, char **argv)
 						 {NULL, 0, NULL, 0}};
 	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL, *conf = NULL;
 	struct ctl_request r;
-	char line[CTL_LINE_MAX + 8], path[PATH_MAX], **cmd = NULL;
+	char line[CTL_LINE_MAX + 8], path[PATH_MAX], **cmd;
 	static char open_verb[] = "open";
 	int opt, json = 0, run;
 
-	for (int i = 1; i < argc; i++) { /* run's COMMAND: everything after the first "--" */
-		if (!strcmp(argv[i], "--")) {
-			cmd = argv + i + 1;
-			argv[i] = NULL;
-			argc = i;
-			break;
-		}
-	}
-
+	cmd = split_command(&argc, argv);
 	while ((opt = getopt_long(argc, argv, "S:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
@@ -200,12 +216,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN); /* a refusing daemon may close first: report, don't die */
 	run = !strcmp(argv[optind], "run");
-	if (run != (cmd != NULL) || (run && (!cmd[0] || argc - optind != 2))) {
-		fprintf(stderr, "knockctl: %s\n",
-			run ? "usage: knockctl run DOOR [--ttl DUR] [--addr IP] -- COMMAND [ARG...]"
-			    : "-- COMMAND goes with run");
+	if (check_run(run, argc - optind, cmd) < 0)
 		return 1;
-	}
 	if (run)
 		argv[optind] = open_verb; /* run opens as open does, then holds the grant */
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
