@@ -113,7 +113,8 @@ mode() { [ "$(stat -c %a "$M$1" 2>/dev/null)" = "$2" ]; }
 no_knockd() { ! pgrep -x knockd >/dev/null; }
 wants=$M/etc/systemd/system/multi-user.target.wants/knockd-auth.service
 dwants=$M/etc/systemd/system/multi-user.target.wants/knockd.service # Debian knockd's
-not_enabled() { [ ! -e "$wants" ] && [ ! -L "$wants" ] && ! in_root deb-systemd-helper --quiet was-enabled knockd-auth.service; }
+not_enabled() { [ ! -e "$wants" ] && [ ! -L "$wants" ] && ! in_root env DPKG_MAINTSCRIPT_PACKAGE=knockd-auth \
+	deb-systemd-helper --quiet was-enabled knockd-auth.service; }
 enabled() { [ -L "$wants" ] && [ "$(in_root systemctl is-enabled knockd-auth.service 2>&1)" = enabled ]; }
 check "no /run/systemd/system in the root: no service can be started there" [ ! -d "$M/run/systemd/system" ]
 
@@ -146,14 +147,14 @@ check "... enabled" enabled
 pr=$M/var/lib/dpkg/info/knockd.postrm
 grep -o "deb-systemd-helper [a-z]* 'knockd.service'" "$pr" 2>/dev/null | sort -u >"$TMP/dsh.calls"
 sed 's/^/#   Debian knockd postrm: /' "$TMP/dsh.calls"
-check "Debian knockd's postrm purges and unmasks knockd.service" \
-	eval 'grep -qx "deb-systemd-helper purge .knockd.service." "$TMP/dsh.calls" &&
-	      grep -qx "deb-systemd-helper unmask .knockd.service." "$TMP/dsh.calls"'
-for verb in mask unmask purge; do
-	check "DPKG_MAINTSCRIPT_PACKAGE=knockd deb-systemd-helper $verb knockd.service: ours still enabled" \
+check "Debian knockd's postrm purges knockd.service's enablement (deb-systemd-helper purge)" \
+	grep -qx "deb-systemd-helper purge 'knockd.service'" "$TMP/dsh.calls"
+while read -r _ verb unit; do
+	unit=${unit//\'/}
+	check "DPKG_MAINTSCRIPT_PACKAGE=knockd deb-systemd-helper $verb $unit: ours still enabled" \
 		eval 'in_root env DPKG_MAINTSCRIPT_PACKAGE=knockd DPKG_MAINTSCRIPT_NAME=postrm \
-			deb-systemd-helper "$verb" knockd.service >>"$TMP/root.log" 2>&1; enabled'
-done
+			deb-systemd-helper "$verb" "$unit" >>"$TMP/root.log" 2>&1; enabled'
+done <"$TMP/dsh.calls"
 check "dpkg -P knockd (Debian's)" log dpkg -P knockd
 check "... Debian's knockd unknown to dpkg" [ "$(st knockd)" = not-installed ]
 check "... knockd-auth.service still enabled" enabled
