@@ -113,8 +113,9 @@ mode() { [ "$(stat -c %a "$M$1" 2>/dev/null)" = "$2" ]; }
 no_knockd() { ! pgrep -x knockd >/dev/null; }
 wants=$M/etc/systemd/system/multi-user.target.wants/knockd-auth.service
 dwants=$M/etc/systemd/system/multi-user.target.wants/knockd.service # Debian knockd's
-not_enabled() { [ ! -e "$wants" ] && [ ! -L "$wants" ] && ! in_root env DPKG_MAINTSCRIPT_PACKAGE=knockd-auth \
-	deb-systemd-helper --quiet was-enabled knockd-auth.service; }
+# (deb-systemd-helper was-enabled says "enabled" for a unit it has no state for: not used)
+not_enabled() { [ ! -e "$wants" ] && [ ! -L "$wants" ] &&
+	[ -z "$(find "$M/etc/systemd" -name knockd-auth.service 2>/dev/null)" ]; }
 enabled() { [ -L "$wants" ] && [ "$(in_root systemctl is-enabled knockd-auth.service 2>&1)" = enabled ]; }
 check "no /run/systemd/system in the root: no service can be started there" [ ! -d "$M/run/systemd/system" ]
 
