@@ -83,7 +83,7 @@ check "client: no conffiles" [ -z "$(ctl "$C" conffiles)" ]
 dpkg-deb --fsys-tarfile "$S" | tar -xOf - ./lib/systemd/system/knockd-auth.service >"$TMP/unit"
 check "unit paths filled in for /usr and /etc" \
 	grep -qx 'ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf' "$TMP/unit"
-check "unit: no Alias= (a knockd.service alias is the path Debian knockd's scripts mask)" \
+check "unit: no Alias= (an alias link would sit where Debian knockd's scripts look for knockd.service)" \
 	eval '! grep -q "^Alias=" "$TMP/unit"' 
 for p in "$S" "$C"; do
 	check "$(basename "$p"): Conflicts and Replaces Debian's knockd" \
