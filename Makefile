@@ -240,9 +240,9 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd.service \
-		>$(DESTDIR)$(UNITDIR)/knockd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd-auth.service \
+		>$(DESTDIR)$(UNITDIR)/knockd-auth.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd-auth.service
 	@# Never overwrite an admin's configuration; the client sample goes to the docs.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf ] || \
 		install -m 0600 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
@@ -268,7 +268,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
-		$(DESTDIR)$(UNITDIR)/knockd.service
+		$(DESTDIR)$(UNITDIR)/knockd-auth.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
 	rm -rf $(DESTDIR)$(PREFIX)/share/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration, drop-in clients.d, keys)"

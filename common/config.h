@@ -99,6 +99,7 @@ struct config {
 	uint32_t capture_buffer;      /* bytes per interface */
 	uint16_t seq_base, seq_count; /* sequence_ports: the watched range */
 	int seq_len;                  /* sequence_length */
+	int seq_line;                 /* the later of their lines, 0 = both defaults */
 	uint32_t seq_timeout;         /* sequence_timeout */
 	char include[PATH_MAX];       /* drop-in files: DIR/PATTERN, "" = none */
 	int include_line;

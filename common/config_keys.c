@@ -99,12 +99,12 @@ static int k_capture_buffer(struct config_pstate *st, const char *v, int line, c
 
 static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->seq_line = line;
 	return value_port_range(&st->c->seq_base, &st->c->seq_count, v, e, n);
 }
 static int k_seq_len(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->seq_line = line;
 	return value_seq_length(&st->c->seq_len, v, e, n);
 }
 static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ttlrule.h"
+
 struct hint_slot {
 	uint64_t hint; /* 0 = empty (a zero hint is skipped on insert: 2^-64) */
 	int client;
@@ -136,9 +138,7 @@ int verify_logged(int r)
 
 uint32_t verify_door_ttl(const struct door *d, uint32_t requested)
 {
-	if (!requested)
-		return d->ttl;
-	return requested < d->max_ttl ? requested : d->max_ttl;
+	return ttlrule_door(d->ttl, d->max_ttl, requested);
 }
 
 static int lookup(struct verifier *v, const uint8_t *hint, int64_t now)

@@ -25,7 +25,7 @@ done
 check "sample configuration installed as /etc/knockd/knockd.conf, mode 600" mode /etc/knockd/knockd.conf 600
 check "/etc/knockd is mode 700" mode /etc/knockd 700
 check "/etc/knockd/clients.d (drop-in files) is mode 700" mode /etc/knockd/clients.d 700
-U=$D/usr/lib/systemd/system/knockd.service
+U=$D/usr/lib/systemd/system/knockd-auth.service
 check "unit installed with its paths filled in" \
 	eval 'grep -q "^ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf$" "$U" && ! grep -q @ "$U"'
 check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability bounding set" \
@@ -45,7 +45,7 @@ P=$TMP/prefix
 make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX="$P" SYSCONFDIR="$P/etc" install \
 	>"$TMP/prefix.log" 2>&1
 out=$(cd "$TMP" && MANPATH="$P/share/man" SYSTEMD_UNIT_PATH="$P/lib/systemd/system:" \
-	systemd-analyze verify knockd.service 2>&1)
+	systemd-analyze verify knockd-auth.service 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
 check "systemd-analyze verify accepts the unit, its commands and man pages (exit $rc)" \
