@@ -106,6 +106,10 @@ static const struct {
     {"[door:ssh]\nports = 22\n[window:w]\ndoors = ssh\nat = 25:00\n",
      "bad.conf:5: bad time '25:00'"},
     {"[knockd]\n", "bad.conf:1: no [door:NAME] section"},
+    {"[door:ssh]\nprotocol = tcp\n  ports = 22\n",
+     "bad.conf:3: indented line: indentation continues the value of 'protocol'"},
+    {"[door:ssh]\nports = 22\n[door:web]\nprotocol = tcp\n\tports = 80\n",
+     "bad.conf:5: indented line: indentation continues the value of 'protocol'"},
 };
 
 static void refuses_bad(void)
@@ -118,6 +122,20 @@ static void refuses_bad(void)
 
 		ok(r < 0 && !strncmp(err, bad[i].want, strlen(bad[i].want)), "refused: %s", err);
 	}
+}
+
+/* Positive controls for the indentation check: indented comments and blank lines, and an
+ * indented first key of a section (inih has nothing to continue), still parse. */
+static void indented_fine(void)
+{
+	static const char text[] = "[door:ssh]\nports = 22\n   ; an indented comment\n"
+				   "\t# another\n   \n[door:web]\n  ports = 80\n";
+	struct config c;
+	char err[512] = "";
+
+	ok(config_parse(&c, "ok.conf", text, strlen(text), err, sizeof(err)) == 0 && c.ndoors == 2,
+	   "indented comments, blank lines and a section's indented first key parse: %s", err);
+	config_free(&c);
 }
 
 /* etc/knock.conf holds a placeholder, not a key: refused as it is, parses once filled in. */
@@ -211,6 +229,7 @@ int main(void)
 	parses_good();
 	parses_forward();
 	refuses_bad();
+	indented_fine();
 	sample_and_client();
 	return tap_done();
 }
