@@ -24,7 +24,7 @@ struct keydef {
 /* [knockd] */
 static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->interfaces_line = line;
 	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
 }
 static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)

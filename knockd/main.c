@@ -11,6 +11,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "fw.h"
+#include "ifcheck.h"
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
@@ -46,6 +47,10 @@ static int check_only(const struct config *c)
 		return 1;
 	}
 	verify_free(&v);
+	if (ifcheck_config(c, stdout, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
 	if (geteuid() == 0) {
 		char msg[4096];
 
