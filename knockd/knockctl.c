@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "ctlproto.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
 
@@ -25,7 +26,9 @@ static void usage(FILE *f)
 		"usage: knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] revoke ID\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
-		"  -c FILE  take the socket from knockd.conf's control_socket\n");
+		"       knockctl --version | --help\n"
+		"  -c FILE  take the socket from knockd.conf's control_socket\n"
+		"See knockctl(8).\n");
 }
 
 /* A [knockd] control_socket line, read without parsing the rest (which may be broken). */
@@ -164,11 +167,10 @@ static int build(struct ctl_request *r, int argc, char **argv, const char *ttl, 
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"ttl", required_argument, NULL, 'T'},
-						 {"addr", required_argument, NULL, 'A'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},       {"ttl", required_argument, NULL, 'T'},
+	    {"addr", required_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0}};
 	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL, *conf = NULL;
 	struct ctl_request r;
 	char line[CTL_LINE_MAX + 8], path[PATH_MAX];
@@ -193,6 +195,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("knockctl %s\n", KNOCK_VERSION);
 			return 0;
 		default:
 			usage(stderr);
