@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostmatch.h"
 #include "keygen.h"
 
 #define DEFAULT_CONF "~/.config/knock/knock.conf"
@@ -72,8 +73,12 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 			host, path);
 		goto fail;
 	}
+	if (!x->h)
+		x->h = hostmatch_find(&x->cc, host);
 	if (!x->h) {
-		fprintf(stderr, "knock: no [host:%s] profile (nor one with that address) in %s\n",
+		fprintf(stderr,
+			"knock: no [host:%s] profile (nor one whose address is or resolves to "
+			"that address) in %s\n",
 			host, path);
 		goto fail;
 	}
