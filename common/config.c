@@ -122,6 +122,13 @@ static int validate_door(struct config *c, struct door *d, char *err, size_t err
 			   "door '%s': destinations need direction = out", d->name);
 		return -1;
 	}
+	if (d->owner_line && d->direction != DIR_OUT) {
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->owner_line,
+			   "door '%s': owner needs direction = out (it matches this host's own "
+			   "sockets)",
+			   d->name);
+		return -1;
+	}
 	if (validate_forward(c, d, err, errlen) < 0)
 		return -1;
 	if (!d->max_ttl)

@@ -40,7 +40,11 @@ struct door {
 	int ndests;
 	struct prefix to;  /* direction = forward: the inner host (addr.family 0: not set) */
 	uint16_t nat_port; /* forward: DNAT this gateway port to to:ports[0] (0: none) */
-	int line, to_line, nat_line;
+	/* direction = out, owner = USER|UID: only sockets of this uid (resolved at load) */
+	int has_owner;
+	uint32_t owner_uid;
+	char owner_name[NAME_MAX_LEN + 1]; /* as written, or the uid's name */
+	int line, to_line, nat_line, owner_line;
 	int file; /* where it was defined: config_file_name() */
 };
 

@@ -193,6 +193,12 @@ static int d_nat_port(struct config_pstate *st, const char *v, int line, char *e
 	return parse_port(v, &d->nat_port, e, n);
 }
 
+static int d_owner(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	CUR(st, doors)->owner_line = line;
+	return value_owner(CUR(st, doors), v, e, n);
+}
+
 static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"protocol", d_protocol},
 					  {"ports", d_ports},
@@ -201,6 +207,7 @@ static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"destinations", d_dests},
 					  {"to", d_to},
 					  {"nat_port", d_nat_port},
+					  {"owner", d_owner},
 					  {NULL, NULL}};
 
 /* [client:NAME] */

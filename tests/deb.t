@@ -59,6 +59,10 @@ check "server: /etc/knockd/clients.d (drop-ins) mode 0700" has server drwx------
 check "server: the unit in /lib/systemd/system" has server -rw-r--r-- ./lib/systemd/system/knockd.service
 check "server: README and copyright" eval 'has server -rw-r--r-- ./usr/share/doc/knockd-auth/copyright &&
 	has server -rw-r--r-- ./usr/share/doc/knockd-auth/README.md.gz'
+check "server: the apt drop-ins, shipped but not enabled (nothing in /etc/systemd)" \
+	eval 'has server -rw-r--r-- ./usr/share/knockd/apt-daily.service.d/knockd.conf &&
+	has server -rw-r--r-- ./usr/share/knockd/apt-daily-upgrade.service.d/knockd.conf &&
+	! grep -q " ./etc/systemd" "$TMP/server.list"'
 check "client: knock.conf example, copyright" eval 'has client -rw-r--r-- ./usr/share/doc/knock-auth/examples/knock.conf &&
 	has client -rw-r--r-- ./usr/share/doc/knock-auth/copyright'
 # Every man page of the tree is in exactly one package: sections 5 and 8 in the server,

@@ -32,6 +32,13 @@ check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability boundin
 	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
 	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
 	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP$" "$U"'
+for u in apt-daily apt-daily-upgrade; do
+	f=$D/usr/share/knockd/$u.service.d/knockd.conf
+	check "$u drop-in shipped with its paths filled in" \
+		eval 'grep -q "^ExecStart=/usr/sbin/knockctl run apt -- /usr/lib/apt/apt.systemd.daily " "$f" &&
+		      ! grep -q @ "$f"'
+	check "... and not enabled (nothing under /etc/systemd)" [ ! -e "$D/etc/systemd" ]
+done
 # systemd-analyze verify checks the commands and man pages the unit names, so verify a
 # second install whose PREFIX is real (not DESTDIR), with its man pages on MANPATH.
 P=$TMP/prefix
