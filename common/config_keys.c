@@ -8,6 +8,7 @@
 
 #include "config_values.h"
 #include "dropin.h"
+#include "knownkeys.h"
 
 enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
 
@@ -23,7 +24,7 @@ struct keydef {
 /* [knockd] */
 static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->interfaces_line = line;
 	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
 }
 static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -219,6 +220,8 @@ static int c_public_key(struct config_pstate *st, const char *v, int line, char 
 			 v);
 		return -1;
 	}
+	if (knownkeys_refuse(cl->pk, "public_key", e, n) < 0)
+		return -1;
 	cl->pk_line = line;
 	return 0;
 }

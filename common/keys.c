@@ -1,5 +1,6 @@
 /* Ed25519 key files: base64 of the 32-byte seed, mode 0600; public keys as base64 text. */
 #include "keys.h"
+#include "knownkeys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +127,9 @@ int keys_read_private_fd(int fd, const char *path, struct keypair *kp, char *err
 		goto out;
 	}
 	crypto_sign_seed_keypair(kp->pk, kp->sk, seed);
-	ret = 0;
+	ret = knownkeys_refuse(kp->pk, path, err, errlen);
+	if (ret < 0)
+		keys_wipe(kp);
 out:
 	sodium_memzero(buf, sizeof(buf));
 	sodium_memzero(seed, sizeof(seed));

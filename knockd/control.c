@@ -103,6 +103,30 @@ static void iso_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* "2026-11-21 13:20:34 CET (in 15m)": the deadline in the host's local time, and what is
+ * left of the grant. */
+static void local_until(int64_t deadline, uint64_t left_ms, char *buf, size_t len)
+{
+	time_t tt = (time_t)deadline;
+	uint64_t s = (left_ms + 500) / 1000;
+	size_t n;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	if (s >= 3600 && s % 3600 == 0)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "h)", s / 3600);
+	else if (s >= 3600)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "h%02" PRIu64 "m%02" PRIu64 "s)",
+			 s / 3600, s % 3600 / 60, s % 60);
+	else if (s >= 60 && s % 60 == 0)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "m)", s / 60);
+	else if (s >= 60)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "m%02" PRIu64 "s)", s / 60, s % 60);
+	else
+		snprintf(buf + n, len - n, " (in %" PRIu64 "s)", s);
+}
+
 static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
 {
 	struct grant *v = malloc((d->grants.n + 1) * sizeof(*v));
@@ -254,10 +278,14 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 		snprintf(err, errlen, "firewall commit failed (see the log)");
 		return -1;
 	}
-	out(b,
-	    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
-		    : "opened grant %" PRIu32 " until %" PRId64 "\n",
-	    gr->id, gr->deadline);
+	if (r->json) {
+		out(b, "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n", gr->id, gr->deadline);
+	} else {
+		char until[128];
+
+		local_until(gr->deadline, gr->expires_ms - now.mono_ms, until, sizeof(until));
+		out(b, "opened grant %" PRIu32 " until %s\n", gr->id, until);
+	}
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ctlproto.h"
 #include "knockctl.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
 
@@ -30,16 +31,52 @@ static void usage(FILE *f)
 		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
 		"       knockctl [-S SOCKET | -c FILE] run DOOR [--ttl DUR] [--addr IP] -- COMMAND "
 		"[ARG...]\n"
-		"  -c FILE  take the socket from knockd.conf's control_socket\n");
+		"       knockctl --version | --help\n"
+		"  -c FILE  take the socket from knockd.conf's control_socket\n"
+		"See knockctl(8).\n");
 }
 
-/* knockctl -c FILE: the socket named by the server's configuration (which must parse). */
-static int socket_from_config(const char *file, char *out, size_t len)
+/* A [knockd] control_socket line, read without parsing the rest (which may be broken). */
+static void socket_scan(const char *file, char *out, size_t len)
+{
+	char line[1024], *v, *e;
+	int in_knockd = 0;
+	FILE *f = fopen(file, "r");
+
+	snprintf(out, len, "%s", DEFAULT_SOCKET);
+	for (int n = 0; f && n < 100000 && fgets(line, sizeof(line), f); n++) {
+		if (line[0] == '[')
+			in_knockd = !strncmp(line, "[knockd]", 8);
+		if (!in_knockd || strncmp(line, "control_socket", 14))
+			continue;
+		v = line + 14 + strspn(line + 14, " \t");
+		if (*v++ != '=')
+			continue;
+		v += strspn(v, " \t");
+		e = v + strcspn(v, ";\r\n");
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		snprintf(out, len, "%.*s", (int)(e - v), v);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * knockctl -c FILE: the socket named by the server's configuration, which must parse --
+ * except for reload: the daemon then reads the broken file itself and answers with the
+ * same refusal it logs (and shows in systemctl status), so the socket line is scanned.
+ */
+static int socket_from_config(const char *file, int reload, char *out, size_t len)
 {
 	struct config c;
 	char err[512];
 
 	if (config_load(&c, file, err, sizeof(err)) < 0) {
+		if (reload) {
+			socket_scan(file, out, len);
+			return 0;
+		}
 		fprintf(stderr, "knockctl: %s\n", err);
 		return -1;
 	}
@@ -173,11 +210,10 @@ static int check_run(int run, int nargs, char **cmd)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"ttl", required_argument, NULL, 'T'},
-						 {"addr", required_argument, NULL, 'A'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},       {"ttl", required_argument, NULL, 'T'},
+	    {"addr", required_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0}};
 	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL, *conf = NULL;
 	struct ctl_request r;
 	char line[CTL_LINE_MAX + 8], path[PATH_MAX], **cmd;
@@ -205,6 +241,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("knockctl %s\n", KNOCK_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 1;
@@ -223,7 +262,7 @@ int main(int argc, char **argv)
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
 	if (conf) {
-		if (socket_from_config(conf, path, sizeof(path)) < 0)
+		if (socket_from_config(conf, r.verb == CTL_RELOAD, path, sizeof(path)) < 0)
 			return 1;
 		sock = path;
 	}

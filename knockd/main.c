@@ -11,20 +11,23 @@
 #include "config.h"
 #include "daemon.h"
 #include "fw.h"
+#include "ifcheck.h"
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
 #include "seqcost.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v]\n"
+	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v] | --version | --help\n"
 		   "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		   "  -f       stay in the foreground, log to stderr\n"
 		   "  -t       check the configuration and keys, then exit\n"
-		   "  -v       verbose logging\n");
+		   "  -v       verbose logging\n"
+		   "See knockd(8) and knockd.conf(5).\n");
 }
 
 /* Sequences above the floor (config.c refuses below) but cheaper to guess than advised. */
@@ -67,6 +70,10 @@ static int check_only(const struct config *c)
 	}
 	verify_free(&v);
 	warn_seq_cost(c, 0);
+	if (ifcheck_config(c, stdout, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
 	if (geteuid() == 0) {
 		char msg[4096];
 
@@ -92,10 +99,13 @@ static int check_only(const struct config *c)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'V'},
+						 {NULL, 0, NULL, 0}};
 	const char *path = DEFAULT_CONFIG;
 	int foreground = 0, test = 0, verbose = 0, opt, ret;
 	char err[512], abspath[PATH_MAX];
-	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct config *cfg;
 	struct daemon d;
 
 	sandbox_close_inherited(); /* neither the writer nor the parser gets the caller's */
@@ -107,7 +117,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 128 << 10);
-	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:ftvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -123,6 +133,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("knockd %s\n", KNOCK_VERSION);
 			return 0;
 		default:
 			usage(stderr);
@@ -141,6 +154,7 @@ int main(int argc, char **argv)
 	 * daemon runs in /). */
 	if (!realpath(path, abspath))
 		snprintf(abspath, sizeof(abspath), "%s", path);
+	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
 		free(cfg);

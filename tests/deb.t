@@ -60,6 +60,7 @@ for f in ./usr/sbin/knockd ./usr/sbin/knockctl; do check "server: $f, 0755" has 
 check "client: ./usr/bin/knock, 0755" has client -rwxr-xr-x ./usr/bin/knock
 check "server: /etc/knockd/knockd.conf mode 0600" has server -rw------- ./etc/knockd/knockd.conf
 check "server: /etc/knockd mode 0700" has server drwx------ ./etc/knockd/
+check "server: /etc/knockd/clients.d (drop-ins) mode 0700" has server drwx------ ./etc/knockd/clients.d/
 check "server: the unit in /lib/systemd/system, as knockd-auth.service" \
 	has server -rw-r--r-- ./lib/systemd/system/knockd-auth.service
 check "server: no knockd.service (Debian's knockd's unit name)" \
@@ -138,6 +139,7 @@ check "... /usr/sbin/knockd is ours" eval 'in_root dpkg -S /usr/sbin/knockd | gr
 check "... /etc/knockd/knockd.conf mode 0600, a registered conffile" eval 'mode /etc/knockd/knockd.conf 600 &&
 	in_root dpkg-query -W -f="\${Conffiles}" knockd-auth | grep -q "^ /etc/knockd/knockd.conf "'
 check "... /etc/knockd mode 0700" mode /etc/knockd 700
+check "... /etc/knockd/clients.d mode 0700" mode /etc/knockd/clients.d 700
 check "... /var/lib/knockd created, mode 0700" mode /var/lib/knockd 700
 check "... unit installed as knockd-auth.service" [ -f "$M/lib/systemd/system/knockd-auth.service" ]
 check "... and not enabled (Debian knockd's enablement not carried over)" not_enabled
