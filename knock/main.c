@@ -10,21 +10,19 @@
 #include "send.h"
 #include "proxy.h"
 #include "sequence.h"
-
-#ifndef KNOCK_VERSION
-#define KNOCK_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knock --version\n"
-		   "       knock keygen [FILE]\n"
+	fprintf(f, "usage: knock keygen [FILE]\n"
 		   "       knock pubkey [FILE]\n"
 		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST|GROUP "
 		   "[DOOR...]\n"
 		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST|GROUP\n"
 		   "       knock [-c FILE] [-4|-6] [-v] HOST|GROUP PORT[:tcp|udp]...\n"
-		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n");
+		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n"
+		   "       knock --version | --help\n"
+		   "See knock(1).\n");
 }
 
 /* A [group:] of that name knocks each member; otherwise one profile (or address). */
@@ -47,10 +45,13 @@ static int knock_host(const struct send_opts *o, const char *name, enum group_mo
 
 static int send_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"ttl", required_argument, NULL, 'T'},  {"addr", required_argument, NULL, 'A'},
-	    {"help", no_argument, NULL, 'h'},       {"sequence", no_argument, NULL, 'S'},
-	    {"wait", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
+						 {"addr", required_argument, NULL, 'A'},
+						 {"help", no_argument, NULL, 'h'},
+						 {"sequence", no_argument, NULL, 'S'},
+						 {"wait", required_argument, NULL, 'w'},
+						 {"version", no_argument, NULL, 'V'},
+						 {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
 	const char *proxy = NULL;
@@ -95,6 +96,9 @@ static int send_main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("knock %s\n", KNOCK_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 1;
@@ -132,10 +136,6 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "knock: libsodium failed to initialise\n");
 		return 1;
-	}
-	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		printf("knock %s\n", KNOCK_VERSION);
-		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 1, argv + 1);
