@@ -6,7 +6,8 @@
 set -eu
 zig=$1 target=$2 libs=$3 out=$4
 # The part of common/ the client needs (the rest is the daemon's).
-common="addr cfgfile clientconf clientgroup config_values crypto keys parse seqgen token"
+common="addr cfgfile clientconf clientgroup config_values crypto keys knownkeys parse pathtrust seqgen
+	token ttlrule"
 src=
 for f in $common; do src="$src common/$f.c"; done
 case $target in

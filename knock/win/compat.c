@@ -55,6 +55,57 @@ int win_close(int fd)
 	return -1;
 }
 
+/* Files keep no flags that fcntl(2) could read or set here. */
+int win_fcntl(int fd, int cmd, ...)
+{
+	(void)fd;
+	(void)cmd;
+	return 0;
+}
+
+/*
+ * The C runtime's stat() gives the drive in st_dev and fstat() the descriptor, and both a
+ * zero st_ino: the file's identity (is the file opened the file checked?) comes from its
+ * volume serial number and file index instead.
+ */
+static void identity(HANDLE h, struct stat *st)
+{
+	BY_HANDLE_FILE_INFORMATION fi;
+
+	if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &fi))
+		return;
+	st->st_dev = (_dev_t)fi.dwVolumeSerialNumber;
+	st->st_ino = (_ino_t)(fi.nFileIndexLow ^ (fi.nFileIndexLow >> 16) ^ fi.nFileIndexHigh);
+}
+
+#undef stat
+int win_stat(const char *path, struct stat *st)
+{
+	HANDLE h;
+
+	if (stat(path, st) < 0)
+		return -1;
+	h = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+			OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+	st->st_dev = 0;
+	st->st_ino = 0;
+	identity(h, st);
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	return 0;
+}
+
+#undef fstat
+int win_fstat(int fd, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
+		return -1;
+	st->st_dev = 0;
+	st->st_ino = 0;
+	identity((HANDLE)_get_osfhandle(fd), st);
+	return 0;
+}
+
 #undef connect
 int win_connect(int fd, const struct sockaddr *sa, int len)
 {

@@ -30,18 +30,33 @@
 #define CLOCK_MONOTONIC 1
 #endif
 
+/* No symbolic links, terminals or non-blocking files to ask for: plain files only. */
+#define O_NONBLOCK      0
+#define O_NOCTTY        0
+#define S_ISLNK(m)      0
+#define lstat(path, st) stat(path, st)
+#define F_GETFL         3
+#define F_SETFL         4
+typedef unsigned uid_t;
+
 #define mkdir(path, mode) _mkdir(path)
 #define fsync(fd)         _commit(fd)
 /* Only the daemon's trusted-file check asks for it; no Windows client path does. */
 #define geteuid() 0
 
 int win_close(int fd);
+int win_fcntl(int fd, int cmd, ...);
+int win_stat(const char *path, struct stat *st);
+int win_fstat(int fd, struct stat *st);
 int win_connect(int fd, const struct sockaddr *sa, int len);
 ssize_t win_send(int fd, const void *buf, size_t len, int flags);
 int win_nanosleep(const struct timespec *t, struct timespec *left);
 int win_clock_gettime(int clock, struct timespec *t);
 const char *win_gai_strerror(int e);
 #define close(fd)            win_close(fd)
+#define fcntl                win_fcntl
+#define stat(path, st)       win_stat(path, st)
+#define fstat(fd, st)        win_fstat(fd, st)
 #define connect(fd, sa, len) win_connect((int)(fd), sa, (int)(len))
 #define send(fd, b, n, f)    win_send(fd, b, n, f)
 #define nanosleep            win_nanosleep
