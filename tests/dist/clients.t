@@ -27,7 +27,8 @@ wine_stop() { # this run's wineserver and whatever it still runs, then the prefi
 trap 'wine_stop; cleanup' EXIT
 
 cd "$KNOCK_DIST" && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1
-check "SHA256SUMS matches the three files" [ $? = 0 ]
+rc=$?
+check "SHA256SUMS matches the three files" [ $rc = 0 ]
 cd "$TMP" || bail "no $TMP"
 
 # Static: no program interpreter, no shared library.
@@ -44,7 +45,8 @@ check "knock.exe imports only Windows' own DLLs: $dlls" \
 # there (so the root really lacks a loader and libraries).
 mkdir -p "$TMP/root" && cp "$X86" "$TMP/root/knock" && cp "$KNOCK_BUILD/knock" "$TMP/root/dyn"
 out=$(chroot "$TMP/root" /dyn --version 2>&1)
-check "control: the host's dynamic knock does not run in the empty root ($out)" [ $? != 0 ]
+rc=$?
+check "control: the host's dynamic knock does not run in the empty root ($out)" [ $rc != 0 ]
 out=$(chroot "$TMP/root" /knock --version 2>&1)
 check "static x86_64 knock --version in the empty root: $out" eval '[[ $out == "knock "[0-9]* ]]'
 pk=$(chroot "$TMP/root" /knock keygen /id 2>/dev/null)
@@ -77,10 +79,11 @@ closed_again() { wait_for 150 'rules_empty grant_rules4' && cannot_echo "$1" "$S
 # opens NAME NS ADDRESS COMMAND...: the door is closed, COMMAND knocks, then it is open for
 # ADDRESS only (the kernel's rule and a real connection), then it closes again (ttl 8s: wine is slow to start on a loaded machine).
 opens() {
-	local name=$1 ns=$2 a=$3 out; shift 3
+	local name=$1 ns=$2 a=$3 out rc; shift 3
 	check "$name: closed before" cannot_echo "$ns" "$SRV4" 22
 	out=$("$@" 2>&1)
-	check "$name knocks (exit 0): $(echo "$out" | tr -d '\r' | tr '\n' ' ')" [ $? = 0 ]
+	rc=$?
+	check "$name knocks (exit $rc): $(echo "$out" | tr -d '\r' | tr '\n' ' ')" [ $rc = 0 ]
 	check "$name: the ssh door opened for $a only, a connection echoes" \
 		eval 'wait_until 30 can_echo "$ns" "$SRV4" 22 && [ "$(rules_from "$a")" = 1 ] &&
 			[ "$(grant_rules4 | wc -l)" = 1 ]'
