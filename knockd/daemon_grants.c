@@ -1,6 +1,6 @@
 /*
  * Grant operations shared by every way in: tokens, sequences, knockctl and windows. Changes
- * are queued and committed together, all or nothing (DESIGN §6): when a commit fails, the
+ * are queued and committed together, all or nothing (DESIGN §6, fw.h): when a commit fails, the
  * grants it created are taken back, its refreshes get their previous deadline back, and its
  * deletions are kept: an ending grant stays in the table (knockctl lists it as revoking)
  * until a commit deletes its rules, and every later commit and expiry tick tries again.
@@ -36,6 +36,7 @@ static struct pending_note *queue(struct daemon *d, int op, int kind, const stru
 	ch->rule.door = &d->cfg->doors[g->door];
 	ch->rule.addr = g->addr;
 	ch->rule.deadline = g->deadline;
+	ch->undo_deadline = g->deadline; /* a refresh: its caller sets the previous one */
 	memset(note, 0, sizeof(*note));
 	note->id = g->id;
 	note->kind = (uint8_t)kind;
@@ -73,13 +74,17 @@ static void committed(struct daemon *d, const struct pending_note *n)
 	(void)grants_remove(&d->grants, g->id, NULL);
 }
 
-/* A change the firewall refused: the table goes back to what the kernel holds. */
-static void not_committed(struct daemon *d, const struct pending_note *n)
+/*
+ * A change the firewall refused: the table goes back to what the kernel holds. unsure: the
+ * backend could not undo what it had written of the commit, so a new grant may have rules:
+ * it stays, as ending, until a commit deletes them; refreshed grants are written again.
+ */
+static void not_committed(struct daemon *d, const struct pending_note *n, int unsure)
 {
 	struct grant *g = grants_get(&d->grants, n->id);
 	char a[ADDR_STRLEN];
 
-	if (n->kind == PEND_REWRITE)
+	if (n->kind == PEND_REWRITE || (unsure && n->kind == PEND_REFRESH))
 		d->rewrite_due = 1; /* the kernel may lack its rules: write them all again */
 	if (!g || (n->kind != PEND_NEW && n->kind != PEND_REFRESH))
 		return; /* a deletion stays queued in the table: the grant is still ending */
@@ -87,10 +92,12 @@ static void not_committed(struct daemon *d, const struct pending_note *n)
 	log_err("refuse reason=commit-failed door=%s addr=%s id=%" PRIu32 " client=%s%s",
 		d->cfg->doors[g->door].name, a, g->id, n->who,
 		n->kind == PEND_REFRESH ? " refresh=yes" : "");
-	if (n->kind == PEND_NEW) {
+	if (n->kind == PEND_NEW && unsure && !g->ending)
+		grants_set_ending(&d->grants, g, GRANT_REVOKED);
+	else if (n->kind == PEND_NEW && !unsure)
 		(void)grants_remove(&d->grants, g->id, NULL);
+	if (n->kind == PEND_NEW)
 		return;
-	}
 	g->deadline = n->prev_deadline;
 	g->expires_ms = n->prev_expires_ms;
 }
@@ -100,12 +107,14 @@ static int commit_batch(struct daemon *d)
 {
 	size_t n = d->npending, dels = 0;
 	uint64_t t0 = daemon_clock().mono_ms;
-	char err[256];
+	char err[512];
+	int r;
 
 	d->npending = 0;
 	if (!n)
 		return 0;
-	if (fw_commit(&d->fw, d->pending, n, err, sizeof(err)) == 0) {
+	r = fw_commit(&d->fw, d->pending, n, err, sizeof(err));
+	if (r == 0) {
 		log_debug("commit: %zu change(s) in %" PRIu64 " ms", n,
 			  daemon_clock().mono_ms - t0);
 		for (size_t i = 0; i < n; i++)
@@ -118,7 +127,7 @@ static int commit_batch(struct daemon *d)
 		"retried): %s",
 		n, dels, err);
 	for (size_t i = n; i-- > 0;) /* newest first: refreshes restore the oldest deadline */
-		not_committed(d, &d->notes[i]);
+		not_committed(d, &d->notes[i], r == -2);
 	return -1;
 }
 
@@ -226,6 +235,7 @@ static uint32_t open_door(struct daemon *d, unsigned i, const struct grant_req *
 	note.prev_deadline = before.deadline;
 	note.prev_expires_ms = before.expires_ms;
 	*queue(d, FW_ADD, note.kind, g) = note;
+	d->pending[d->npending - 1].undo_deadline = before.deadline;
 	return g->id;
 }
 

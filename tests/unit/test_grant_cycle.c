@@ -50,7 +50,7 @@ static int agree(struct daemon *d, const struct fake_fw *f)
 	for (size_t i = 0; i < d->grants.n; i++) {
 		const struct fake_fw_rule *r = fake_fw_find(f, d->grants.v[i].id);
 
-		if (!r || r->deadline != d->grants.v[i].deadline)
+		if (!r || !fake_fw_whole(f, r->id, d->grants.v[i].deadline))
 			return 0;
 	}
 	for (size_t i = 0; i < f->n; i++)
