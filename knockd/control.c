@@ -6,6 +6,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,6 +55,25 @@ __attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char
 	}
 }
 
+/* The directory of the socket at path, held for control_close. */
+static int open_dir(struct daemon *d, const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	d->control_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (d->control_dir >= 0)
+		return 0;
+	snprintf(err, errlen, "control socket %s: its directory: %s", path, strerror(errno));
+	return -1;
+}
+
 int control_open(struct daemon *d, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -75,16 +95,30 @@ int control_open(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->control_fd = fd;
-	return 0;
+	return open_dir(d, path, err, errlen);
 }
 
+/* The socket's name in its directory (control_dir). */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Removes the socket at exit, through its directory's descriptor: the writer's seccomp
+ * filter allows unlinkat there only (sandbox_writer_filter). */
 void control_close(struct daemon *d)
 {
-	if (d->control_fd < 0)
-		return;
-	close(d->control_fd);
-	(void)unlink(d->cfg->control_socket);
-	d->control_fd = -1;
+	if (d->control_fd >= 0)
+		close(d->control_fd);
+	if (d->control_fd >= 0 && d->control_dir >= 0 &&
+	    unlinkat(d->control_dir, base_name(d->cfg->control_socket), 0) < 0)
+		log_warn("control socket %s: not removed: %s", d->cfg->control_socket,
+			 strerror(errno));
+	if (d->control_dir >= 0)
+		close(d->control_dir);
+	d->control_fd = d->control_dir = -1;
 }
 
 static int cmp_grant_id(const void *a, const void *b)

@@ -58,6 +58,7 @@ struct daemon {
 		uint64_t suppressed;
 	} unauth_log; /* static sequences: their log lines are rate-limited */
 	int control_fd;
+	int control_dir;      /* O_PATH: the control socket's directory, to remove it at exit */
 	int serving_fd;       /* the knockctl connection being answered, or -1 */
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
 	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */

@@ -197,6 +197,7 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	d->cfg = cfg;
 	d->config_path = path;
 	d->sigfd = d->stage.replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
+	d->control_dir = -1;
 	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
@@ -232,7 +233,7 @@ int daemon_start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	if (sandbox_writer(err, errlen) < 0)
 		return -1;
-	return sandbox_writer_filter(err, errlen);
+	return sandbox_writer_filter(d->control_dir, err, errlen);
 }
 
 void daemon_free(struct daemon *d)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cfgpass.h"
+#include "config_restart.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -28,21 +29,6 @@ struct staged {
 	int nsniffs;
 	int key_fd, cfg_fd;
 };
-
-static const char *needs_restart(const struct config *a, const struct config *b)
-{
-	if (a->backend != b->backend || strcmp(a->nft_table, b->nft_table) ||
-	    strcmp(a->nft_input_chain, b->nft_input_chain) ||
-	    strcmp(a->nft_output_chain, b->nft_output_chain))
-		return "backend";
-	if (strcmp(a->state_dir, b->state_dir))
-		return "state_dir";
-	if (strcmp(a->control_socket, b->control_socket))
-		return "control_socket";
-	if (a->max_grants != b->max_grants)
-		return "max_grants";
-	return NULL;
-}
 
 /* What the parser needs, opened by the writer: the key file (not read here: the writer
  * holds no key), the captures (detached from libpcap), the parsed configuration. */
@@ -54,7 +40,7 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 	s->cfg = calloc(1, sizeof(*s->cfg));
 	if (!s->cfg || config_load(s->cfg, d->config_path, err, errlen) < 0)
 		return -1;
-	what = needs_restart(d->cfg, s->cfg);
+	what = config_restart_key(d->cfg, s->cfg);
 	if (what) {
 		snprintf(err, errlen, "changing %s needs a restart", what);
 		return -1;

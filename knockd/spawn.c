@@ -55,10 +55,12 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 	char err[256] = "parser: cannot list its descriptors";
 	sigset_t all;
 
-	/* Not ours: the control socket (and a knockctl connection being answered when a
-	 * reload forks us), the signal fd, the xtables lock. */
+	/* Not ours: the control socket and its directory (and a knockctl connection being answered
+	 * when a reload forks us), the signal fd, the xtables lock. */
 	if (d->control_fd >= 0)
 		close(d->control_fd);
+	if (d->control_dir >= 0)
+		close(d->control_dir);
 	if (d->serving_fd >= 0)
 		close(d->serving_fd);
 	if (d->sigfd >= 0)
