@@ -85,25 +85,26 @@ static int resolve_doors(const struct config *c, int file, const char *text, int
 static int validate_forward(struct config *c, const struct door *d, char *err, size_t errlen)
 {
 	int fwd = d->direction == DIR_FWD, host = d->to.len == (d->to.addr.family == 4 ? 32 : 128);
+	const char *file = config_file_name(c, d->file); /* the main file or a drop-in */
 
 	if (!fwd && (d->to_line || d->nat_line)) {
-		cfg_errorf(err, errlen, c->file, d->to_line ? d->to_line : d->nat_line,
+		cfg_errorf(err, errlen, file, d->to_line ? d->to_line : d->nat_line,
 			   "door '%s': %s needs direction = forward", d->name,
 			   d->to_line ? "to" : "nat_port");
 		return -1;
 	}
 	if (fwd && !d->to_line) {
-		cfg_errorf(err, errlen, c->file, d->line,
+		cfg_errorf(err, errlen, file, d->line,
 			   "door '%s': direction = forward needs to (the inner host)", d->name);
 		return -1;
 	}
 	if (d->nat_line && d->nports != 1) {
-		cfg_errorf(err, errlen, c->file, d->nat_line,
+		cfg_errorf(err, errlen, file, d->nat_line,
 			   "door '%s': nat_port needs exactly one port in ports", d->name);
 		return -1;
 	}
 	if (d->nat_line && !host) {
-		cfg_errorf(err, errlen, c->file, d->nat_line,
+		cfg_errorf(err, errlen, file, d->nat_line,
 			   "door '%s': nat_port needs to be one address, not a prefix", d->name);
 		return -1;
 	}

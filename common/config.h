@@ -16,7 +16,7 @@
 #define SEQ_MAX_STEPS          16
 #define CONFIG_MAX_STATIC_SEQS 16
 #define DEFAULT_SPA_PORT       62201
-/* capture_buffer: each interface's capture ring, in bytes (knockd.conf(5) says why 8m) */
+/* capture_buffer: each capture socket's receive queue, in bytes (knockd.conf(5) says why) */
 #define CAPTURE_BUFFER_DEFAULT (8u << 20)
 #define CAPTURE_BUFFER_MIN     (64u << 10)
 #define CAPTURE_BUFFER_MAX     (64u << 20)

@@ -81,7 +81,7 @@ static int k_max_grants(struct config_pstate *st, const char *v, int line, char 
 	return 0;
 }
 
-/* Each capture ring's size in bytes (knockd.conf(5) says how the default was chosen). */
+/* Each capture socket's receive queue in bytes (knockd.conf(5) says how the default was chosen). */
 static int k_capture_buffer(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;

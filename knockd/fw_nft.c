@@ -1,10 +1,13 @@
 /*
  * The nftables backend (libnftnl, libmnl; no nft command). Grants go into the base chains
- * on the input/output hooks that the scan (nftprobe.c) finds (fw_nft_target.c):
- *  - iptables-nft tables (ip filter / ip6 filter, chains INPUT/OUTPUT): our chains
- *    KNOCKD-INPUT/KNOCKD-OUTPUT hold rules iptables-nft -S / -L / -save keep reading;
- *  - the configured native table (nft_table, nft_input_chain, nft_output_chain): our chains
- *    knockd_input/knockd_output, native expressions only (fw_nft_expr.c).
+ * on the input/output hooks, and for forward doors the forward hook, that the scan
+ * (nftprobe.c) finds (fw_nft_target.c):
+ *  - iptables-nft tables (ip filter / ip6 filter, chains INPUT/OUTPUT/FORWARD): our chains
+ *    KNOCKD-INPUT/-OUTPUT/-FORWARD hold rules iptables-nft -S / -L / -save keep reading;
+ *  - the configured native table (nft_table, nft_input_chain, nft_output_chain,
+ *    nft_forward_chain): our chains knockd_input/_output/_forward, native expressions only
+ *    (fw_nft_expr.c);
+ *  - a nat_port door's DNAT: our own table inet knockd, base chain knockd_dnat on prerouting.
  * Either way the kernel stops matching a rule at its deadline; our chains are jumped to from
  * the top of the base chains; each commit is one netlink batch, all tables at once; the base
  * chains are read again only when the ruleset's generation moved under us. Nothing

@@ -14,8 +14,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "grants.h"
-
 static int check_addr(const struct addr *a)
 {
 	static const uint8_t zero[12];

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "grants.h"
 #include "privsep.h"
 #include "tap.h"
 
