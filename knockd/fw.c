@@ -205,6 +205,11 @@ int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *er
 	return fw->b->list(fw->st, out, max, n, err, errlen);
 }
 
+int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
+{
+	return fw->b && fw->b->reconfigure ? fw->b->reconfigure(fw->st, c, err, errlen) : 0;
+}
+
 int fw_take_lost(struct fw *fw)
 {
 	int lost = fw->lost;

@@ -78,6 +78,9 @@ struct fw_backend {
 	int (*commit)(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen);
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
 		    size_t errlen);
+	/* A new configuration is in force (a reload): what its doors need (forward chains,
+	 * nat). The keys that need a restart are unchanged. May be NULL. */
+	int (*reconfigure)(void *st, const struct config *c, char *err, size_t errlen);
 	void (*close)(void *st);
 	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
 	int (*check)(const struct config *c, char *msg, size_t len);
@@ -100,6 +103,8 @@ int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create

@@ -83,14 +83,11 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 	struct ipt_commit c = {.fam = {!n, !n}, .flags = s->flags}; /* empty: set up both */
 	int ret, lost;
 
-	for (size_t i = 0; i < n; i++) { /* and a door a reload brought in: */
-		const struct door *d = ch[i].rule.door;
-		int out = d->direction == DIR_OUT;
+	for (size_t i = 0; i < n; i++) {
+		int out = ch[i].rule.door->direction == DIR_OUT;
 
 		c.fam[0] |= out || ch[i].rule.addr.family == 4;
 		c.fam[1] |= out || ch[i].rule.addr.family == 6;
-		if (d->direction == DIR_FWD)
-			c.flags |= FWIPT_FORWARD | (d->nat_port ? FWIPT_NAT : 0);
 	}
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
@@ -140,6 +137,17 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 	if (ipt_commit(s, NULL, 0, err, errlen) < 0)
 		return -1;
 	s->lost = 0; /* the open's own set-up: no grant's rules went with it */
+	return 0;
+}
+
+/* A reload: the chains and tables its doors need (a forward door, a nat_port). */
+static int ipt_reconfigure(void *st, const struct config *c, char *err, size_t errlen)
+{
+	struct ipt_state *s = st;
+
+	(void)err;
+	(void)errlen;
+	s->flags = config_flags(c);
 	return 0;
 }
 
@@ -236,6 +244,7 @@ const struct fw_backend fw_backend_iptables = {
     .open = ipt_open,
     .commit = ipt_commit,
     .list = ipt_list,
+    .reconfigure = ipt_reconfigure,
     .close = ipt_close,
     .check = ipt_check,
     .probe = ipt_probe,

@@ -377,13 +377,6 @@ static int try_commit(struct fwnft_state *st, const struct fw_change *ch, size_t
 	int r;
 
 	b.seq = &st->s.seq;
-	for (size_t i = 0; i < n; i++) /* a forward door a reload brought in */
-		if (ch[i].op == FW_ADD && ch[i].rule.door->direction == DIR_FWD &&
-		    (!st->nat.fwd || (ch[i].rule.door->nat_port && !st->nat.nat))) {
-			st->nat.fwd = 1;
-			st->nat.nat |= ch[i].rule.door->nat_port != 0;
-			st->scan_valid = 0; /* more base chains to write for */
-		}
 	if (fwnft_current(st, &b.genid, err, errlen) < 0)
 		return -1;
 	if (!st->nt && has_add(ch, n)) {
@@ -416,6 +409,18 @@ static int nft_commit(void *p, const struct fw_change *ch, size_t n, char *err, 
 	}
 	return r == 0 ? st->missing : -1;
 }
+/* A reload: whether its doors need the forward chains and the DNAT table. */
+static int nft_reconfigure(void *p, const struct config *c, char *err, size_t errlen)
+{
+	struct fwnft_state *st = p;
+
+	(void)err;
+	(void)errlen;
+	fwnft_native_from_config(&st->nat, c);
+	st->scan_valid = 0; /* the base chains to write for may differ */
+	return 0;
+}
+
 static void nft_close(void *p)
 {
 	struct fwnft_state *st = p;
@@ -459,6 +464,7 @@ const struct fw_backend fw_backend_nftables = {
     .open = nft_open,
     .commit = nft_commit,
     .list = fwnft_list,
+    .reconfigure = nft_reconfigure,
     .close = nft_close,
     .check = fwnft_check,
     .probe = fwnft_probe,

@@ -44,7 +44,7 @@ static int parser_fds(const struct daemon *d, int chan, struct sandbox_fds *fds)
 
 static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 {
-	struct parser p = {.cfg = d->cfg,
+	struct parser p = {.cfg = d->svc.cfg,
 			   .ver = &d->stage.ver,
 			   .seq = &d->stage.seq,
 			   .sniffs = d->stage.sniffs,
@@ -57,15 +57,15 @@ static void child(struct daemon *d, int chan, const struct sandbox_user *u)
 
 	/* Not ours: the control socket and its directory (and a knockctl connection being answered
 	 * when a reload forks us), the signal fd, the xtables lock. */
-	if (d->control_fd >= 0)
-		close(d->control_fd);
-	if (d->control_dir >= 0)
-		close(d->control_dir);
-	if (d->serving_fd >= 0)
-		close(d->serving_fd);
+	if (d->ctl.fd >= 0)
+		close(d->ctl.fd);
+	if (d->ctl.dir >= 0)
+		close(d->ctl.dir);
+	if (d->ctl.serving_fd >= 0)
+		close(d->ctl.serving_fd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
-	fw_close(&d->fw);
+	grantsvc_close_targets(&d->svc);
 	/* Signals are the writer's: a SIGTERM to the whole group (systemctl stop, Ctrl-C) ends
 	 * the writer, whose closing the channel then ends us. */
 	signal(SIGHUP, SIG_IGN);
