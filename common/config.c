@@ -1,6 +1,6 @@
 /*
- * knockd.conf: section and key handlers on top of cfgfile, then whole-file validation
- * (references between sections, required keys, duplicates). Pure apart from config_load.
+ * knockd.conf: defaults, whole-file validation (references between sections, required
+ * keys, duplicates) and look-ups. Pure. Reading and parsing are config_load.c's.
  */
 #include "config.h"
 
@@ -10,9 +10,7 @@
 #include <string.h>
 
 #include "cfgfile.h"
-#include "dropin.h"
 #include "seqgen.h"
-#include "config_keys.h"
 
 int config_door_index(const struct config *c, const char *name)
 {
@@ -33,7 +31,7 @@ const char *config_backend_name(int backend)
 	return "auto";
 }
 
-static void set_defaults(struct config *c, const char *file)
+void config_defaults(struct config *c, const char *file)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->file, sizeof(c->file), "%s", file);
@@ -197,7 +195,7 @@ static int validate_window(struct config *c, struct window *w, char *err, size_t
 	return 0;
 }
 
-static int validate(struct config *c, char *err, size_t errlen)
+int config_validate(struct config *c, char *err, size_t errlen)
 {
 	if (!c->ndoors) {
 		cfg_errorf(err, errlen, c->file, 1, "no [door:NAME] section");
@@ -221,96 +219,6 @@ static int validate(struct config *c, char *err, size_t errlen)
 const char *config_file_name(const struct config *c, int file)
 {
 	return file > 0 && (size_t)file < c->nfiles ? c->files[file] : c->file;
-}
-
-static int parse_file(struct config *c, struct config_pstate *st, const char *file,
-		      const char *text, size_t len, char *err, size_t errlen)
-{
-	struct cfg_parser p = {
-	    .file = file, .section = config_on_section, .key = config_on_key, .user = st};
-
-	st->kind = 0;
-	st->seen = 0;
-	st->c = c;
-	return cfg_parse_text(&p, text, len, err, errlen);
-}
-
-int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
-		 size_t errlen)
-{
-	struct config_pstate st;
-
-	set_defaults(c, file);
-	memset(&st, 0, sizeof(st));
-	if (parse_file(c, &st, file, text, len, err, errlen) < 0 || validate(c, err, errlen) < 0) {
-		config_free(c);
-		return -1;
-	}
-	return 0;
-}
-
-/* Reads one file (the main one, or a drop-in) into c, as file number c->nfiles. */
-static int load_file(struct config *c, struct config_pstate *st, const char *path, char *err,
-		     size_t errlen)
-{
-	char **files, *text = NULL, reason[CFG_ERRLEN];
-	size_t len;
-	int ret = -1;
-
-	files = realloc(c->files, (c->nfiles + 1) * sizeof(*files));
-	if (!files || !(files[c->nfiles] = strdup(path))) {
-		if (files)
-			c->files = files;
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	c->files = files;
-	st->file = (int)c->nfiles++;
-	if (cfg_read_trusted(path, &text, &len, reason, sizeof(reason)) < 0) {
-		/* a drop-in's problem also names the include that brought it in */
-		if (st->file)
-			cfg_errorf(err, errlen, c->file, c->include_line, "include: %s", reason);
-		else
-			snprintf(err, errlen, "%s", reason);
-		goto out;
-	}
-	ret = parse_file(c, st, path, text, len, err, errlen);
-out:
-	free(text);
-	return ret;
-}
-
-/* The drop-in files, in name order, after the whole main file (so its include line may
- * come anywhere in [knockd]); a problem with the directory is reported at that line. */
-static int load_dropins(struct config *c, struct config_pstate *st, char *err, size_t errlen)
-{
-	char reason[CFG_ERRLEN], **paths;
-	size_t n;
-	int ret = 0;
-
-	if (dropin_list(c->include, &paths, &n, reason, sizeof(reason)) < 0) {
-		cfg_errorf(err, errlen, c->file, c->include_line, "%s", reason);
-		return -1;
-	}
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = load_file(c, st, paths[i], err, errlen);
-	dropin_free(paths, n);
-	return ret;
-}
-
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
-{
-	struct config_pstate st;
-
-	set_defaults(c, path);
-	memset(&st, 0, sizeof(st));
-	if (load_file(c, &st, path, err, errlen) < 0 ||
-	    (c->include[0] && load_dropins(c, &st, err, errlen) < 0) ||
-	    validate(c, err, errlen) < 0) {
-		config_free(c);
-		return -1;
-	}
-	return 0;
 }
 
 void config_free(struct config *c)

@@ -111,18 +111,11 @@ struct config {
 	size_t nwindows;
 };
 
-/*
- * Pure: parses and validates text; on error fills err with "file:line: reason". An include
- * is checked but not read: drop-in files are config_load's.
- */
-int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
-		 size_t errlen) __attribute__((warn_unused_result));
-/*
- * Reads path and then the drop-in files its include names (each refused if group or others
- * may write it or neither root nor we own it), then validates the whole.
- */
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+/* c emptied, with every default; file names it. config_parse/config_load (config_load.h)
+ * start with this and end with config_validate. */
+void config_defaults(struct config *c, const char *file);
+/* The whole file's checks; on error fills err with "file:line: reason". */
+int config_validate(struct config *c, char *err, size_t errlen) __attribute__((warn_unused_result));
 /* The file an entity's `file` index names. */
 const char *config_file_name(const struct config *c, int file);
 void config_free(struct config *c);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "ctlproto.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"

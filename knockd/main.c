@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "daemon.h"
 #include "fw.h"
 #include "log.h"

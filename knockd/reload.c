@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_load.h"
 #include "cfgpass.h"
 #include "config_restart.h"
 #include "daemon.h"

@@ -5,7 +5,9 @@
 
 #include "cfgfile.h"
 #include "clientconf.h"
+#include "clientfile.h"
 #include "config.h"
+#include "config_load.h"
 #include "tap.h"
 
 #define PK1 "iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w="
@@ -137,16 +139,16 @@ static void sample_and_client(void)
 	   "sample etc/knockd.conf parses: %s", err);
 	free(text);
 	config_free(&c);
-	ok(clientconf_load(&cc, "etc/knock.conf", err, sizeof(err)) == 0,
+	ok(clientfile_load(&cc, "etc/knock.conf", err, sizeof(err)) == 0,
 	   "sample etc/knock.conf parses: %s", err);
 	clientconf_free(&cc);
-	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
+	ok(clientfile_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
 	       cc.nhosts == 1 && clientconf_find(&cc, "prod") &&
 	       clientconf_find(&cc, "prod")->spa_port == 62201,
 	   "client profile with default spa_port: %s", err);
 	clientconf_free(&cc);
 	ctext = "[host:prod]\naddress = 192.0.2.1\n";
-	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
+	ok(clientfile_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
 	       !strcmp(err, "k.conf:1: host 'prod' needs address and server_public_key"),
 	   "client profile without a server key refused: %s", err);
 }

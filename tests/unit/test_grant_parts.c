@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "grantsvc.h"
 #include "privsep.h"
 #include "fake_fw.h"

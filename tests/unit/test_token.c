@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "seqgen.h"
 #include "tap.h"
 #include "token.h"
