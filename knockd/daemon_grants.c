@@ -232,7 +232,7 @@ int grantsvc_commit(struct grantsvc *s, uint32_t watch, int *ok)
 /* The TTL rule, in one place: an exact request gets its TTL (a window: its time left; a
  * local one: refused above max_ttl), any other the door's default, or what it asked for
  * capped at max_ttl. */
-static uint32_t door_ttl(const struct door *door, const struct grantsvc_req *r)
+uint32_t grantsvc_ttl(const struct door *door, const struct grantsvc_req *r)
 {
 	if (r->exact && r->ttl)
 		return r->ttl;
@@ -285,7 +285,7 @@ static uint32_t open_door(struct grantsvc *s, unsigned i, const struct grantsvc_
 	memset(&before, 0, sizeof(before));
 	if (g)
 		before = *g;
-	note.ttl = door_ttl(door, r);
+	note.ttl = grantsvc_ttl(door, r);
 	note.quiet = (uint8_t)r->quiet;
 	snprintf(note.who, sizeof(note.who), "%s", r->who);
 	if (admit(s, door, r, g, err, errlen) < 0)

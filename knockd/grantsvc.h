@@ -91,6 +91,8 @@ int grantsvc_reconcile(struct grantsvc *s, const struct grant_clock *now, char *
  */
 uint32_t grantsvc_request(struct grantsvc *s, const struct grantsvc_req *r,
 			  const struct grant_clock *now, char *err, size_t errlen);
+/* The TTL rule, its one place: what door gives r (seconds). */
+uint32_t grantsvc_ttl(const struct door *door, const struct grantsvc_req *r);
 /* Marks a grant as ending for why (enum grant_ending); -1 if there is no such id. An ending
  * grant stays listed until a commit deletes its rules. */
 int grantsvc_revoke(struct grantsvc *s, uint32_t id, int why);
