@@ -34,7 +34,11 @@ static struct grantsvc_note *queue(struct grantsvc *s, int op, int kind, const s
 	ch->op = op;
 	ch->fresh = kind == PEND_NEW;
 	ch->rule.id = g->id;
-	ch->rule.door = &s->cfg->doors[g->door];
+	if (!(s->batch_has & (1u << g->door))) {
+		s->batch_doors[g->door] = s->cfg->doors[g->door];
+		s->batch_has |= 1u << g->door;
+	}
+	ch->rule.door = &s->batch_doors[g->door];
 	ch->rule.addr = g->addr;
 	ch->rule.deadline = g->deadline;
 	ch->undo_deadline = g->deadline; /* a refresh: its caller sets the previous one */
@@ -140,6 +144,7 @@ static int commit_batch(struct grantsvc *s)
 		return 0;
 	r = commit_targets(s, n, err, sizeof(err));
 	s->npending = 0;
+	s->batch_has = 0;
 	if (r == 0) {
 		log_debug("commit: %zu change(s) in %" PRIu64 " ms", n,
 			  grant_clock_now().mono_ms - t0.mono_ms);

@@ -166,8 +166,8 @@ int grantsvc_end_removed(struct grantsvc *s, const struct config *nc, char *err,
 }
 
 /* Moves every grant to its door's index in nc; the ids of those whose door changed its
- * rules go to rewrite. Nothing is queued (end_removed committed it): no queued change can
- * name a door of the configuration about to be freed. */
+ * rules go to rewrite. Nothing is queued (end_removed committed it), and a queued change
+ * names a copy of its door (batch_doors), never the configuration about to be freed. */
 static size_t carry_grants(struct grantsvc *s, const struct config *nc, uint32_t *rewrite)
 {
 	size_t n = 0;
@@ -211,7 +211,7 @@ int grantsvc_reconfigure(struct grantsvc *s, struct config *nc, size_t *nrewritt
 		return -1;
 	}
 	n = carry_grants(s, nc, rewrite);
-	config_free(s->cfg); /* nothing queued names its doors: end_removed committed */
+	config_free(s->cfg); /* nothing is queued (end_removed committed it all) */
 	free(s->cfg);
 	s->cfg = nc;
 	s->gen++;

@@ -59,6 +59,10 @@ struct grantsvc {
 	struct fw fw[GRANTSVC_TARGETS];
 	size_t nfw;
 	struct fw_change pending[GRANTSVC_PENDING_MAX];
+	/* The doors the pending changes name, copied when the first change of each is queued:
+	 * a batch carries its doors' descriptions, not pointers into a configuration. */
+	struct door batch_doors[CONFIG_MAX_DOORS];
+	uint32_t batch_has; /* bit i: batch_doors[i] holds the configuration's door i */
 	struct grantsvc_note notes[GRANTSVC_PENDING_MAX]; /* one per pending change */
 	size_t npending;
 	int rewrite_due; /* a rewrite failed: write every live grant again */
