@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pathtrust.h"
+
 struct reader {
 	const struct cfg_parser *p;
 	const char *text;
@@ -155,12 +157,13 @@ static int read_file(const char *path, int trusted, char **text, size_t *len, ch
 	ssize_t n;
 	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	/* who could have swapped it, then its type, before anything opens it */
+	if (trusted && pathtrust_dirs(path, err, errlen) < 0)
+		return -1;
+	fd = pathtrust_open(path, trusted, &st, err, errlen); /* trusted: no symbolic link */
+	if (fd < 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CFG_MAX_FILE) {
+	if (st.st_size > CFG_MAX_FILE) {
 		snprintf(err, errlen, "%s: not a regular file of at most %d bytes", path,
 			 CFG_MAX_FILE);
 		goto out;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cfgfile.h"
+#include "seqcost.h"
 #include "seqgen.h"
 
 int config_door_index(const struct config *c, const char *name)
@@ -121,6 +122,13 @@ static int validate_door(struct config *c, struct door *d, char *err, size_t err
 			   "door '%s': destinations need direction = out", d->name);
 		return -1;
 	}
+	if (d->owner_line && d->direction != DIR_OUT) {
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->owner_line,
+			   "door '%s': owner needs direction = out (it matches this host's own "
+			   "sockets)",
+			   d->name);
+		return -1;
+	}
 	if (validate_forward(c, d, err, errlen) < 0)
 		return -1;
 	if (!d->max_ttl)
@@ -195,6 +203,22 @@ static int validate_window(struct config *c, struct window *w, char *err, size_t
 	return 0;
 }
 
+/* Sequences a keyless host could guess cheaply are refused (knockd.conf(5), SEQUENCES). */
+static int validate_seq_cost(const struct config *c, char *err, size_t errlen)
+{
+	char cost[96];
+
+	if (seqcost_knocks(c->seq_count, c->seq_len) >= SEQCOST_FLOOR)
+		return 0;
+	seqcost_describe(c->seq_count, c->seq_len, cost, sizeof(cost));
+	cfg_errorf(err, errlen, c->file, c->seq_line,
+		   "sequence_ports %u-%u with sequence_length %d: a host without the key opens a "
+		   "client's doors after %s; at least %.0e are needed: widen sequence_ports or "
+		   "raise sequence_length",
+		   c->seq_base, c->seq_base + c->seq_count - 1u, c->seq_len, cost, SEQCOST_FLOOR);
+	return -1;
+}
+
 int config_validate(struct config *c, char *err, size_t errlen)
 {
 	if (!c->ndoors) {
@@ -213,7 +237,7 @@ int config_validate(struct config *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->nwindows; i++)
 		if (validate_window(c, &c->windows[i], err, errlen) < 0)
 			return -1;
-	return 0;
+	return validate_seq_cost(c, err, errlen);
 }
 
 const char *config_file_name(const struct config *c, int file)

@@ -29,12 +29,14 @@ enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
 		(void)line;                                                                        \
 		return value_string(st->c->field, sizeof(st->c->field), v, e, n);                  \
 	}
+#define PATH_KEY(fn, field)                                                                        \
+	static int fn(struct config_pstate *st, const char *v, int line, char *e, size_t n)        \
+	{                                                                                          \
+		(void)line;                                                                        \
+		return value_path(st->c->field, sizeof(st->c->field), v, e, n);                    \
+	}
 STRING_KEY(k_interfaces, interfaces)
-static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->private_key, sizeof(st->c->private_key), v, e, n);
-}
+PATH_KEY(k_private_key, private_key)
 static int k_spa_port(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -53,16 +55,8 @@ static int k_nft_table(struct config_pstate *st, const char *v, int line, char *
 STRING_KEY(k_nft_in, nft_input_chain)
 STRING_KEY(k_nft_out, nft_output_chain)
 STRING_KEY(k_nft_fwd, nft_forward_chain)
-static int k_state_dir(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->state_dir, sizeof(st->c->state_dir), v, e, n);
-}
-static int k_control(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->control_socket, sizeof(st->c->control_socket), v, e, n);
-}
+PATH_KEY(k_state_dir, state_dir)
+PATH_KEY(k_control, control_socket)
 static int k_replay(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -91,12 +85,12 @@ static int k_capture_buffer(struct config_pstate *st, const char *v, int line, c
 
 static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->seq_line = line;
 	return value_port_range(&st->c->seq_base, &st->c->seq_count, v, e, n);
 }
 static int k_seq_len(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->seq_line = line;
 	return value_seq_length(&st->c->seq_len, v, e, n);
 }
 static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -186,6 +180,12 @@ static int d_nat_port(struct config_pstate *st, const char *v, int line, char *e
 	return parse_port(v, &d->nat_port, e, n);
 }
 
+static int d_owner(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	CUR(st, doors)->owner_line = line;
+	return value_owner(CUR(st, doors), v, e, n);
+}
+
 static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"protocol", d_protocol},
 					  {"ports", d_ports},
@@ -194,6 +194,7 @@ static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"destinations", d_dests},
 					  {"to", d_to},
 					  {"nat_port", d_nat_port},
+					  {"owner", d_owner},
 					  {NULL, NULL}};
 
 /* [client:NAME] */

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cfgfile.h"
 #include "config_keys.h"
 #include "dropin.h"
+#include "pathtrust.h"
 
 static int parse_file(struct config *c, struct config_pstate *st, const char *file,
 		      const char *text, size_t len, char *err, size_t errlen)
@@ -88,6 +90,28 @@ static int load_dropins(struct config *c, struct config_pstate *st, char *err, s
 	return ret;
 }
 
+/* The server key's directories, and its type before anything opens it (a FIFO would block
+ * the open; a missing file is reported where the key is read). */
+static int check_key_path(const struct config *c, char *err, size_t errlen)
+{
+	char reason[CFG_ERRLEN];
+	struct stat st;
+
+	if (pathtrust_dirs(c->private_key, reason, sizeof(reason)) < 0) {
+		snprintf(err, errlen, "%s: private_key: %s", c->file, reason);
+		return -1;
+	}
+	if (lstat(c->private_key, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: private_key: %s: not a regular file%s", c->file,
+			 c->private_key,
+			 S_ISFIFO(st.st_mode)  ? " (a FIFO)"
+			 : S_ISLNK(st.st_mode) ? " (a symbolic link)"
+					       : "");
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
 	struct config_pstate st;
@@ -96,7 +120,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	memset(&st, 0, sizeof(st));
 	if (load_file(c, &st, path, err, errlen) < 0 ||
 	    (c->include[0] && load_dropins(c, &st, err, errlen) < 0) ||
-	    config_validate(c, err, errlen) < 0) {
+	    config_validate(c, err, errlen) < 0 || check_key_path(c, err, errlen) < 0) {
 		config_free(c);
 		return -1;
 	}

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pathtrust.h"
+
 #define SEED_LEN 32
 
 static int decode32(const char *b64, size_t len, uint8_t out[32])
@@ -94,12 +96,11 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 
 int keys_read_private(const char *path, struct keypair *kp, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int fd = pathtrust_open(path, 1, &st, err, errlen); /* never blocks on a FIFO */
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	return keys_read_private_fd(fd, path, kp, err, errlen);
 }
 

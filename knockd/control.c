@@ -153,8 +153,8 @@ static void do_list(struct control *c, const struct ctl_request *r, struct sbuf 
 	if (r->json)
 		out(b, "{\"grants\":[");
 	else
-		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
-		    "REMAINING", "ORIGIN", "STATE");
+		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %-8s %s\n", "ID", "DOOR", "ADDRESS",
+		    "OPENED", "REMAINING", "ORIGIN", "STATE", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		const struct grant *g = &v[i];
 		/* live: until knockd removes it; revoking: until the kernel stops matching */
@@ -162,6 +162,7 @@ static void do_list(struct control *c, const struct ctl_request *r, struct sbuf 
 				   ? g->deadline + 1 - now
 				   : ((int64_t)g->expires_ms - (int64_t)clock.mono_ms + 999) / 1000;
 		const char *state = g->ending ? "revoking" : "live";
+		const struct door *dr = &cfg->doors[g->door];
 
 		addr_format(&g->addr, a, sizeof(a));
 		iso_time(g->opened, opened, sizeof(opened));
@@ -169,13 +170,17 @@ static void do_list(struct control *c, const struct ctl_request *r, struct sbuf 
 			out(b,
 			    "%s{\"id\":%" PRIu32 ",\"door\":\"%s\",\"address\":\"%s\","
 			    "\"opened\":\"%s\",\"deadline\":%" PRId64 ",\"remaining\":%" PRId64
-			    ",\"origin\":\"%s\",\"state\":\"%s\"}",
-			    i ? "," : "", g->id, cfg->doors[g->door].name, a, opened, g->deadline,
-			    left > 0 ? left : 0, grantsvc_origin_names[g->origin], state);
-		else
-			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s\n", g->id,
-			    cfg->doors[g->door].name, a, opened, left > 0 ? left : 0,
-			    grantsvc_origin_names[g->origin], state);
+			    ",\"origin\":\"%s\",\"state\":\"%s\"%s%s%s}",
+			    i ? "," : "", g->id, dr->name, a, opened, g->deadline,
+			    left > 0 ? left : 0, grantsvc_origin_names[g->origin], state,
+			    dr->has_owner ? ",\"owner\":\"" : "",
+			    dr->has_owner ? dr->owner_name : "", dr->has_owner ? "\"" : "");
+		else /* OWNER only for an owner-bound door: other rows end with STATE */
+			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s%*s%s\n",
+			    g->id, dr->name, a, opened, left > 0 ? left : 0,
+			    grantsvc_origin_names[g->origin], state,
+			    dr->has_owner ? 9 - (int)strlen(state) : 0, "",
+			    dr->has_owner ? dr->owner_name : "");
 	}
 	if (r->json)
 		out(b, "]}\n");

@@ -17,6 +17,7 @@
 #include "fw_parts.h"
 #include "log.h"
 #include "privsep.h" /* enum grant_origin */
+#include "ttlrule.h"
 
 enum pending_kind { PEND_NEW, PEND_REFRESH, PEND_REWRITE, PEND_DELETE };
 
@@ -239,11 +240,7 @@ int grantsvc_commit(struct grantsvc *s, uint32_t watch, int *ok)
  * capped at max_ttl. */
 uint32_t grantsvc_ttl(const struct door *door, const struct grantsvc_req *r)
 {
-	if (r->exact && r->ttl)
-		return r->ttl;
-	if (!r->ttl)
-		return door->ttl;
-	return r->ttl < door->max_ttl ? r->ttl : door->max_ttl;
+	return r->exact && r->ttl ? r->ttl : ttlrule_door(door->ttl, door->max_ttl, r->ttl);
 }
 
 /* Whether this batch already changes grant id (so a refresh of it must go with it). */

@@ -3,6 +3,8 @@
  * and prints the answer; exit 1 with the daemon's reason when it refuses.
  *   knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload | revoke ID
  *                                 | open DOOR [--ttl DUR] [--addr IP]
+ *                                 | run DOOR [--ttl DUR] [--addr IP] -- COMMAND [ARG...]
+ * (run: knockctl_run.c)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +19,7 @@
 #include "config.h"
 #include "config_load.h"
 #include "ctlproto.h"
+#include "knockctl.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
 
@@ -26,6 +29,8 @@ static void usage(FILE *f)
 		"usage: knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] revoke ID\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
+		"       knockctl [-S SOCKET | -c FILE] run DOOR [--ttl DUR] [--addr IP] -- COMMAND "
+		"[ARG...]\n"
 		"  -c FILE  take the socket from knockd.conf's control_socket\n");
 }
 
@@ -62,14 +67,28 @@ static int connect_socket(const char *path)
 	return -1;
 }
 
-/* Sends the request, copies the body to stdout; the first line says OK or ERR reason. */
-static int exchange(const char *path, const char *line)
+/* Appends what the daemon said to body (NUL-terminated, truncated), or to stdout. */
+static void put_body(const char *s, char *body, size_t bodylen)
+{
+	size_t have;
+
+	if (!body) {
+		fputs(s, stdout);
+		return;
+	}
+	have = strlen(body);
+	snprintf(body + have, bodylen - have, "%s", s);
+}
+
+int knockctl_exchange(const char *path, const char *line, char *body, size_t bodylen)
 {
 	char buf[4096], *nl;
 	size_t have = 0;
 	ssize_t n;
 	int fd = connect_socket(path), ok = -1, werr = 0;
 
+	if (body)
+		body[0] = '\0';
 	if (fd < 0)
 		return 1;
 	/* A refusing daemon may answer and close before our request is written: read on. */
@@ -84,10 +103,10 @@ static int exchange(const char *path, const char *line)
 			if (!ok)
 				fprintf(stderr, "knockctl: %s\n",
 					strncmp(buf, "ERR ", 4) ? buf : buf + 4);
-			fputs(nl + 1, stdout);
+			put_body(nl + 1, body, bodylen);
 			have = 0;
 		} else if (ok >= 0) {
-			fputs(buf, stdout);
+			put_body(buf, body, bodylen);
 			have = 0;
 		}
 	}
@@ -129,6 +148,30 @@ static int build(struct ctl_request *r, int argc, char **argv, const char *ttl, 
 	return 0;
 }
 
+/* run's COMMAND: everything after the first "--", cut off argv for getopt. */
+static char **split_command(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			argv[i] = NULL;
+			*argc = i;
+			return argv + i + 1;
+		}
+	}
+	return NULL;
+}
+
+/* run takes exactly DOOR before "--" and a COMMAND after it; nothing else takes "--". */
+static int check_run(int run, int nargs, char **cmd)
+{
+	if (run == (cmd != NULL) && (!run || (cmd[0] && nargs == 2)))
+		return 0;
+	fprintf(stderr, "knockctl: %s\n",
+		run ? "usage: knockctl run DOOR [--ttl DUR] [--addr IP] -- COMMAND [ARG...]"
+		    : "-- COMMAND goes with run");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
@@ -138,9 +181,11 @@ int main(int argc, char **argv)
 						 {NULL, 0, NULL, 0}};
 	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL, *conf = NULL;
 	struct ctl_request r;
-	char line[CTL_LINE_MAX + 8], path[PATH_MAX];
-	int opt, json = 0;
+	char line[CTL_LINE_MAX + 8], path[PATH_MAX], **cmd;
+	static char open_verb[] = "open";
+	int opt, json = 0, run;
 
+	cmd = split_command(&argc, argv);
 	while ((opt = getopt_long(argc, argv, "S:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
@@ -171,6 +216,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a refusing daemon may close first: report, don't die */
+	run = !strcmp(argv[optind], "run");
+	if (check_run(run, argc - optind, cmd) < 0)
+		return 1;
+	if (run)
+		argv[optind] = open_verb; /* run opens as open does, then holds the grant */
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
 	if (conf) {
@@ -178,8 +228,10 @@ int main(int argc, char **argv)
 			return 1;
 		sock = path;
 	}
-	r.json = json;
+	r.json = json && !run;
 	if (ctl_format(&r, line, sizeof(line)) < 0)
 		return 1;
-	return exchange(sock, line);
+	if (run)
+		return knockctl_run(sock, r.door, line, cmd);
+	return knockctl_exchange(sock, line, NULL, 0);
 }

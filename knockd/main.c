@@ -15,6 +15,7 @@
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
+#include "seqcost.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
 
@@ -25,6 +26,25 @@ static void usage(FILE *f)
 		   "  -f       stay in the foreground, log to stderr\n"
 		   "  -t       check the configuration and keys, then exit\n"
 		   "  -v       verbose logging\n");
+}
+
+/* Sequences above the floor (config.c refuses below) but cheaper to guess than advised. */
+static void warn_seq_cost(const struct config *c, int to_log)
+{
+	char cost[96], msg[PATH_MAX + 512];
+
+	if (seqcost_knocks(c->seq_count, c->seq_len) >= SEQCOST_WARN)
+		return;
+	seqcost_describe(c->seq_count, c->seq_len, cost, sizeof(cost));
+	snprintf(msg, sizeof(msg),
+		 "%s:%d: warning: sequence_ports %u-%u with sequence_length %d: a host without "
+		 "the key opens a client's doors after %s; %.0e or more advised",
+		 c->file, c->seq_line, c->seq_base, c->seq_base + c->seq_count - 1u, c->seq_len,
+		 cost, SEQCOST_WARN);
+	if (to_log)
+		log_warn("%s", msg);
+	else
+		printf("%s\n", msg);
 }
 
 /* -t: everything start-up would refuse, without touching the firewall or the network. */
@@ -47,6 +67,7 @@ static int check_only(const struct config *c)
 		return 1;
 	}
 	verify_free(&v);
+	warn_seq_cost(c, 0);
 	if (geteuid() == 0) {
 		char msg[4096];
 
@@ -133,6 +154,7 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	log_init("knockd", foreground, verbose);
+	warn_seq_cost(cfg, 1);
 	if (daemon_init(&d, cfg, abspath, err, sizeof(err)) < 0) {
 		if (!foreground) /* the admin starting us by hand must see why, too */
 			fprintf(stderr, "knockd: %s\n", err);

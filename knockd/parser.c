@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grantreq.h"
 #include "log.h"
 #include "replay_store.h"
 
@@ -52,20 +53,24 @@ static int spend(struct parser *p, const uint8_t id[REPLAY_ID_LEN], int64_t expi
 	return 0;
 }
 
-static void request(struct parser *p, int origin, int client, int seq, uint32_t doors, uint32_t ttl,
-		    const struct addr *a)
+/* Sends what the writer accepts; anything else the parser answers itself, one log line. */
+static void request(struct parser *p, const struct grantreq_in *in)
 {
 	struct ps_msg m;
+	char why[200], reason[240], a[ADDR_STRLEN];
+	const char *who =
+	    in->client >= 0 ? p->cfg->clients[in->client].name : p->cfg->seqs[in->seq].name;
 
-	memset(&m, 0, sizeof(m));
-	m.magic = PS_MAGIC;
-	m.type = PS_GRANT;
-	m.origin = (uint32_t)origin;
-	m.client = client;
-	m.seq = seq;
-	m.doors = doors;
-	m.ttl = ttl;
-	m.addr = *a;
+	switch (grantreq_make(p->cfg, in, &m, why, sizeof(why))) {
+	case GRANTREQ_REFUSED:
+		snprintf(reason, sizeof(reason), "request (%s)", why);
+		refusal(p, reason, &in->addr, who);
+		return;
+	case GRANTREQ_CUT:
+		addr_format(&in->addr, a, sizeof(a));
+		log_info("cut addr=%s client=%s: %s", a, who, why);
+		break;
+	}
 	if (privsep_send(p->chan, &m) < 0)
 		log_err("grant request lost: %s", strerror(errno));
 }
@@ -80,9 +85,11 @@ static void on_token(struct parser *p, const struct pkt *k)
 	/* The verifier holds the nonce in memory once the token passed every check. */
 	if (verify_spent(r) && spend(p, v.nonce_id, v.nonce_expires) < 0)
 		return;
-	if (r == V_OK)
-		request(p, ORIGIN_TOKEN, v.client, -1, v.doors, v.ttl, &v.addr);
-	else if (verify_logged(r)) /* only tokens that opened with a client's key */
+	if (r == V_OK) {
+		struct grantreq_in in = {ORIGIN_TOKEN, v.client, -1, v.doors, v.ttl, v.addr};
+
+		request(p, &in);
+	} else if (verify_logged(r)) /* only tokens that opened with a client's key */
 		refusal(p, verify_strresult(r), &k->src, p->cfg->clients[v.client].name);
 }
 
@@ -104,16 +111,24 @@ static void on_knock(struct parser *p, const struct pkt *k)
 			refusal(p, "replay-full", &k->src, p->cfg->clients[s.client].name);
 			return;
 		}
-		if (spend(p, s.replay_id, s.replay_expires) == 0)
-			request(p, ORIGIN_SEQUENCE, s.client, -1, p->cfg->clients[s.client].doors,
-				0, &k->src);
+		if (spend(p, s.replay_id, s.replay_expires) == 0) {
+			struct grantreq_in in = {
+			    ORIGIN_SEQUENCE, s.client, -1, p->cfg->clients[s.client].doors, 0,
+			    k->src};
+
+			request(p, &in);
+		}
 		break;
 	case SEQ_AUTH_REPLAY:
 		refusal(p, "sequence-replay", &k->src, p->cfg->clients[s.client].name);
 		break;
-	case SEQ_STATIC:
-		request(p, ORIGIN_SEQUENCE, -1, s.seq, p->cfg->seqs[s.seq].doors, 0, &k->src);
+	case SEQ_STATIC: {
+		struct grantreq_in in = {ORIGIN_SEQUENCE,           -1, s.seq,
+					 p->cfg->seqs[s.seq].doors, 0,  k->src};
+
+		request(p, &in);
 		break;
+	}
 	}
 }
 

@@ -305,6 +305,9 @@ static int install_writer_filter(int unlink_dir)
 	jump_if(&p, __NR_socket, &so[0]);
 	jump_if(&p, __NR_ioctl, &io[0]);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
+	/* owner = USER in a reload: NSS modules past "files" (libnss_systemd) read links */
+	on_nr(&p, __NR_readlinkat, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_readlink, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
 	jump_if(&p, __NR_unlinkat, &ul[0]);
 #ifdef __NR_clone3

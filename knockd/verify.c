@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ttlrule.h"
+
 struct hint_slot {
 	uint64_t hint; /* 0 = empty (a zero hint is skipped on insert: 2^-64) */
 	int client;

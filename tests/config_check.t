@@ -33,6 +33,19 @@ sed -e "s|^private_key *=.*|private_key = $TMP/server.key|" \
 out=$("$KNOCK_BUILD/knockd" -t -c "$TMP/knockd.conf" 2>&1)
 if [ $? = 0 ] && [[ $out == *": OK: "* ]]; then ok "etc/knockd.conf passes knockd -t"; else
 	not_ok "etc/knockd.conf: $out"; fi
+if [[ $out != *"warning: sequence_ports"* ]]; then ok "... its default sequences (1000 ports, 4 knocks) draw no warning"
+else not_ok "the defaults warn: $out"; fi
+# Sequences above the refusal floor (1e9 knocks) but below the advised 1e11: a warning.
+sed -e "s|^sequence_ports *=.*|sequence_ports = 61000-61099|" \
+	-e "s|^sequence_length *=.*|sequence_length = 5|" "$TMP/knockd.conf" >"$TMP/warn.conf"
+chmod 0600 "$TMP/warn.conf"
+out=$("$KNOCK_BUILD/knockd" -t -c "$TMP/warn.conf" 2>&1)
+rc=$?
+line=$(grep -n '^sequence_length' "$TMP/warn.conf" | cut -d: -f1)
+want="$TMP/warn.conf:$line: warning: sequence_ports 61000-61099 with sequence_length 5: a host without the key opens a client's doors after about 6.7e+09 knocks (2 x 100^5 / 3); 1e+11 or more advised"
+if [ $rc = 0 ] && [[ $out == *"$want"* ]] && [[ $out == *": OK: "* ]]; then
+	ok "100 ports, 5 knocks: accepted with a warning"
+else not_ok "100 ports, 5 knocks: got '$out', want '$want'"; fi
 
 chmod 0644 "$TMP/server.key"
 out=$("$KNOCK_BUILD/knockd" -t -c "$TMP/knockd.conf" 2>&1)

@@ -108,6 +108,11 @@ static const struct {
     {"[door:ssh]\nports = 22\n[window:w]\ndoors = ssh\nat = 25:00\n",
      "bad.conf:5: bad time '25:00'"},
     {"[knockd]\n", "bad.conf:1: no [door:NAME] section"},
+    {"[door:a]\ndirection = out\nports = 80\nowner = no-such-user-knockd\n",
+     "bad.conf:4: owner 'no-such-user-knockd': no such user"},
+    {"[door:a]\nports = 22\nowner = root\n", "bad.conf:3: door 'a': owner needs direction = out"},
+    {"[door:a]\ndirection = out\nports = 80\nowner = 12x\n", "bad.conf:4: owner '12x'"},
+    {"[door:a]\ndirection = out\nports = 80\nowner =\n", "bad.conf:4: "},
 };
 
 static void refuses_bad(void)
@@ -186,9 +191,40 @@ static void parses_forward(void)
 	config_free(&c);
 }
 
+/* owner = USER|UID: names resolved when the file loads (root is uid 0 everywhere). */
+static void parses_owner(void)
+{
+	static const char text[] = "[door:apt]\n"
+				   "direction = out\n"
+				   "ports = 80,443\n"
+				   "owner = root\n"
+				   "[door:num]\n"
+				   "direction = out\n"
+				   "ports = 80\n"
+				   "owner = 4242424\n"
+				   "[door:any]\n"
+				   "direction = out\n"
+				   "ports = 80\n";
+	struct config c;
+	char err[512] = "";
+
+	if (!ok(config_parse(&c, "own.conf", text, strlen(text), err, sizeof(err)) == 0,
+		"owner doors parse: %s", err))
+		return;
+	ok(c.doors[0].has_owner && c.doors[0].owner_uid == 0 &&
+	       !strcmp(c.doors[0].owner_name, "root"),
+	   "owner = root: uid 0");
+	ok(c.doors[1].has_owner && c.doors[1].owner_uid == 4242424 &&
+	       !strcmp(c.doors[1].owner_name, "4242424"),
+	   "owner = 4242424: a uid without a name is taken as it is");
+	ok(!c.doors[2].has_owner, "no owner: every socket");
+	config_free(&c);
+}
+
 int main(void)
 {
 	parses_good();
+	parses_owner();
 	parses_forward();
 	refuses_bad();
 	sample_and_client();
