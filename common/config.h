@@ -16,7 +16,7 @@
 #define SEQ_MAX_STEPS          16
 #define CONFIG_MAX_STATIC_SEQS 16
 #define DEFAULT_SPA_PORT       62201
-/* capture_buffer: each interface's capture ring, in bytes (knockd.conf(5) says why 8m) */
+/* capture_buffer: each capture socket's receive queue, in bytes (knockd.conf(5) says why) */
 #define CAPTURE_BUFFER_DEFAULT (8u << 20)
 #define CAPTURE_BUFFER_MIN     (64u << 10)
 #define CAPTURE_BUFFER_MAX     (64u << 20)
@@ -117,18 +117,11 @@ struct config {
 	size_t nwindows;
 };
 
-/*
- * Pure: parses and validates text; on error fills err with "file:line: reason". An include
- * is checked but not read: drop-in files are config_load's.
- */
-int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
-		 size_t errlen) __attribute__((warn_unused_result));
-/*
- * Reads path and then the drop-in files its include names (each refused if group or others
- * may write it or neither root nor we own it), then validates the whole.
- */
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+/* c emptied, with every default; file names it. config_parse/config_load (config_load.h)
+ * start with this and end with config_validate. */
+void config_defaults(struct config *c, const char *file);
+/* The whole file's checks; on error fills err with "file:line: reason". */
+int config_validate(struct config *c, char *err, size_t errlen) __attribute__((warn_unused_result));
 /* The file an entity's `file` index names. */
 const char *config_file_name(const struct config *c, int file);
 void config_free(struct config *c);

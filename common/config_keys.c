@@ -2,6 +2,7 @@
 #include "config_keys.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,28 +11,37 @@
 #include "dropin.h"
 #include "knownkeys.h"
 
-enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
-
-typedef int (*setter)(struct config_pstate *st, const char *v, int line, char *err, size_t n);
-
+/* A key whose change the running daemon cannot take: a reload that changes it is refused. */
+#define RESTART(kind, f) kind, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define RELOADS          CONFIG_RELOADABLE, 0, 0
 struct keydef {
 	const char *name;
-	setter set;
+	config_setter set;
 };
+
+enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
 
 #define CUR(st, arr) (&(st)->c->arr[(st)->idx])
 
 /* [knockd] */
+#define STRING_KEY(fn, field)                                                                      \
+	static int fn(struct config_pstate *st, const char *v, int line, char *e, size_t n)        \
+	{                                                                                          \
+		(void)line;                                                                        \
+		return value_string(st->c->field, sizeof(st->c->field), v, e, n);                  \
+	}
+#define PATH_KEY(fn, field)                                                                        \
+	static int fn(struct config_pstate *st, const char *v, int line, char *e, size_t n)        \
+	{                                                                                          \
+		(void)line;                                                                        \
+		return value_path(st->c->field, sizeof(st->c->field), v, e, n);                    \
+	}
 static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	st->c->interfaces_line = line;
 	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
 }
-static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->private_key, sizeof(st->c->private_key), v, e, n);
-}
+PATH_KEY(k_private_key, private_key)
 static int k_spa_port(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -47,31 +57,11 @@ static int k_nft_table(struct config_pstate *st, const char *v, int line, char *
 	(void)line;
 	return value_nft_table(st->c->nft_table, sizeof(st->c->nft_table), v, e, n);
 }
-static int k_nft_in(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->nft_input_chain, sizeof(st->c->nft_input_chain), v, e, n);
-}
-static int k_nft_out(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->nft_output_chain, sizeof(st->c->nft_output_chain), v, e, n);
-}
-static int k_nft_fwd(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->nft_forward_chain, sizeof(st->c->nft_forward_chain), v, e, n);
-}
-static int k_state_dir(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->state_dir, sizeof(st->c->state_dir), v, e, n);
-}
-static int k_control(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->control_socket, sizeof(st->c->control_socket), v, e, n);
-}
+STRING_KEY(k_nft_in, nft_input_chain)
+STRING_KEY(k_nft_out, nft_output_chain)
+STRING_KEY(k_nft_fwd, nft_forward_chain)
+PATH_KEY(k_state_dir, state_dir)
+PATH_KEY(k_control, control_socket)
 static int k_replay(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -90,7 +80,7 @@ static int k_max_grants(struct config_pstate *st, const char *v, int line, char 
 	return 0;
 }
 
-/* Each capture ring's size in bytes (knockd.conf(5) says how the default was chosen). */
+/* Each capture socket's receive queue in bytes (knockd.conf(5) says how the default was chosen). */
 static int k_capture_buffer(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
 	(void)line;
@@ -123,24 +113,26 @@ static int k_include(struct config_pstate *st, const char *v, int line, char *e,
 	return 0;
 }
 
-static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
-					    {"private_key", k_private_key},
-					    {"spa_port", k_spa_port},
-					    {"backend", k_backend},
-					    {"nft_table", k_nft_table},
-					    {"nft_input_chain", k_nft_in},
-					    {"nft_output_chain", k_nft_out},
-					    {"nft_forward_chain", k_nft_fwd},
-					    {"state_dir", k_state_dir},
-					    {"control_socket", k_control},
-					    {"replay_window", k_replay},
-					    {"max_grants", k_max_grants},
-					    {"sequence_ports", k_seq_ports},
-					    {"sequence_length", k_seq_len},
-					    {"sequence_timeout", k_seq_timeout},
-					    {"include", k_include},
-					    {"capture_buffer", k_capture_buffer},
-					    {NULL, NULL}};
+static const struct config_keydef knockd_keys[] = {
+    {"interfaces", k_interfaces, RELOADS},
+    {"private_key", k_private_key, RELOADS},
+    {"spa_port", k_spa_port, RELOADS},
+    {"backend", k_backend, RESTART(CONFIG_RESTART_VALUE, backend)},
+    {"nft_table", k_nft_table, RESTART(CONFIG_RESTART_STRING, nft_table)},
+    {"nft_input_chain", k_nft_in, RESTART(CONFIG_RESTART_STRING, nft_input_chain)},
+    {"nft_output_chain", k_nft_out, RESTART(CONFIG_RESTART_STRING, nft_output_chain)},
+    {"nft_forward_chain", k_nft_fwd, RESTART(CONFIG_RESTART_STRING, nft_forward_chain)},
+    {"state_dir", k_state_dir, RESTART(CONFIG_RESTART_STRING, state_dir)},
+    {"control_socket", k_control, RESTART(CONFIG_RESTART_STRING, control_socket)},
+    {"replay_window", k_replay, RELOADS},
+    {"max_grants", k_max_grants, RESTART(CONFIG_RESTART_VALUE, max_grants)},
+    {"sequence_ports", k_seq_ports, RELOADS},
+    {"sequence_length", k_seq_len, RELOADS},
+    {"sequence_timeout", k_seq_timeout, RELOADS},
+    {"include", k_include, RELOADS},
+    {"capture_buffer", k_capture_buffer, RELOADS},
+    {NULL, NULL, RELOADS}};
+const struct config_keydef *const config_knockd_keys = knockd_keys;
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -300,8 +292,8 @@ static int w_duration(struct config_pstate *st, const char *v, int line, char *e
 static const struct keydef window_keys[] = {
     {"doors", w_doors}, {"at", w_at}, {"days", w_days}, {"duration", w_duration}, {NULL, NULL}};
 
-static const struct keydef *const tables[] = {NULL,        knockd_keys, door_keys,
-					      client_keys, seq_keys,    window_keys};
+static const struct keydef *const tables[] = {NULL,        NULL,     door_keys,
+					      client_keys, seq_keys, window_keys};
 static const char *const kind_names[] = {"", "knockd", "door", "client", "sequence", "window"};
 
 static int kind_of(const char *name, const char **rest)
@@ -496,7 +488,9 @@ int config_on_key(void *user, const char *key, const char *value, int line, char
 		snprintf(err, errlen, "key '%s' outside a section", key);
 		return -1;
 	}
-	i = key_index(t, key);
+	for (i = 0; !t && knockd_keys[i].name && strcmp(knockd_keys[i].name, key);)
+		i++; /* [knockd]: its table has the restart column */
+	i = t ? key_index(t, key) : knockd_keys[i].name ? i : -1;
 	if (i < 0) {
 		snprintf(err, errlen, "unknown key '%s' in a [%s] section", key,
 			 kind_names[st->kind]);
@@ -507,5 +501,5 @@ int config_on_key(void *user, const char *key, const char *value, int line, char
 		return -1;
 	}
 	st->seen |= 1u << i;
-	return t[i].set(st, value, line, err, errlen);
+	return (t ? t[i].set : knockd_keys[i].set)(st, value, line, err, errlen);
 }

@@ -197,12 +197,17 @@ int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, si
 	int r = n ? fw->b->commit(fw->st, ch, n, err, errlen) : 0;
 
 	fw->lost |= r > 0;
-	return r < 0 ? -1 : 0;
+	return r < 0 ? (r == -2 ? -2 : -1) : 0;
 }
 
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
 {
 	return fw->b->list(fw->st, out, max, n, err, errlen);
+}
+
+int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
+{
+	return fw->b && fw->b->reconfigure ? fw->b->reconfigure(fw->st, c, err, errlen) : 0;
 }
 
 int fw_take_lost(struct fw *fw)

@@ -35,7 +35,8 @@ enum fw_op { FW_ADD, FW_DEL }; /* FW_ADD of an id already present replaces its r
 
 struct fw_change {
 	int op;
-	int fresh; /* FW_ADD of a grant just created: none of its rules can exist yet */
+	int fresh;             /* FW_ADD of a grant just created: none of its rules can exist yet */
+	int64_t undo_deadline; /* FW_ADD of an existing grant: the deadline its rules had before */
 	struct fw_rule rule;
 };
 
@@ -71,10 +72,15 @@ struct fw_backend {
 	const char *what; /* for knockctl status: the library and the tables */
 	int (*open)(void **st, const struct config *c, char *err, size_t errlen);
 	/* 0, or 1 if one of our chains had to be created: a ruleset reload had taken it, and
-	 * the live grants' rules with it. -1 on failure (nothing applied). */
+	 * the live grants' rules with it. -1 on failure: nothing applied, across families
+	 * and tables (a backend that writes in parts undoes the parts written, fw_parts.h).
+	 * -2: failed, and some of it may be applied (undoing it failed too). */
 	int (*commit)(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen);
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
 		    size_t errlen);
+	/* A new configuration is in force (a reload): what its doors need (forward chains,
+	 * nat). The keys that need a restart are unchanged. May be NULL. */
+	int (*reconfigure)(void *st, const struct config *c, char *err, size_t errlen);
 	void (*close)(void *st);
 	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
 	int (*check)(const struct config *c, char *msg, size_t len);
@@ -93,9 +99,12 @@ extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
 
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* 0; -1 failed, nothing applied; -2 failed, some of it may be applied (see commit above). */
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create

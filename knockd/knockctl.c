@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "ctlproto.h"
 #include "knockctl.h"
 #include "version.h"

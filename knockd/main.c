@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "daemon.h"
 #include "fw.h"
 #include "ifcheck.h"
@@ -186,8 +187,8 @@ int main(int argc, char **argv)
 	malloc_trim(0); /* start-up's freed memory back to the system */
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted, backend %s",
-		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n,
-		 fw_name(&d.fw));
+		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.svc.grants.n,
+		 grantsvc_backend(&d.svc)->name);
 	notify_systemd("READY=1");
 	ret = daemon_run(&d);
 	notify_systemd("STOPPING=1");
