@@ -122,6 +122,17 @@ static int k_include(struct config_pstate *st, const char *v, int line, char *e,
 	return 0;
 }
 
+static int k_exempt(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return value_prefix_list(st->c->exempt, GATE_MAX_EXEMPT, &st->c->nexempt, v, e, n);
+}
+static int k_gate_lock(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	(void)line;
+	return parse_bool(v, &st->c->gate_lock, e, n);
+}
+
 static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
 					    {"private_key", k_private_key},
 					    {"spa_port", k_spa_port},
@@ -139,6 +150,8 @@ static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
 					    {"sequence_timeout", k_seq_timeout},
 					    {"include", k_include},
 					    {"capture_buffer", k_capture_buffer},
+					    {"exempt", k_exempt},
+					    {"gate_lock", k_gate_lock},
 					    {NULL, NULL}};
 
 /* [door:NAME] */
@@ -176,6 +189,13 @@ static int d_dests(struct config_pstate *st, const char *v, int line, char *e, s
 	(void)line;
 	return value_prefix_list(d->dests, DOOR_MAX_DESTS, &d->ndests, v, e, n);
 }
+static int d_exempt(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	(void)line;
+	return value_prefix_list(d->exempt, GATE_MAX_EXEMPT, &d->nexempt, v, e, n);
+}
 
 static int d_to(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
@@ -200,6 +220,7 @@ static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"destinations", d_dests},
 					  {"to", d_to},
 					  {"nat_port", d_nat_port},
+					  {"exempt", d_exempt},
 					  {NULL, NULL}};
 
 /* [client:NAME] */

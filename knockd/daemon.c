@@ -19,6 +19,7 @@
 
 #include "control.h"
 #include "privsep.h"
+#include "gate.h"
 #include "log.h"
 #include "windows.h"
 
@@ -251,7 +252,8 @@ static int next_timeout(const struct daemon *d)
 	int64_t t = grants_next_timeout(&d->grants, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
 
-	if ((d->grants.nending || d->rewrite_due) && (t < 0 || t > DAEMON_RETRY_MS))
+	if ((d->grants.nending || d->rewrite_due || gate_dirty(d->fw.gate)) &&
+	    (t < 0 || t > DAEMON_RETRY_MS))
 		t = DAEMON_RETRY_MS;
 	for (size_t i = 0; i < d->cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
@@ -264,7 +266,7 @@ static int next_timeout(const struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int ret = 0;
 
 	windows_tick(d);
@@ -276,7 +278,8 @@ int daemon_run(struct daemon *d)
 		pfd[0] = (struct pollfd){.fd = d->chan, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
 		pfd[2] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
-		r = poll(pfd, 3, next_timeout(d));
+		pfd[3] = (struct pollfd){.fd = gate_watch_fd(d->fw.gate), .events = POLLIN};
+		r = poll(pfd, 4, next_timeout(d));
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
@@ -292,6 +295,7 @@ int daemon_run(struct daemon *d)
 			control_serve(d);
 		windows_tick(d);
 		daemon_expire(d);
+		daemon_gate_tick(d, pfd[3].revents & POLLIN);
 	}
 	if (!ret && !d->failed)
 		log_counters(d);

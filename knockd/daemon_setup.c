@@ -219,6 +219,10 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	}
 	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
 		return -1;
+	if (daemon_gate_sync(d) < 0) {
+		snprintf(err, errlen, "cannot write the gate (table inet knockd)");
+		return -1;
+	}
 	if (daemon_open_captures(cfg, d->stage.sniffs, &d->stage.nsniffs, err, errlen) < 0 ||
 	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
 		return -1;

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "fw.h"
+#include "gate.h"
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
@@ -59,6 +60,9 @@ static int check_only(const struct config *c)
 			printf("%s: note: %s\n", c->file, msg);
 		else
 			fputs(msg, stdout);
+		msg[0] = '\0';
+		gate_describe(c, msg, sizeof(msg));
+		fputs(msg, stdout);
 	} else {
 		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
 	}

@@ -216,6 +216,7 @@ static int take_over(struct daemon *d, struct staged *s, uint32_t *rewrite, size
 	for (size_t i = 0; i < *nrewrite; i++)
 		daemon_rewrite(d, rewrite[i]);
 	(void)daemon_commit(d);
+	(void)daemon_gate_sync(d); /* doors added, changed, removed: a failure is retried */
 	return 0;
 }
 

@@ -1,0 +1,116 @@
+/*
+ * The watch: a netlink socket subscribed to the nftables events (NFNLGRP_NFTABLES). Another
+ * process deleting knockd's table, a chain, a set, a rule or an element of it (nft flush
+ * ruleset, nft delete table inet knockd, a manager's reload) is seen at once, so that the
+ * daemon restores the gate and its grants. knockd's own changes (its socket's port id) and
+ * other tables' are ignored. The batch's closing NEWGEN event names the process.
+ */
+#include "gate.h"
+#include "gate_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int gate_watch_open(struct gate *g)
+{
+	int grp = NFNLGRP_NFTABLES, big = 4 << 20;
+
+	g->ev = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!g->ev || mnl_socket_bind(g->ev, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(g->ev, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0)
+		return -1;
+	(void)setsockopt(mnl_socket_get_fd(g->ev), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	return 0;
+}
+
+int gate_watch_fd(const struct gate *g)
+{
+	return g && g->ev ? mnl_socket_get_fd(g->ev) : -1;
+}
+
+/* Every object message carries its table's name as attribute 1. */
+static int ours(const struct nlmsghdr *h)
+{
+	const struct nfgenmsg *nf = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+
+	if (nf->nfgen_family != NFPROTO_INET)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(*nf))
+	{
+		if (mnl_attr_get_type(a) == 1)
+			return mnl_attr_get_payload_len(a) >= sizeof(GATE_TABLE) &&
+			       !strcmp(mnl_attr_get_str(a), GATE_TABLE);
+	}
+	return 0;
+}
+
+static void who_from_gen(const struct nlmsghdr *h, char *who, size_t len)
+{
+	const struct nlattr *a;
+	uint32_t pid = 0;
+	const char *name = "?";
+
+	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID && mnl_attr_get_payload_len(a) == 4)
+			pid = ntohl(mnl_attr_get_u32(a));
+		else if (mnl_attr_get_type(a) == NFTA_GEN_PROC_NAME)
+			name = mnl_attr_get_str(a);
+	}
+	snprintf(who, len, "%s[%u]", name, pid);
+}
+
+/* 1: a deletion in our table by another socket. Kernel expiries (port id 0) do not count. */
+static int removal(const struct gate *g, const struct nlmsghdr *h)
+{
+	int type = NFNL_MSG_TYPE(h->nlmsg_type);
+
+	if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == g->portid ||
+	    h->nlmsg_pid == 0)
+		return 0;
+	return (type == NFT_MSG_DELTABLE || type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE ||
+		type == NFT_MSG_DELSET || type == NFT_MSG_DELSETELEM) &&
+	       ours(h);
+}
+
+int gate_watch_read(struct gate *g, char *who, size_t wholen)
+{
+	char buf[16384];
+	int hit = 0, seen = 0;
+	ssize_t n;
+
+	who[0] = '\0';
+	for (int i = 0; i < 4096; i++) { /* bounded: events keep coming while another writes */
+		n = recv(mnl_socket_get_fd(g->ev), buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == ENOBUFS) {
+			hit = 1; /* events were lost: look as if ours were among them */
+			snprintf(who, wholen, "unknown (events lost)");
+			continue;
+		}
+		if (n <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
+		     h = mnl_nlmsg_next(h, (int *)&n)) {
+			int type = NFNL_MSG_TYPE(h->nlmsg_type);
+
+			if (removal(g, h))
+				hit = seen = 1;
+			else if (type == NFT_MSG_NEWGEN && seen &&
+				 NFNL_SUBSYS_ID(h->nlmsg_type) == NFNL_SUBSYS_NFTABLES) {
+				who_from_gen(h, who, wholen);
+				seen = 0;
+			}
+		}
+	}
+	if (hit)
+		g->dirty = 1;
+	return hit;
+}
