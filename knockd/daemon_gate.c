@@ -74,8 +74,11 @@ void daemon_gate_tick(struct daemon *d, int readable)
 
 	if (!d->fw.gate)
 		return;
-	if (readable)
-		(void)gate_watch_read(d->fw.gate, who, sizeof(who));
+	if (readable && (gate_watch_read(d->fw.gate, who, sizeof(who)) & GATE_HIT_HOST) &&
+	    !strcmp(fw_name(&d->fw), "nftables") && d->grants.n > d->grants.nending) {
+		d->rewrite_due = 1; /* a ruleset reload may have taken our accepts */
+		(void)daemon_commit(d);
+	}
 	if (gate_dirty(d->fw.gate))
 		restore(d, who);
 }

@@ -286,10 +286,16 @@ void gate_describe(const struct config *c, char *msg, size_t len)
 			continue;
 		}
 		snprintf(msg + at, len - at,
-			 "gate: door %s (%s): table inet %s drops NEW connections to %s port(s) "
-			 "of it arriving on %s unless granted; exempt: ",
-			 d->name, d->direction == DIR_IN ? "in" : "forward", GATE_TABLE,
-			 d->protocol == 17 ? "udp" : "tcp",
+			 "gate: door %s (%s): table inet %s drops NEW %s to port", d->name,
+			 d->direction == DIR_IN ? "in" : "forward", GATE_TABLE,
+			 d->protocol == 17 ? "udp" : "tcp");
+		for (int p = 0; p < d->nports; p++) {
+			at = strlen(msg);
+			snprintf(msg + at, len - at, "%s%u", p ? "," : " ", d->ports[p]);
+		}
+		at = strlen(msg);
+		snprintf(msg + at, len - at, "%s arriving on %s unless granted; exempt: ",
+			 d->direction == DIR_FWD ? " of the inner host" : "",
 			 d->direction == DIR_IN || !strcmp(c->interfaces, "any")
 			     ? "any interface but lo"
 			     : c->interfaces);

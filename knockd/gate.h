@@ -48,9 +48,11 @@ int gate_dirty(const struct gate *g);
 int gate_locked(const struct gate *g);
 /* The watch's socket, for poll(); -1 if none. */
 int gate_watch_fd(const struct gate *g);
+#define GATE_HIT_GATE 1 /* another process deleted part of the gate: it is dirty */
+#define GATE_HIT_HOST 2 /* ... or part of another table: host-ruleset grants may be gone */
 /*
- * Reads the pending events; 1 if another process removed or flushed part of the gate (or
- * events were lost): who names it for the log. 0 otherwise.
+ * Reads the pending events: GATE_HIT_* bits for the deletions other processes made (all of
+ * them if events were lost); who names the process for the log.
  */
 int gate_watch_read(struct gate *g, char *who, size_t wholen);
 /* Deletes the gate table (doors reopen); 0 if there was none. */

@@ -15,6 +15,7 @@ struct gate {
 	struct mnl_socket *nl; /* writes the table, and owns it when locked */
 	struct mnl_socket *ev; /* subscribed to the nftables events */
 	uint32_t portid, seq;
+	uint32_t pid;  /* the writer's: its own batches are not watched */
 	int locked;    /* the table has the owner and persist flags */
 	int nolock;    /* the kernel refused them: not asked again */
 	int nodestroy; /* the kernel lacks DESTROYSETELEM: grant changes go by sync */

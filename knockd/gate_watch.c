@@ -2,8 +2,9 @@
  * The watch: a netlink socket subscribed to the nftables events (NFNLGRP_NFTABLES). Another
  * process deleting knockd's table, a chain, a set, a rule or an element of it (nft flush
  * ruleset, nft delete table inet knockd, a manager's reload) is seen at once, so that the
- * daemon restores the gate and its grants. knockd's own changes (its socket's port id) and
- * other tables' are ignored. The batch's closing NEWGEN event names the process.
+ * daemon restores the gate and its grants; a deletion in another table (a ruleset reload)
+ * has the daemon write its host-ruleset grants again. knockd's own batches are ignored: the
+ * NEWGEN event that closes each batch names the process, which the log repeats.
  */
 #include "gate.h"
 #include "gate_int.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int gate_watch_open(struct gate *g)
 {
@@ -52,65 +54,84 @@ static int ours(const struct nlmsghdr *h)
 	return 0;
 }
 
-static void who_from_gen(const struct nlmsghdr *h, char *who, size_t len)
+/* The process a batch came from: its pid, and its name in name. */
+static uint32_t gen_proc(const struct nlmsghdr *h, char *name, size_t len)
 {
 	const struct nlattr *a;
 	uint32_t pid = 0;
-	const char *name = "?";
 
+	snprintf(name, len, "?");
 	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg))
 	{
 		if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID && mnl_attr_get_payload_len(a) == 4)
 			pid = ntohl(mnl_attr_get_u32(a));
 		else if (mnl_attr_get_type(a) == NFTA_GEN_PROC_NAME)
-			name = mnl_attr_get_str(a);
+			snprintf(name, len, "%s", mnl_attr_get_str(a));
 	}
-	snprintf(who, len, "%s[%u]", name, pid);
+	return pid;
 }
 
-/* 1: a deletion in our table by another socket. Kernel expiries (port id 0) do not count. */
-static int removal(const struct gate *g, const struct nlmsghdr *h)
+/* What a deletion event touches: GATE_HIT_GATE (our table) or GATE_HIT_HOST (another). */
+static int removal(const struct nlmsghdr *h)
 {
 	int type = NFNL_MSG_TYPE(h->nlmsg_type);
 
-	if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_pid == g->portid ||
-	    h->nlmsg_pid == 0)
+	if (h->nlmsg_pid == 0) /* the kernel's own: an element's timeout */
 		return 0;
-	return (type == NFT_MSG_DELTABLE || type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE ||
-		type == NFT_MSG_DELSET || type == NFT_MSG_DELSETELEM) &&
-	       ours(h);
+	if (type != NFT_MSG_DELTABLE && type != NFT_MSG_DELCHAIN && type != NFT_MSG_DELRULE &&
+	    type != NFT_MSG_DELSET && type != NFT_MSG_DELSETELEM)
+		return 0;
+	return ours(h) ? GATE_HIT_GATE : type == NFT_MSG_DELSETELEM ? 0 : GATE_HIT_HOST;
+}
+
+/* Events come per batch, closed by NEWGEN naming the process: knockd's own are dropped. */
+static int one_message(struct gate *g, const struct nlmsghdr *h, int *batch, char *who,
+		       size_t wholen)
+{
+	char name[64];
+	uint32_t pid;
+
+	if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+		return 0;
+	if (NFNL_MSG_TYPE(h->nlmsg_type) != NFT_MSG_NEWGEN) {
+		*batch |= removal(h);
+		return 0;
+	}
+	pid = gen_proc(h, name, sizeof(name));
+	if (!*batch || pid == g->pid) {
+		*batch = 0;
+		return 0;
+	}
+	snprintf(who, wholen, "%s[%u]", name, pid);
+	pid = (uint32_t)*batch;
+	*batch = 0;
+	return (int)pid;
 }
 
 int gate_watch_read(struct gate *g, char *who, size_t wholen)
 {
 	char buf[16384];
-	int hit = 0, seen = 0;
+	int hit = 0, batch = 0;
 	ssize_t n;
 
 	who[0] = '\0';
-	for (int i = 0; i < 4096; i++) { /* bounded: events keep coming while another writes */
+	if (!g->pid)
+		g->pid = (uint32_t)getpid(); /* after detaching */
+	for (int i = 0; i < 4096; i++) {     /* bounded: events keep coming while another writes */
 		n = recv(mnl_socket_get_fd(g->ev), buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && errno == ENOBUFS) {
-			hit = 1; /* events were lost: look as if ours were among them */
+			hit |=
+			    GATE_HIT_GATE | GATE_HIT_HOST; /* events were lost: assume the worst */
 			snprintf(who, wholen, "unknown (events lost)");
 			continue;
 		}
 		if (n <= 0)
 			break;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
-		     h = mnl_nlmsg_next(h, (int *)&n)) {
-			int type = NFNL_MSG_TYPE(h->nlmsg_type);
-
-			if (removal(g, h))
-				hit = seen = 1;
-			else if (type == NFT_MSG_NEWGEN && seen &&
-				 NFNL_SUBSYS_ID(h->nlmsg_type) == NFNL_SUBSYS_NFTABLES) {
-				who_from_gen(h, who, wholen);
-				seen = 0;
-			}
-		}
+		     h = mnl_nlmsg_next(h, (int *)&n))
+			hit |= one_message(g, h, &batch, who, wholen);
 	}
-	if (hit)
+	if (hit & GATE_HIT_GATE)
 		g->dirty = 1;
 	return hit;
 }

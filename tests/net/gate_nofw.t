@@ -1,0 +1,81 @@
+#!/bin/bash
+# The gate on a server with no firewall at all: knockd's own table (inet knockd) keeps SSH
+# closed to everyone, over IPv4 and IPv6, before, during and after a grant; the knocker gets
+# in during the grant only. The gate is locked (owner + persist flags, Linux 6.9+): another
+# process's `nft flush ruleset` leaves it whole. kill -9 of knockd leaves it, and the grant
+# in it expires in the kernel at its deadline. An exempt source passes without a knock.
+. "$KNOCK_SRC/tests/net/lib.sh"
+NO_LEGACY=1 net_setup
+SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
+TTL=6s write_server_conf "$TMP/knockd.conf" "$CPK"
+gate_set() { in_ns "$SRV" nft list set inet knockd "ssh_$1" 2>/dev/null | grep -c "$2" || true; }
+
+# positive control: without knockd nothing here closes port 22
+check "control: the bystander connects over IPv4 with no firewall" can_connect "$C2" "$SRV4" 22
+check "control: the bystander connects over IPv6 with no firewall" can_connect "$C2" "$SRV6" 22
+start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
+check "the gate table exists" in_ns "$SRV" nft list table inet knockd
+in_ns "$SRV" nft list table inet knockd | sed 's/^/#   /'
+
+one_family() { # one_family 4|6 SERVER_ADDR CLIENT_ADDR
+	local fam=$1 srv=$2 me=$3
+	write_client_conf "$TMP/knock$fam.conf" "$TMP/c1.key" "$SPK" "$srv"
+	check "IPv$fam: the client cannot connect before the knock" cannot_connect "$C1" "$srv" 22
+	check "IPv$fam: the bystander cannot connect before the knock" cannot_connect "$C2" "$srv" 22
+	in_ns "$C1" "$KNOCK_BUILD/knock" -"$fam" -c "$TMP/knock$fam.conf" prod ||
+		not_ok "IPv$fam: knock exited non-zero"
+	check "IPv$fam: the knocker connects within 1 s" wait_until 10 can_connect "$C1" "$srv" 22
+	check "IPv$fam: the bystander still cannot connect" cannot_connect "$C2" "$srv" 22
+	check "IPv$fam: the grant is an element of set ssh_$fam" [ "$(gate_set "$fam" "$me")" = 1 ]
+	if [ "$fam" = 4 ]; then
+		in_ns "$SRV" nft flush ruleset
+		check "after nft flush ruleset the locked gate still holds the grant" \
+			[ "$(gate_set 4 "$me")" = 1 ]
+		check "after nft flush ruleset the bystander cannot connect" cannot_connect "$C2" "$srv" 22
+		check "after nft flush ruleset the knocker can connect" can_connect "$C1" "$srv" 22
+	fi
+	check "IPv$fam: new connections fail after the TTL" wait_until 90 cannot_connect "$C1" "$srv" 22
+	check "IPv$fam: the element is gone after the TTL" [ "$(gate_set "$fam" "$me")" = 0 ]
+	check "IPv$fam: the bystander cannot connect after the grant" cannot_connect "$C2" "$srv" 22
+}
+one_family 4 "$SRV4" "$C14"
+one_family 6 "$SRV6" "$C16"
+
+# kill -9 during a grant: the gate stays; the grant ends in the kernel at its deadline
+in_ns "$C1" "$KNOCK_BUILD/knock" -4 -c "$TMP/knock4.conf" prod
+check "a new grant opens" wait_until 10 can_connect "$C1" "$SRV4" 22
+kill -9 "$KNOCKD_PID"; wait "$KNOCKD_PID" 2>/dev/null
+wait_until 50 sh -c "! kill -0 $KNOCKD_PID 2>/dev/null"
+check "after kill -9 the gate table is still there" in_ns "$SRV" nft list table inet knockd
+check "after kill -9 the bystander cannot connect (IPv4)" cannot_connect "$C2" "$SRV4" 22
+check "after kill -9 the bystander cannot connect (IPv6)" cannot_connect "$C2" "$SRV6" 22
+check "after kill -9 the knocker's grant still works" can_connect "$C1" "$SRV4" 22
+check "after kill -9 the kernel ends the grant at its deadline" \
+	wait_until 90 cannot_connect "$C1" "$SRV4" 22
+check "after kill -9 and the deadline the bystander still cannot connect" \
+	cannot_connect "$C2" "$SRV4" 22
+
+# a restart takes the orphaned gate back; exempt sources pass without a knock
+TTL=6s write_server_conf "$TMP/knockd.conf" "$CPK" "" "[door:ssh2]" "direction = in" \
+	"ports = 2222" "exempt = $C24/32, $C26/128"
+sed -i "s|^replay_window = 60s|replay_window = 60s\nexempt = 192.0.2.0/28|" "$TMP/knockd.conf"
+start_knockd "$TMP/knockd.conf" "$TMP/knockd2.log" || bail "knockd did not restart: $(cat "$TMP/knockd2.log")"
+"$KNOCK_BUILD/knockd" -t -c "$TMP/knockd.conf" >"$TMP/t.out" 2>&1
+sed 's/^/#   /' "$TMP/t.out"
+check "knockd -t says what door ssh gates and what is exempt" \
+	grep -q "gate: door ssh (in): table inet knockd drops NEW tcp to port 22 arriving on any interface but lo unless granted; exempt: 192.0.2.0/28" "$TMP/t.out"
+check "[knockd] exempt: the client (192.0.2.10, in 192.0.2.0/28) connects without a knock" \
+	can_connect "$C1" "$SRV4" 22
+check "[knockd] exempt: the bystander (192.0.2.20) still cannot connect" cannot_connect "$C2" "$SRV4" 22
+check "[knockd] exempt covers IPv4 only: the client cannot connect over IPv6" \
+	cannot_connect "$C1" "$SRV6" 22
+in_ns "$SRV" socat TCP6-LISTEN:2222,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+check "door exempt: the bystander reaches door ssh2 over IPv4" wait_until 10 can_connect "$C2" "$SRV4" 2222
+check "door exempt: the bystander reaches door ssh2 over IPv6" can_connect "$C2" "$SRV6" 2222
+check "door exempt: others do not (IPv6 client)" cannot_connect "$C1" "$SRV6" 2222
+stop_knockd
+check "after knockd stops the gate stays" in_ns "$SRV" nft list table inet knockd
+check "after knockd stops the bystander cannot connect" cannot_connect "$C2" "$SRV4" 22
+sed 's/^/#   /' "$TMP/knockd.log" "$TMP/knockd2.log"
+done_testing
