@@ -104,7 +104,7 @@ static struct mnl_nlmsg_batch *batch_begin(struct gate *g, size_t need)
 /* Ends and sends the batch, then reads the errors the kernel queued: 0 or -errno. */
 static int batch_send(struct gate *g, struct mnl_nlmsg_batch *b)
 {
-	char buf[8192];
+	char buf[8192] __attribute__((aligned(8)));
 	ssize_t n;
 	int ret = 0;
 
@@ -121,8 +121,10 @@ static int batch_send(struct gate *g, struct mnl_nlmsg_batch *b)
 			ret = ret ? ret : -errno;
 			continue;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
-		     h = mnl_nlmsg_next(h, (int *)&n)) {
+		int len = (int)n;
+
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
 
 			if (h->nlmsg_type == NLMSG_ERROR && e->error && !ret) {
@@ -144,9 +146,10 @@ static size_t sync_room(const struct config *c, size_t n)
 	return 65536 + rules * 1024 + n * 256;
 }
 
-/* Table, chains, sets, rules and grants, replacing whatever holds the name. */
+/* Table, chains, sets, rules and grants, replacing whatever holds the name (excl: only if
+ * there is none). */
 static int sync_try(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
-		    int64_t now_ms, uint32_t flags)
+		    int64_t now_ms, uint32_t flags, int excl)
 {
 	struct mnl_nlmsg_batch *b = batch_begin(g, sync_room(c, n));
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -156,6 +159,8 @@ static int sync_try(struct gate *g, const struct config *c, const struct gate_gr
 		goto out;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, GATE_TABLE);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	if (excl)
+		goto build;
 	/* add (no flags: a no-op on ours, even an orphan's), delete, then build anew */
 	nftnl_table_nlmsg_build_payload(nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
 							      NFT_MSG_NEWTABLE, NFPROTO_INET,
@@ -167,7 +172,8 @@ static int sync_try(struct gate *g, const struct config *c, const struct gate_gr
 							      g->seq++),
 					t);
 	(void)mnl_nlmsg_batch_next(b);
-	if (gate_rules_emit(b, &g->seq, c, flags) < 0)
+build:
+	if (gate_rules_emit(b, &g->seq, c, flags, excl) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (gate_door_gated(v[i].door) && v[i].deadline_ms > now_ms &&
@@ -182,20 +188,40 @@ out:
 	return ret;
 }
 
-int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
-	      int64_t now_ms, char *err, size_t errlen)
+static int write_gate(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
+		      int64_t now_ms, int excl)
 {
 	int r = -EOPNOTSUPP;
 
 	if (c->gate_lock && !g->nolock)
-		r = sync_try(g, c, v, n, now_ms, NFT_TABLE_F_OWNER | GATE_F_PERSIST);
+		r = sync_try(g, c, v, n, now_ms, NFT_TABLE_F_OWNER | GATE_F_PERSIST, excl);
 	if (r == -EOPNOTSUPP || r == -EINVAL) { /* before Linux 6.9: no persist flag */
-		g->nolock = c->gate_lock && r == -EOPNOTSUPP;
-		r = sync_try(g, c, v, n, now_ms, 0);
+		g->nolock = c->gate_lock;
+		r = sync_try(g, c, v, n, now_ms, 0, excl);
 		g->locked = 0;
 	} else {
 		g->locked = r == 0;
 	}
+	return r;
+}
+
+int gate_create(struct gate *g, const struct config *c, char *err, size_t errlen)
+{
+	int r = write_gate(g, c, NULL, 0, 0, 1);
+
+	if (r == -EEXIST || r == -EPERM) /* a running knockd's, or one it left */
+		return 1;
+	if (r)
+		snprintf(err, errlen, "gate: writing table inet %s: %s (nf_tables message %d)",
+			 GATE_TABLE, strerror(-r), g->errtype);
+	return r ? -1 : 0;
+}
+
+int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
+	      int64_t now_ms, char *err, size_t errlen)
+{
+	int r = write_gate(g, c, v, n, now_ms, 0);
+
 	g->dirty = r != 0;
 	if (r)
 		snprintf(err, errlen, "gate: writing table inet %s: %s (nf_tables message %d)",

@@ -39,6 +39,12 @@ int gate_door_gated(const struct door *d);
  */
 int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
 	      int64_t now_ms, char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * knockd -G, at boot before the network: writes the gate (no grants) unless the table
+ * exists (1: then it is left as it is, a running knockd's). 0 when written.
+ */
+int gate_create(struct gate *g, const struct config *c, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 /* Adds (refreshes) or deletes grants' elements in one batch; -1 leaves gate_dirty set. */
 int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size_t n,
 		int64_t now_ms, char *err, size_t errlen) __attribute__((warn_unused_result));
@@ -63,7 +69,7 @@ void gate_describe(const struct config *c, char *msg, size_t len);
 /* Internals shared by gate.c and gate_rules.c. */
 struct mnl_nlmsg_batch;
 int gate_rules_emit(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct config *c,
-		    uint32_t flags) __attribute__((warn_unused_result));
+		    uint32_t flags, int excl) __attribute__((warn_unused_result));
 int gate_rules_elem(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct gate_grant *gg, int type,
 		    int64_t now_ms) __attribute__((warn_unused_result));
 

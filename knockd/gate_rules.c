@@ -4,7 +4,9 @@
  * ipv4_addr / ipv6_addr, flags timeout: the kernel expires a grant on its own), and the
  * rules. A base rule sends each NEW connection matching a door (not from loopback; forward
  * doors: arriving on a capture interface, to the door's inner host) to the door's chain,
- * which accepts a granted or exempt source and drops the rest. Grants are set elements.
+ * which accepts a granted or exempt source; after every door's jump, one drop rule per door
+ * drops what matched it, so that two doors over the same traffic (a forward door and its
+ * nat_port twin) each open it. Grants are set elements.
  */
 #include "gate.h"
 
@@ -236,7 +238,8 @@ static int emit_set(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door
 	return ok ? 0 : -1;
 }
 
-/* door_NAME: granted or exempt sources accepted, the rest dropped. */
+/* door_NAME: granted or exempt sources accepted; the rest returns (to be dropped after every
+ * door matching the connection had its say: a grant of any of them lets it by). */
 static int emit_door_chain(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct config *c,
 			   const struct door *d, const char *chain)
 {
@@ -267,10 +270,7 @@ static int emit_door_chain(struct mnl_nlmsg_batch *mb, uint32_t *seq, const stru
 		if (rb_emit(&b, mb, seq) < 0)
 			return -1;
 	}
-	if (rb_start(&b, chain) < 0)
-		return -1;
-	verdict(&b, NF_DROP, NULL);
-	return rb_emit(&b, mb, seq);
+	return 0;
 }
 
 /* The start of a base rule: NEW, this protocol and port. */
@@ -294,7 +294,7 @@ static void door_port(struct rb *b, const struct door *d, int port)
 	cmp(b, NFT_CMP_EQ, &p, 2);
 }
 
-/* One base rule for port i: iface "" = any but loopback. */
+/* One base rule for port i: iface "" = any but loopback; chain NULL: drop. */
 static int emit_base_rule(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door *d, int i,
 			  const char *iface, const char *chain)
 {
@@ -316,7 +316,7 @@ static int emit_base_rule(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struc
 	}
 	if (d->direction == DIR_FWD && d->to.addr.family)
 		prefix_match(&b, &d->to, 1);
-	verdict(&b, NFT_JUMP, chain);
+	verdict(&b, chain ? NFT_JUMP : NF_DROP, chain);
 	return rb_emit(&b, mb, seq);
 }
 
@@ -341,7 +341,7 @@ static int emit_base_rules(struct mnl_nlmsg_batch *mb, uint32_t *seq, const stru
 }
 
 int gate_rules_emit(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct config *c,
-		    uint32_t flags)
+		    uint32_t flags, int excl)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	char chain[NAME_MAX_LEN + 8];
@@ -351,13 +351,14 @@ int gate_rules_emit(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct conf
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, GATE_TABLE);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
-	nftnl_table_nlmsg_build_payload(hdr(mb, seq, NFT_MSG_NEWTABLE, NLM_F_CREATE), t);
+	nftnl_table_nlmsg_build_payload(
+	    hdr(mb, seq, NFT_MSG_NEWTABLE, (uint16_t)(NLM_F_CREATE | (excl ? NLM_F_EXCL : 0))), t);
 	nftnl_table_free(t);
 	if (!mnl_nlmsg_batch_next(mb) || emit_chain(mb, seq, "input", NF_INET_LOCAL_IN) < 0 ||
 	    emit_chain(mb, seq, "output", NF_INET_LOCAL_OUT) < 0 ||
 	    emit_chain(mb, seq, "forward", NF_INET_FORWARD) < 0)
 		return -1;
-	for (size_t i = 0; i < c->ndoors; i++) {
+	for (size_t i = 0; i < c->ndoors; i++) { /* first the doors' grants, ... */
 		const struct door *d = &c->doors[i];
 
 		if (!gate_door_gated(d))
@@ -368,6 +369,10 @@ int gate_rules_emit(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct conf
 		    emit_base_rules(mb, seq, c, d, chain) < 0)
 			return -1;
 	}
+	for (size_t i = 0; i < c->ndoors; i++) /* ... then the drops */
+		if (gate_door_gated(&c->doors[i]) &&
+		    emit_base_rules(mb, seq, c, &c->doors[i], NULL) < 0)
+			return -1;
 	return 0;
 }
 

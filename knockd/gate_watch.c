@@ -110,7 +110,7 @@ static int one_message(struct gate *g, const struct nlmsghdr *h, int *batch, cha
 
 int gate_watch_read(struct gate *g, char *who, size_t wholen)
 {
-	char buf[16384];
+	char buf[16384] __attribute__((aligned(8)));
 	int hit = 0, batch = 0;
 	ssize_t n;
 
@@ -127,8 +127,10 @@ int gate_watch_read(struct gate *g, char *who, size_t wholen)
 		}
 		if (n <= 0)
 			break;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
-		     h = mnl_nlmsg_next(h, (int *)&n))
+		int len = (int)n;
+
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len))
 			hit |= one_message(g, h, &batch, who, wholen);
 	}
 	if (hit & GATE_HIT_GATE)

@@ -20,10 +20,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v]\n"
+	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-G] [-v]\n"
 		   "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		   "  -f       stay in the foreground, log to stderr\n"
 		   "  -t       check the configuration and keys, then exit\n"
+		   "  -G       write the gate (every door closed) unless it is there, then exit\n"
 		   "  -v       verbose logging\n");
 }
 
@@ -73,10 +74,32 @@ static int check_only(const struct config *c)
 	return 0;
 }
 
+/* knockd -G (the boot unit knockd-gate.service, before the network): the gate, closed, unless
+ * it is there already. */
+static int gate_only(const struct config *c)
+{
+	struct gate *g;
+	char err[512];
+	int r;
+
+	if (gate_open(&g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
+	r = gate_create(g, c, err, sizeof(err));
+	gate_close(g); /* the table stays (persist flag, or none: not owned) */
+	if (r < 0)
+		fprintf(stderr, "knockd: %s\n", err);
+	else
+		printf("knockd: gate (table inet %s) %s\n", GATE_TABLE,
+		       r ? "already in place: left as it is" : "written: every door closed");
+	return r < 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
-	int foreground = 0, test = 0, verbose = 0, opt, ret;
+	int foreground = 0, test = 0, verbose = 0, gate = 0, opt, ret;
 	char err[512], abspath[PATH_MAX];
 	struct config *cfg = calloc(1, sizeof(*cfg));
 	struct daemon d;
@@ -90,7 +113,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 128 << 10);
-	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fGtvh")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -100,6 +123,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			test = 1;
+			break;
+		case 'G':
+			gate = 1;
 			break;
 		case 'v':
 			verbose = 1;
@@ -129,8 +155,8 @@ int main(int argc, char **argv)
 		free(cfg);
 		return 1;
 	}
-	if (test) {
-		ret = check_only(cfg);
+	if (test || gate) {
+		ret = test ? check_only(cfg) : gate_only(cfg);
 		config_free(cfg);
 		free(cfg);
 		return ret;
