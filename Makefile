@@ -60,7 +60,7 @@ KNOCK_PKGS  := libsodium inih
 KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc libnftnl libmnl
 
 COMMON_SRC := $(wildcard common/*.c)
-KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))
+KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c knockd/knockctl_gate.c,$(wildcard knockd/*.c))
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 FAKE_SRC   := $(wildcard tests/unit/fake_*.c)
@@ -117,9 +117,12 @@ $(BUILD)/libfake.a: $(call obj,$(FAKE_SRC))
 $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
-$(BUILD)/knockctl: $(call obj,knockd/knockctl.c) $(BUILD)/libcommon.a
+# knockctl gate reads and removes the gate itself: gate*.c and libnftnl, libmnl.
+KNOCKCTL_OBJ := $(call obj,knockd/knockctl.c knockd/knockctl_gate.c knockd/gate.c \
+	knockd/gate_rules.c knockd/gate_watch.c)
+$(BUILD)/knockctl: $(KNOCKCTL_OBJ) $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS) libnftnl libmnl)
 $(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))

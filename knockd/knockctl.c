@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "ctlproto.h"
+#include "knockctl_gate.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
 
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 		"usage: knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] revoke ID\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
+		"       knockctl [-S SOCKET | -c FILE] gate [status|remove]\n"
 		"  -c FILE  take the socket from knockd.conf's control_socket\n");
 }
 
@@ -170,13 +172,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a refusing daemon may close first: report, don't die */
+	if (conf && socket_from_config(conf, path, sizeof(path)) < 0)
+		return 1;
+	if (!strcmp(argv[optind], "gate")) /* the kernel's, read here: no daemon needed */
+		return knockctl_gate(argc - optind - 1, argv + optind + 1, conf ? path : sock);
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
-	if (conf) {
-		if (socket_from_config(conf, path, sizeof(path)) < 0)
-			return 1;
+	if (conf)
 		sock = path;
-	}
 	r.json = json;
 	if (ctl_format(&r, line, sizeof(line)) < 0)
 		return 1;

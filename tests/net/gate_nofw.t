@@ -74,8 +74,23 @@ PIDS+=($!)
 check "door exempt: the bystander reaches door ssh2 over IPv4" wait_until 10 can_connect "$C2" "$SRV4" 2222
 check "door exempt: the bystander reaches door ssh2 over IPv6" can_connect "$C2" "$SRV6" 2222
 check "door exempt: others do not (IPv6 client)" cannot_connect "$C1" "$SRV6" 2222
+ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" "$@"; }
+check "knockctl gate status: locked, held by the running knockd" \
+	eval 'ctl gate status | grep -q "present, locked: held by the running knockd"'
+check "knockctl gate remove refuses while knockd runs" eval '! ctl gate remove 2>/dev/null'
+check "... and the gate is still there" in_ns "$SRV" nft list table inet knockd
 stop_knockd
 check "after knockd stops the gate stays" in_ns "$SRV" nft list table inet knockd
 check "after knockd stops the bystander cannot connect" cannot_connect "$C2" "$SRV4" 22
+check "knockctl gate status: left in place by a knockd that stopped" \
+	eval 'ctl gate status | grep -q "left in place by a knockd that stopped"'
+check "knockctl gate remove, knockd stopped: removed" ctl gate remove
+check "... the table is gone" eval '! in_ns "$SRV" nft list table inet knockd 2>/dev/null'
+check "... and the door is open again: the bystander connects" can_connect "$C2" "$SRV4" 22
+check "knockd -G (the boot unit) writes the gate" in_ns "$SRV" "$KNOCK_BUILD/knockd" -G -c "$TMP/knockd.conf"
+check "... the bystander cannot connect" cannot_connect "$C2" "$SRV4" 22
+check "... nor the client (no grant yet, IPv6)" cannot_connect "$C1" "$SRV6" 22
+check "knockd -G again leaves it as it is" \
+	eval 'in_ns "$SRV" "$KNOCK_BUILD/knockd" -G -c "$TMP/knockd.conf" | grep -q "already in place"'
 sed 's/^/#   /' "$TMP/knockd.log" "$TMP/knockd2.log"
 done_testing
