@@ -245,6 +245,9 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd.service \
 		>$(DESTDIR)$(UNITDIR)/knockd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/knockd-gate.service >$(DESTDIR)$(UNITDIR)/knockd-gate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd-gate.service
 	@# Never overwrite an admin's configuration; the client sample goes to the docs.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf ] || \
 		install -m 0600 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
@@ -263,9 +266,10 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
-		$(DESTDIR)$(UNITDIR)/knockd.service
+		$(DESTDIR)$(UNITDIR)/knockd.service $(DESTDIR)$(UNITDIR)/knockd-gate.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration, drop-in clients.d, keys)"
+	@echo "left in place: the gate, table inet knockd, if any (knockctl gate remove)"
 
 print-%: # make -s print-WARN: a variable's value, for the tests
 	@echo '$($*)'
