@@ -41,7 +41,7 @@ int gate_watch_fd(const struct gate *g)
 static int ours(const struct nlmsghdr *h)
 {
 	const struct nfgenmsg *nf = mnl_nlmsg_get_payload(h);
-	const struct nlattr *a;
+	struct nlattr *a;
 
 	if (nf->nfgen_family != NFPROTO_INET)
 		return 0;
@@ -57,7 +57,7 @@ static int ours(const struct nlmsghdr *h)
 /* The process a batch came from: its pid, and its name in name. */
 static uint32_t gen_proc(const struct nlmsghdr *h, char *name, size_t len)
 {
-	const struct nlattr *a;
+	struct nlattr *a;
 	uint32_t pid = 0;
 
 	snprintf(name, len, "?");
