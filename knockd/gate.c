@@ -222,6 +222,7 @@ int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v
 {
 	int r = write_gate(g, c, v, n, now_ms, 0);
 
+	g->synced |= r == 0;
 	g->dirty = r != 0;
 	if (r)
 		snprintf(err, errlen, "gate: writing table inet %s: %s (nf_tables message %d)",
@@ -235,7 +236,7 @@ int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size
 	struct mnl_nlmsg_batch *b;
 	int r = 0;
 
-	if (g->nodestroy || g->dirty) {
+	if (g->nodestroy || g->dirty || !g->synced) {
 		g->dirty = 1; /* no element deletion that tolerates absence: a sync does it */
 		return 0;
 	}

@@ -20,6 +20,7 @@ struct gate {
 	int nolock;    /* the kernel refused them: not asked again */
 	int nodestroy; /* the kernel lacks DESTROYSETELEM: grant changes go by sync */
 	int dirty;     /* the kernel may not hold what the daemon does: sync */
+	int synced;    /* written whole once: grant changes can go by element */
 	int errtype;   /* the type of the message the kernel refused last */
 	char *buf;
 	size_t cap;
