@@ -118,7 +118,7 @@ $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcomm
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 # knockctl gate reads and removes the gate itself: gate*.c and libnftnl, libmnl.
-KNOCKCTL_OBJ := $(call obj,knockd/knockctl.c knockd/knockctl_gate.c knockd/gate.c \
+KNOCKCTL_OBJ := $(call obj,knockd/knockctl.c knockd/knockctl_gate.c knockd/gate.c knockd/gate_out.c \
 	knockd/gate_rules.c knockd/gate_watch.c)
 $(BUILD)/knockctl: $(KNOCKCTL_OBJ) $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")

@@ -34,6 +34,7 @@ int daemon_gate_sync(struct daemon *d)
 
 		if (g->ending)
 			continue;
+		v[n].id = g->id;
 		v[n].door = &d->cfg->doors[g->door];
 		v[n].addr = g->addr;
 		v[n++].deadline_ms = (g->deadline + 1) * 1000;

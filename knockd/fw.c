@@ -211,6 +211,7 @@ static void gate_commit(struct fw *fw, const struct fw_change *ch, size_t n)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	for (size_t i = 0; v && del && i < n; i++) {
+		v[i].id = ch[i].rule.id;
 		v[i].door = ch[i].rule.door;
 		v[i].addr = ch[i].rule.addr;
 		v[i].deadline_ms = (ch[i].rule.deadline + 1) * 1000;

@@ -22,7 +22,7 @@
 
 int gate_door_gated(const struct door *d)
 {
-	return d->direction != DIR_OUT;
+	return d->nports > 0;
 }
 
 static int sock_open(struct mnl_socket **out, uint32_t *portid)
@@ -68,6 +68,7 @@ void gate_close(struct gate *g)
 	if (g->ev)
 		mnl_socket_close(g->ev);
 	free(g->buf);
+	free(g->out);
 	free(g);
 }
 
@@ -175,9 +176,21 @@ static int sync_try(struct gate *g, const struct config *c, const struct gate_gr
 build:
 	if (gate_rules_emit(b, &g->seq, c, flags, excl) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (gate_door_gated(v[i].door) && v[i].deadline_ms > now_ms &&
-		    gate_rules_elem(b, &g->seq, &v[i], NFT_MSG_NEWSETELEM, now_ms) < 0)
+	gate_out_reset(g);
+	for (size_t i = 0; i < n; i++) {
+		if (!gate_door_gated(v[i].door))
+			continue;
+		if (v[i].door->direction == DIR_OUT) {
+			if (gate_out_track(g, &v[i], 0) < 0)
+				goto out;
+		} else if (v[i].deadline_ms > now_ms &&
+			   gate_rules_elem(b, &g->seq, &v[i], NFT_MSG_NEWSETELEM, now_ms) < 0) {
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < c->ndoors; i++)
+		if (c->doors[i].direction == DIR_OUT && gate_door_gated(&c->doors[i]) &&
+		    gate_out_emit(g, b, &c->doors[i], now_ms, 0) < 0)
 			goto out;
 	ret = batch_send(g, b);
 	b = NULL;
@@ -230,6 +243,23 @@ int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v
 	return r ? -1 : 0;
 }
 
+/* The out doors these changes touched: their port elements, each once. */
+static int out_changes(struct gate *g, struct mnl_nlmsg_batch *b, const struct gate_grant *v,
+		       size_t n, int64_t now_ms)
+{
+	for (size_t i = 0; b && i < n; i++) {
+		size_t j = 0;
+
+		if (v[i].door->direction != DIR_OUT || !gate_door_gated(v[i].door))
+			continue;
+		while (j < i && strcmp(v[j].door->name, v[i].door->name))
+			j++;
+		if (j == i && gate_out_emit(g, b, v[i].door, now_ms, 1) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size_t n,
 		int64_t now_ms, char *err, size_t errlen)
 {
@@ -240,14 +270,19 @@ int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size
 		g->dirty = 1; /* no element deletion that tolerates absence: a sync does it */
 		return 0;
 	}
-	b = batch_begin(g, 65536 + n * 512);
+	b = batch_begin(g, 65536 + n * 512 + (size_t)DOOR_MAX_PORTS * 2 * 256 * CONFIG_MAX_DOORS);
 	for (size_t i = 0; b && i < n && !r; i++) {
 		if (!gate_door_gated(v[i].door))
 			continue;
+		if (v[i].door->direction == DIR_OUT) {
+			r = gate_out_track(g, &v[i], del[i]);
+			continue;
+		}
 		r = gate_rules_elem(b, &g->seq, &v[i], GATE_MSG_DESTROYSETELEM, now_ms);
 		if (!r && !del[i] && v[i].deadline_ms > now_ms)
 			r = gate_rules_elem(b, &g->seq, &v[i], NFT_MSG_NEWSETELEM, now_ms);
 	}
+	r = r ? r : out_changes(g, b, v, n, now_ms);
 	r = !b ? -ENOMEM : r ? (mnl_nlmsg_batch_stop(b), -ENOMEM) : batch_send(g, b);
 	if (r == -EINVAL || r == -EOPNOTSUPP)
 		g->nodestroy = 1; /* before Linux 6.3 */
@@ -305,27 +340,29 @@ void gate_describe(const struct config *c, char *msg, size_t len)
 		size_t at = strlen(msg);
 		int first = 1;
 
-		if (!gate_door_gated(d)) {
-			snprintf(msg + at, len - at,
-				 "gate: door %s (out): not gated by knockd's table; the host's "
-				 "ruleset keeps it closed\n",
-				 d->name);
-			continue;
-		}
 		snprintf(msg + at, len - at,
 			 "gate: door %s (%s): table inet %s drops NEW %s to port", d->name,
-			 d->direction == DIR_IN ? "in" : "forward", GATE_TABLE,
-			 d->protocol == 17 ? "udp" : "tcp");
+			 d->direction == DIR_IN    ? "in"
+			 : d->direction == DIR_OUT ? "out"
+						   : "forward",
+			 GATE_TABLE, d->protocol == 17 ? "udp" : "tcp");
 		for (int p = 0; p < d->nports; p++) {
 			at = strlen(msg);
 			snprintf(msg + at, len - at, "%s%u", p ? "," : " ", d->ports[p]);
 		}
 		at = strlen(msg);
-		snprintf(msg + at, len - at, "%s arriving on %s unless granted; exempt: ",
-			 d->direction == DIR_FWD ? " of the inner host" : "",
-			 d->direction == DIR_IN || !strcmp(c->interfaces, "any")
-			     ? "any interface but lo"
-			     : c->interfaces);
+		if (d->direction == DIR_OUT)
+			snprintf(
+			    msg + at, len - at,
+			    "%s leaving on any interface but lo unless a grant is live; exempt "
+			    "destinations: ",
+			    d->ndests ? " of its destinations" : "");
+		else
+			snprintf(msg + at, len - at, "%s arriving on %s unless granted; exempt: ",
+				 d->direction == DIR_FWD ? " of the inner host" : "",
+				 d->direction == DIR_IN || !strcmp(c->interfaces, "any")
+				     ? "any interface but lo"
+				     : c->interfaces);
 		prefixes(msg, len, d->exempt, d->nexempt, &first);
 		prefixes(msg, len, c->exempt, c->nexempt, &first);
 		at = strlen(msg);

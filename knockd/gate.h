@@ -21,8 +21,10 @@
 
 struct gate;
 
-/* One live grant, as the gate holds it: its door's set gets addr until deadline_ms. */
+/* One live grant, as the gate holds it: its door's set gets addr (out doors: the door's
+ * ports, while any of its grants lives) until deadline_ms. */
 struct gate_grant {
+	uint32_t id;
 	const struct door *door;
 	struct addr addr;
 	int64_t deadline_ms; /* wall clock */
@@ -31,7 +33,7 @@ struct gate_grant {
 /* Opens the sockets (the watch subscribes to nftables events); changes nothing. */
 int gate_open(struct gate **out, char *err, size_t errlen) __attribute__((warn_unused_result));
 void gate_close(struct gate *g);
-/* Whether a door is gated (in and forward doors; out doors are not, yet: issue 24's owner). */
+/* Whether a door is gated: every door with ports (all of them). */
 int gate_door_gated(const struct door *d);
 /*
  * Replaces the gate, in one netlink batch, by the one c describes, holding the grants v[]:
@@ -72,5 +74,8 @@ int gate_rules_emit(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct confi
 		    uint32_t flags, int excl) __attribute__((warn_unused_result));
 int gate_rules_elem(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct gate_grant *gg, int type,
 		    int64_t now_ms) __attribute__((warn_unused_result));
+/* An out door's port as an element of its set NAME_p (timeout_ms unused for deletions). */
+int gate_rules_port(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct door *d, int port,
+		    int type, int64_t timeout_ms) __attribute__((warn_unused_result));
 
 #endif

@@ -211,9 +211,13 @@ static int emit_chain(struct mnl_nlmsg_batch *mb, uint32_t *seq, const char *nam
 	return ok ? 0 : -1;
 }
 
+/* NAME_4, NAME_6: granted sources; NAME_p (fam 0): an out door's open ports. */
 static void set_name(char *buf, size_t len, const struct door *d, int fam)
 {
-	snprintf(buf, len, "%s_%d", d->name, fam);
+	if (fam)
+		snprintf(buf, len, "%s_%d", d->name, fam);
+	else
+		snprintf(buf, len, "%s_p", d->name);
 }
 
 static int emit_set(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door *d, int fam)
@@ -228,8 +232,9 @@ static int emit_set(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, GATE_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, fam == 6 ? 8 : 7); /* nft's ipv6_addr, ipv4_addr */
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fam == 6 ? 16 : 4);
+	/* nft's ipv6_addr, ipv4_addr, inet_service */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, fam == 6 ? 8 : fam ? 7 : 13);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fam == 6 ? 16 : fam ? 4 : 2);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, *seq); /* required; unique in the batch */
 	nftnl_set_nlmsg_build_payload(hdr(mb, seq, NFT_MSG_NEWSET, NLM_F_CREATE), s);
@@ -249,7 +254,19 @@ static int emit_door_chain(struct mnl_nlmsg_batch *mb, uint32_t *seq, const stru
 
 	if (emit_chain(mb, seq, chain, -1) < 0)
 		return -1;
-	for (int fam = 4; fam <= 6; fam += 2) {
+	/* an out door: open while its set holds the port (owner =, issue 24: match meta skuid
+	 * here against a set of the door's owner instead) */
+	if (dst) {
+		set_name(set, sizeof(set), d, 0);
+		if (rb_start(&b, chain) < 0)
+			return -1;
+		payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+		lookup(&b, set);
+		verdict(&b, NF_ACCEPT, NULL);
+		if (rb_emit(&b, mb, seq) < 0)
+			return -1;
+	}
+	for (int fam = 4; fam <= 6 && !dst; fam += 2) {
 		set_name(set, sizeof(set), d, fam);
 		if (rb_start(&b, chain) < 0)
 			return -1;
@@ -294,9 +311,10 @@ static void door_port(struct rb *b, const struct door *d, int port)
 	cmp(b, NFT_CMP_EQ, &p, 2);
 }
 
-/* One base rule for port i: iface "" = any but loopback; chain NULL: drop. */
+/* One base rule for port i: iface "" = any but loopback; to: the destination prefix it
+ * must match, if any; chain NULL: drop. */
 static int emit_base_rule(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door *d, int i,
-			  const char *iface, const char *chain)
+			  const char *iface, const struct prefix *to, const char *chain)
 {
 	static const char *const base[3] = {"input", "output", "forward"};
 	uint32_t lo = LO_IFINDEX;
@@ -314,10 +332,22 @@ static int emit_base_rule(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struc
 		meta(&b, d->direction == DIR_OUT ? NFT_META_OIF : NFT_META_IIF);
 		cmp(&b, NFT_CMP_NEQ, &lo, 4);
 	}
-	if (d->direction == DIR_FWD && d->to.addr.family)
-		prefix_match(&b, &d->to, 1);
+	if (to && to->addr.family)
+		prefix_match(&b, to, 1);
 	verdict(&b, chain ? NFT_JUMP : NF_DROP, chain);
 	return rb_emit(&b, mb, seq);
+}
+
+/* An out door with destinations gates only connections to them. */
+static int emit_out_rules(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door *d, int i,
+			  const char *chain)
+{
+	if (!d->ndests)
+		return emit_base_rule(mb, seq, d, i, "", NULL, chain);
+	for (int k = 0; k < d->ndests; k++)
+		if (emit_base_rule(mb, seq, d, i, "", &d->dests[k], chain) < 0)
+			return -1;
+	return 0;
 }
 
 /* Forward doors gate what arrives on the capture interfaces ("any": all but loopback). */
@@ -325,16 +355,22 @@ static int emit_base_rules(struct mnl_nlmsg_batch *mb, uint32_t *seq, const stru
 			   const struct door *d, const char *chain)
 {
 	char ifs[sizeof(c->interfaces)], *save = NULL;
+	const struct prefix *to = d->direction == DIR_FWD ? &d->to : NULL;
 
 	for (int i = 0; i < d->nports; i++) {
+		if (d->direction == DIR_OUT) {
+			if (emit_out_rules(mb, seq, d, i, chain) < 0)
+				return -1;
+			continue;
+		}
 		if (d->direction != DIR_FWD || !strcmp(c->interfaces, "any")) {
-			if (emit_base_rule(mb, seq, d, i, "", chain) < 0)
+			if (emit_base_rule(mb, seq, d, i, "", to, chain) < 0)
 				return -1;
 			continue;
 		}
 		snprintf(ifs, sizeof(ifs), "%s", c->interfaces);
 		for (char *t = strtok_r(ifs, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-			if (emit_base_rule(mb, seq, d, i, t, chain) < 0)
+			if (emit_base_rule(mb, seq, d, i, t, to, chain) < 0)
 				return -1;
 	}
 	return 0;
@@ -364,7 +400,9 @@ int gate_rules_emit(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct conf
 		if (!gate_door_gated(d))
 			continue;
 		snprintf(chain, sizeof(chain), "door_%s", d->name);
-		if (emit_set(mb, seq, d, 4) < 0 || emit_set(mb, seq, d, 6) < 0 ||
+		if ((d->direction == DIR_OUT       ? emit_set(mb, seq, d, 0)
+		     : emit_set(mb, seq, d, 4) < 0 ? -1
+						   : emit_set(mb, seq, d, 6)) < 0 ||
 		    emit_door_chain(mb, seq, c, d, chain) < 0 ||
 		    emit_base_rules(mb, seq, c, d, chain) < 0)
 			return -1;
@@ -398,6 +436,35 @@ int gate_rules_elem(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct gate
 		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
 				       (uint64_t)(gg->deadline_ms - now_ms));
 	nftnl_set_elem_add(s, e); /* the set owns it now */
+	nftnl_set_elems_nlmsg_build_payload(
+	    hdr(mb, seq, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0), s);
+	nftnl_set_free(s);
+	ok = mnl_nlmsg_batch_next(mb);
+	return ok ? 0 : -1;
+}
+
+int gate_rules_port(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct door *d, int port,
+		    int type, int64_t timeout_ms)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint16_t key = htons(d->ports[port]);
+	char name[NAME_MAX_LEN + 8];
+	int ok;
+
+	if (!s || !e) {
+		nftnl_set_free(s);
+		nftnl_set_elem_free(e);
+		return -1;
+	}
+	set_name(name, sizeof(name), d, 0);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, GATE_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &key, sizeof(key));
+	if (type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, (uint64_t)timeout_ms);
+	nftnl_set_elem_add(s, e);
 	nftnl_set_elems_nlmsg_build_payload(
 	    hdr(mb, seq, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0), s);
 	nftnl_set_free(s);

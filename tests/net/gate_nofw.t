@@ -6,13 +6,16 @@
 # in it expires in the kernel at its deadline. An exempt source passes without a knock.
 . "$KNOCK_SRC/tests/net/lib.sh"
 NO_LEGACY=1 net_setup
+NO_LEGACY=1 add_outside
 SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
-TTL=6s write_server_conf "$TMP/knockd.conf" "$CPK"
+TTL=6s write_server_conf "$TMP/knockd.conf" "$CPK" "" "[door:web-egress]" "direction = out" \
+	"ports = 80,443" "ttl = 3s"
 gate_set() { in_ns "$SRV" nft list set inet knockd "ssh_$1" 2>/dev/null | grep -c "$2" || true; }
 
 # positive control: without knockd nothing here closes port 22
 check "control: the bystander connects over IPv4 with no firewall" can_connect "$C2" "$SRV4" 22
 check "control: the bystander connects over IPv6 with no firewall" can_connect "$C2" "$SRV6" 22
+check "control: the server reaches outside:80 with no firewall" can_connect "$SRV" "$OUT4" 80
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
 check "the gate table exists" in_ns "$SRV" nft list table inet knockd
 in_ns "$SRV" nft list table inet knockd | sed 's/^/#   /'
@@ -40,6 +43,18 @@ one_family() { # one_family 4|6 SERVER_ADDR CLIENT_ADDR
 }
 one_family 4 "$SRV4" "$C14"
 one_family 6 "$SRV6" "$C16"
+
+# an out door: what leaves the host to its ports, closed until a grant is live
+ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" "$@"; }
+check "out door: the server cannot reach outside:80 over IPv4" cannot_connect "$SRV" "$OUT4" 80
+check "out door: nor outside:443 over IPv6" cannot_echo "$SRV" "$OUT6" 443
+check "out door: knockctl open web-egress" eval 'ctl open web-egress --ttl 3s >/dev/null'
+check "out door: during the grant outside:80 over IPv4" wait_until 10 can_connect "$SRV" "$OUT4" 80
+check "out door: and outside:443 over IPv6" can_echo "$SRV" "$OUT6" 443
+check "out door: the grant is the door's ports in set web-egress_p" \
+	eval 'in_ns "$SRV" nft list set inet knockd web-egress_p | grep -q "elements = { 80.*443"'
+check "out door: closed at the TTL (IPv4)" wait_until 60 cannot_connect "$SRV" "$OUT4" 80
+check "out door: closed at the TTL (IPv6)" cannot_echo "$SRV" "$OUT6" 443
 
 # kill -9 during a grant: the gate stays; the grant ends in the kernel at its deadline
 in_ns "$C1" "$KNOCK_BUILD/knock" -4 -c "$TMP/knock4.conf" prod
@@ -74,7 +89,6 @@ PIDS+=($!)
 check "door exempt: the bystander reaches door ssh2 over IPv4" wait_until 10 can_connect "$C2" "$SRV4" 2222
 check "door exempt: the bystander reaches door ssh2 over IPv6" can_connect "$C2" "$SRV6" 2222
 check "door exempt: others do not (IPv6 client)" cannot_connect "$C1" "$SRV6" 2222
-ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" "$@"; }
 check "knockctl gate status: locked, held by the running knockd" \
 	eval 'ctl gate status | grep -q "present, locked: held by the running knockd"'
 check "knockctl gate remove refuses while knockd runs" eval '! ctl gate remove 2>/dev/null'
