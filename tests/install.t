@@ -32,13 +32,18 @@ check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability boundin
 	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
 	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
 	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP$" "$U"'
+G=$D/usr/lib/systemd/system/knockd-gate.service
+check "gate unit installed: knockd -G before network-pre.target, wanted by knockd.service" \
+	eval 'grep -q "^ExecStart=/usr/sbin/knockd -G -c /etc/knockd/knockd.conf$" "$G" &&
+	      grep -q "^Before=network-pre.target" "$G" && grep -q "^DefaultDependencies=no$" "$G" &&
+	      grep -q "^Wants=network-pre.target knockd-gate.service$" "$U" && ! grep -q @ "$G"'
 # systemd-analyze verify checks the commands and man pages the unit names, so verify a
 # second install whose PREFIX is real (not DESTDIR), with its man pages on MANPATH.
 P=$TMP/prefix
 make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX="$P" SYSCONFDIR="$P/etc" install \
 	>"$TMP/prefix.log" 2>&1
 out=$(cd "$TMP" && MANPATH="$P/share/man" SYSTEMD_UNIT_PATH="$P/lib/systemd/system:" \
-	systemd-analyze verify knockd.service 2>&1)
+	systemd-analyze verify knockd.service knockd-gate.service 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
 check "systemd-analyze verify accepts the unit, its commands and man pages (exit $rc)" \
