@@ -352,11 +352,12 @@ void gate_describe(const struct config *c, char *msg, size_t len)
 		}
 		at = strlen(msg);
 		if (d->direction == DIR_OUT)
-			snprintf(
-			    msg + at, len - at,
-			    "%s leaving on any interface but lo unless a grant is live; exempt "
-			    "destinations: ",
-			    d->ndests ? " of its destinations" : "");
+			snprintf(msg + at, len - at,
+				 "%s leaving on any interface but lo unless a grant is live%s%s; "
+				 "exempt destinations: ",
+				 d->ndests ? " of its destinations" : "",
+				 d->has_owner ? " and the socket is owner " : "",
+				 d->has_owner ? d->owner_name : "");
 		else
 			snprintf(msg + at, len - at, "%s arriving on %s unless granted; exempt: ",
 				 d->direction == DIR_FWD ? " of the inner host" : "",

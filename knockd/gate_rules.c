@@ -254,14 +254,18 @@ static int emit_door_chain(struct mnl_nlmsg_batch *mb, uint32_t *seq, const stru
 
 	if (emit_chain(mb, seq, chain, -1) < 0)
 		return -1;
-	/* an out door: open while its set holds the port (owner =, issue 24: match meta skuid
-	 * here against a set of the door's owner instead) */
+	/* an out door: open while its set holds the port, for the door's owner only if it
+	 * names one (meta skuid: the socket's user; knockd.conf(5) owner) */
 	if (dst) {
 		set_name(set, sizeof(set), d, 0);
 		if (rb_start(&b, chain) < 0)
 			return -1;
 		payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
 		lookup(&b, set);
+		if (d->has_owner) {
+			meta(&b, NFT_META_SKUID);
+			cmp(&b, NFT_CMP_EQ, &d->owner_uid, 4);
+		}
 		verdict(&b, NF_ACCEPT, NULL);
 		if (rb_emit(&b, mb, seq) < 0)
 			return -1;
