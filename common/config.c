@@ -53,6 +53,7 @@ void config_defaults(struct config *c, const char *file)
 	c->seq_count = SEQ_DEFAULT_COUNT;
 	c->seq_len = SEQ_DEFAULT_LEN;
 	c->seq_timeout = 10;
+	c->gate_lock = 1;
 }
 
 static int resolve_doors(const struct config *c, int file, const char *text, int line,

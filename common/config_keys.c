@@ -7,13 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_knockd.h"
 #include "config_values.h"
-#include "dropin.h"
 #include "knownkeys.h"
 
-/* A key whose change the running daemon cannot take: a reload that changes it is refused. */
-#define RESTART(kind, f) kind, offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define RELOADS          CONFIG_RELOADABLE, 0, 0
 struct keydef {
 	const char *name;
 	config_setter set;
@@ -22,117 +19,6 @@ struct keydef {
 enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
 
 #define CUR(st, arr) (&(st)->c->arr[(st)->idx])
-
-/* [knockd] */
-#define STRING_KEY(fn, field)                                                                      \
-	static int fn(struct config_pstate *st, const char *v, int line, char *e, size_t n)        \
-	{                                                                                          \
-		(void)line;                                                                        \
-		return value_string(st->c->field, sizeof(st->c->field), v, e, n);                  \
-	}
-#define PATH_KEY(fn, field)                                                                        \
-	static int fn(struct config_pstate *st, const char *v, int line, char *e, size_t n)        \
-	{                                                                                          \
-		(void)line;                                                                        \
-		return value_path(st->c->field, sizeof(st->c->field), v, e, n);                    \
-	}
-static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	st->c->interfaces_line = line;
-	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
-}
-PATH_KEY(k_private_key, private_key)
-static int k_spa_port(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return parse_port(v, &st->c->spa_port, e, n);
-}
-static int k_backend(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_backend(&st->c->backend, v, e, n);
-}
-static int k_nft_table(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_nft_table(st->c->nft_table, sizeof(st->c->nft_table), v, e, n);
-}
-STRING_KEY(k_nft_in, nft_input_chain)
-STRING_KEY(k_nft_out, nft_output_chain)
-STRING_KEY(k_nft_fwd, nft_forward_chain)
-PATH_KEY(k_state_dir, state_dir)
-PATH_KEY(k_control, control_socket)
-static int k_replay(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_duration_range(&st->c->replay_window, v, 5, 3600, e, n);
-}
-static int k_max_grants(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	unsigned long x;
-
-	(void)line;
-	if (parse_uint(v, 1000000, &x, e, n) < 0 || x < 16) {
-		snprintf(e, n, "bad max_grants '%s' (want 16 to 1000000)", v);
-		return -1;
-	}
-	st->c->max_grants = (uint32_t)x;
-	return 0;
-}
-
-/* Each capture socket's receive queue in bytes (knockd.conf(5) says how the default was chosen). */
-static int k_capture_buffer(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_size_range(&st->c->capture_buffer, v, CAPTURE_BUFFER_MIN, CAPTURE_BUFFER_MAX,
-				e, n);
-}
-
-static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	st->c->seq_line = line;
-	return value_port_range(&st->c->seq_base, &st->c->seq_count, v, e, n);
-}
-static int k_seq_len(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	st->c->seq_line = line;
-	return value_seq_length(&st->c->seq_len, v, e, n);
-}
-static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_duration_range(&st->c->seq_timeout, v, 1, 300, e, n);
-}
-
-static int k_include(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	if (value_path(st->c->include, sizeof(st->c->include), v, e, n) < 0 ||
-	    dropin_check_pattern(v, e, n) < 0)
-		return -1;
-	st->c->include_line = line;
-	return 0;
-}
-
-static const struct config_keydef knockd_keys[] = {
-    {"interfaces", k_interfaces, RELOADS},
-    {"private_key", k_private_key, RELOADS},
-    {"spa_port", k_spa_port, RELOADS},
-    {"backend", k_backend, RESTART(CONFIG_RESTART_VALUE, backend)},
-    {"nft_table", k_nft_table, RESTART(CONFIG_RESTART_STRING, nft_table)},
-    {"nft_input_chain", k_nft_in, RESTART(CONFIG_RESTART_STRING, nft_input_chain)},
-    {"nft_output_chain", k_nft_out, RESTART(CONFIG_RESTART_STRING, nft_output_chain)},
-    {"nft_forward_chain", k_nft_fwd, RESTART(CONFIG_RESTART_STRING, nft_forward_chain)},
-    {"state_dir", k_state_dir, RESTART(CONFIG_RESTART_STRING, state_dir)},
-    {"control_socket", k_control, RESTART(CONFIG_RESTART_STRING, control_socket)},
-    {"replay_window", k_replay, RELOADS},
-    {"max_grants", k_max_grants, RESTART(CONFIG_RESTART_VALUE, max_grants)},
-    {"sequence_ports", k_seq_ports, RELOADS},
-    {"sequence_length", k_seq_len, RELOADS},
-    {"sequence_timeout", k_seq_timeout, RELOADS},
-    {"include", k_include, RELOADS},
-    {"capture_buffer", k_capture_buffer, RELOADS},
-    {NULL, NULL, RELOADS}};
-const struct config_keydef *const config_knockd_keys = knockd_keys;
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -169,6 +55,13 @@ static int d_dests(struct config_pstate *st, const char *v, int line, char *e, s
 	(void)line;
 	return value_prefix_list(d->dests, DOOR_MAX_DESTS, &d->ndests, v, e, n);
 }
+static int d_exempt(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	(void)line;
+	return value_prefix_list(d->exempt, GATE_MAX_EXEMPT, &d->nexempt, v, e, n);
+}
 
 static int d_to(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
@@ -200,6 +93,7 @@ static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"to", d_to},
 					  {"nat_port", d_nat_port},
 					  {"owner", d_owner},
+					  {"exempt", d_exempt},
 					  {NULL, NULL}};
 
 /* [client:NAME] */
@@ -488,9 +382,9 @@ int config_on_key(void *user, const char *key, const char *value, int line, char
 		snprintf(err, errlen, "key '%s' outside a section", key);
 		return -1;
 	}
-	for (i = 0; !t && knockd_keys[i].name && strcmp(knockd_keys[i].name, key);)
+	for (i = 0; !t && config_knockd_keys[i].name && strcmp(config_knockd_keys[i].name, key);)
 		i++; /* [knockd]: its table has the restart column */
-	i = t ? key_index(t, key) : knockd_keys[i].name ? i : -1;
+	i = t ? key_index(t, key) : config_knockd_keys[i].name ? i : -1;
 	if (i < 0) {
 		snprintf(err, errlen, "unknown key '%s' in a [%s] section", key,
 			 kind_names[st->kind]);
@@ -501,5 +395,5 @@ int config_on_key(void *user, const char *key, const char *value, int line, char
 		return -1;
 	}
 	st->seen |= 1u << i;
-	return (t ? t[i].set : knockd_keys[i].set)(st, value, line, err, errlen);
+	return (t ? t[i].set : config_knockd_keys[i].set)(st, value, line, err, errlen);
 }

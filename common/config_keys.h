@@ -30,9 +30,6 @@ struct config_keydef {
 	size_t off, size; /* restart keys: where the value is in struct config */
 };
 
-/* The [knockd] section's keys, ending with a NULL name. */
-extern const struct config_keydef *const config_knockd_keys;
-
 int config_on_section(void *user, const char *name, int line, char *err, size_t errlen);
 int config_on_key(void *user, const char *key, const char *value, int line, char *err,
 		  size_t errlen);

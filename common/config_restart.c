@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "config_keys.h"
+#include "config_knockd.h"
 
 const char *config_restart_key(const struct config *a, const struct config *b)
 {

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "control.h"
 #include "privsep.h"
+#include "gate.h"
 #include "log.h"
 #include "windows.h"
 
@@ -252,6 +253,8 @@ static int next_timeout(const struct daemon *d)
 	int64_t t = grantsvc_next_timeout(&d->svc, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
 
+	if (gate_dirty(d->svc.fw[0].gate) && (t < 0 || t > GRANTSVC_RETRY_MS))
+		t = GRANTSVC_RETRY_MS;
 	for (size_t i = 0; i < d->svc.cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 
@@ -264,7 +267,7 @@ static int next_timeout(const struct daemon *d)
 int daemon_run(struct daemon *d)
 {
 	struct grant_clock now;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int ret = 0;
 
 	windows_tick(d);
@@ -276,7 +279,8 @@ int daemon_run(struct daemon *d)
 		pfd[0] = (struct pollfd){.fd = d->chan, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
 		pfd[2] = (struct pollfd){.fd = d->ctl.fd, .events = POLLIN};
-		r = poll(pfd, 3, next_timeout(d));
+		pfd[3] = (struct pollfd){.fd = gate_watch_fd(d->svc.fw[0].gate), .events = POLLIN};
+		r = poll(pfd, 4, next_timeout(d));
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
@@ -293,6 +297,7 @@ int daemon_run(struct daemon *d)
 		windows_tick(d);
 		now = grant_clock_now();
 		grantsvc_expire(&d->svc, &now);
+		daemon_gate_tick(d, pfd[3].revents & POLLIN);
 	}
 	if (!ret && !d->failed)
 		log_counters(d);

@@ -71,5 +71,9 @@ int daemon_open_captures(const struct config *c, struct sniff *out, int *n, char
 			 size_t errlen) __attribute__((warn_unused_result));
 int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* The gate (daemon_gate.c): written whole from the live grants; -1 if the kernel refused. */
+int daemon_gate_sync(struct daemon *d);
+/* From the poll loop: reads the watch (readable) and restores the gate if it must. */
+void daemon_gate_tick(struct daemon *d, int readable);
 
 #endif

@@ -168,6 +168,10 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	if (grantsvc_init(&d->svc, cfg, err, errlen) < 0 ||
 	    grantsvc_reconcile(&d->svc, &now, err, errlen) < 0)
 		return -1;
+	if (daemon_gate_sync(d) < 0) {
+		snprintf(err, errlen, "cannot write the gate (table inet knockd)");
+		return -1;
+	}
 	if (daemon_open_captures(cfg, d->stage.sniffs, &d->stage.nsniffs, err, errlen) < 0 ||
 	    open_signals(d, err, errlen) < 0 ||
 	    control_open(&d->ctl, cfg->control_socket, err, errlen) < 0)

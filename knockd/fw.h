@@ -89,17 +89,23 @@ struct fw_backend {
 	int (*probe)(const struct config *c, struct fw_probe *p, char *err, size_t errlen);
 };
 
+struct gate;
+
 struct fw {
 	const struct fw_backend *b;
 	void *st;
-	int lost; /* a commit since fw_open created one of our chains again */
+	int lost;          /* a commit since fw_open created one of our chains again */
+	struct gate *gate; /* knockd's own table (gate.h): each commit's grants go there too */
 };
 
 extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
 
+/* Opens the backend and the gate's sockets (the gate is written by daemon_gate_sync). */
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
-/* 0; -1 failed, nothing applied; -2 failed, some of it may be applied (see commit above). */
+/* Commits to the backend, then the same grants to the gate: a gate that fails is marked
+ * dirty (gate_dirty) for the daemon to sync, the backend's commit stands. 0; -1 failed,
+ * nothing applied; -2 failed, some of it may be applied (see commit above). */
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)

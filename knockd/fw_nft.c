@@ -239,7 +239,7 @@ static int emit_deletions(struct fwnft_state *st, struct batch *b, const struct 
 
 		if (ch[i].fresh)
 			continue;
-		hit = bsearch(&key, idx, nidx, sizeof(*idx), fwnft_cmp_found);
+		hit = nidx ? bsearch(&key, idx, nidx, sizeof(*idx), fwnft_cmp_found) : NULL;
 		while (hit && hit > idx && hit[-1].id == key.id)
 			hit--;
 		for (; hit && hit < idx + nidx && hit->id == key.id; hit++) {

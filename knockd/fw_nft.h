@@ -17,7 +17,7 @@
 #include "nftprobe.h"
 
 #define FWNFT_TARGETS   16
-#define FWNFT_OWN_TABLE "knockd" /* inet: our DNAT base chain */
+#define FWNFT_OWN_TABLE "knockd_nat" /* inet: our DNAT base chain (inet knockd: the gate) */
 
 /* One base chain we write for: its table, the hook's direction, our chain beside it. */
 struct fwnft_target {

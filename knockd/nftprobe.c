@@ -276,6 +276,8 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 	hook = chain_hook(c);
 	if (!nftprobe_family_name(fam) || hook < 0)
 		goto out;
+	if (fam == NFPROTO_INET && !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), "knockd"))
+		goto out; /* the gate (gate.h) drops only what knockd grants: not a host ruleset */
 	if (scan->n == NFTPROBE_MAX) {
 		scan->n++; /* reported by the caller */
 		goto out;

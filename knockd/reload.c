@@ -121,6 +121,7 @@ static int take_over(struct daemon *d, struct staged *s, size_t *nrewrite, char 
 	d->win_next = NULL;
 	if (daemon_windows_init(d, werr, sizeof(werr)) < 0)
 		log_err("reload: windows: %s", werr);
+	(void)daemon_gate_sync(d); /* doors added, changed, removed: a failure is retried */
 	return 0;
 }
 
