@@ -5,11 +5,28 @@
 # Usage: dist/client.sh ZIG TARGET LIBS OUT
 set -eu
 zig=$1 target=$2 libs=$3 out=$4
-# The part of common/ the client needs (the rest is the daemon's).
-common="addr cfgfile clientconf clientgroup config_values crypto keys knownkeys parse pathtrust seqgen
-	token ttlrule"
+
+# The part of common/ the client uses: each common/X.c whose X.h knock/ includes, directly
+# or through those files and headers. They go into an archive, so that the linker takes
+# only what knock calls (config.c, say, is reached through a header, never called).
+common_closure() {
+	set -- knock/*.c
+	seen=" $* "
+	while [ $# -gt 0 ]; do
+		for h in $(sed -n 's/^#include "\([a-z0-9_]*\)\.h".*/\1/p' "$1"); do
+			for c in common/$h.c common/$h.h knock/$h.h; do
+				[ -e "$c" ] || continue
+				case $seen in *" $c "*) continue ;; esac
+				seen="$seen$c "
+				set -- "$@" "$c"
+			done
+		done
+		shift
+	done
+	for f in $seen; do case $f in common/*.c) echo "$f" ;; esac; done
+}
+
 src=
-for f in $common; do src="$src common/$f.c"; done
 case $target in
 *windows*)
 	for f in knock/*.c; do
@@ -22,12 +39,22 @@ case $target in
 	exe=knock.exe
 	;;
 *)
-	src="$src $(echo knock/*.c)"
+	src=$(echo knock/*.c)
 	plat= link="-static" exe=knock
 	;;
 esac
 mkdir -p "$out"
+obj=$out/.obj
+rm -rf "$obj" && mkdir -p "$obj"
 echo "  ZIG CC  $out/$exe"
+export ZIG="$zig" CFLAGS_CLIENT="-target $target -std=c11 -O2 ${CPPFLAGS:-} -Iknock \
+	-DSODIUM_STATIC=1 -I$libs/include $plat ${WARN:-}"
+common_closure | while read -r f; do echo "$f $obj/$(basename "$f" .c).o"; done |
+	xargs -P 2 -L 1 sh -c '
+	# shellcheck disable=SC2086
+	"$ZIG" cc $CFLAGS_CLIENT -c -o "$2" "$1"' sh
+"$zig" ar rcs "$obj/libclient.a" "$obj"/*.o
 # shellcheck disable=SC2086
-"$zig" cc -target "$target" -std=c11 -O2 -s ${CPPFLAGS:-} -Iknock -DSODIUM_STATIC=1 \
-	-I"$libs/include" $plat ${WARN:-} -o "$out/$exe" $src "$libs/ini.o" "$libs/libsodium.a" $link
+"$zig" cc $CFLAGS_CLIENT -s -o "$out/$exe" $src "$obj/libclient.a" "$libs/ini.o" \
+	"$libs/libsodium.a" $link
+rm -rf "$obj"
