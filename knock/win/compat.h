@@ -3,7 +3,8 @@
  * zig cc): force-included in every file of the Windows build (-include), with the headers
  * of include/ standing in for <sys/socket.h>, <netinet/in.h>, <arpa/inet.h> and <netdb.h>.
  * Sockets are Winsock's: small integers in practice, so they travel in an int like a file
- * descriptor, and close() and connect() below tell them apart or map their errors to errno.
+ * descriptor, and close() and connect() below tell them apart or map their errors to errno;
+ * stat() and fstat() fill st_dev and st_ino with the file's identity (compat.c).
  */
 #ifndef KNOCK_WIN_COMPAT_H
 #define KNOCK_WIN_COMPAT_H
@@ -41,7 +42,7 @@ typedef unsigned uid_t;
 
 #define mkdir(path, mode) _mkdir(path)
 #define fsync(fd)         _commit(fd)
-/* Only the daemon's trusted-file check asks for it; no Windows client path does. */
+/* Only the daemon's trusted-file checks ask for it (the C runtime's st_uid is 0 too). */
 #define geteuid() 0
 
 int win_close(int fd);
