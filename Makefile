@@ -23,7 +23,7 @@ CC         ?= cc
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
 	libnftnl-dev libmnl-dev nftables \
 	clang libclang-rt-14-dev \
-	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
+	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd strace
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
