@@ -107,6 +107,8 @@ static void on_fds(struct prog *p, const struct sandbox_fds *fds, uint32_t actio
 		on_nr(p, fds->fd[i], action);
 }
 
+/* Kills a call of another architecture (i386 through int 0x80) or of the x32 ABI (the
+ * same architecture, numbers with bit 30 set): the lists below are x86_64's numbers. */
 static void start(struct prog *p)
 {
 	p->n = 0;
@@ -116,6 +118,27 @@ static void start(struct prog *p)
 	ret(p, SECCOMP_RET_KILL_PROCESS);
 	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					     offsetof(struct seccomp_data, nr)));
+#ifdef __X32_SYSCALL_BIT
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1));
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+#endif
+}
+
+/* mmap and mprotect: allowed, but never for executable memory (no code can be loaded). */
+static void no_exec_memory(struct prog *p)
+{
+	static const long nrs[] = {__NR_mmap, __NR_mprotect};
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nrs[i], 0,
+						     5));
+		load_arg(p, 2);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
+		ret(p, SECCOMP_RET_KILL_PROCESS);
+		ret(p, SECCOMP_RET_ALLOW);
+		emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						     offsetof(struct seccomp_data, nr)));
+	}
 }
 
 /* Memory (libc), signals, time, exit: what every loop here needs. */
@@ -125,15 +148,17 @@ static void allow_common(struct prog *p)
 #ifdef __NR_poll /* not on asm-generic architectures (aarch64): ppoll there */
 	    __NR_poll,
 #endif
-	    __NR_ppoll,      __NR_clock_gettime, __NR_gettimeofday,   __NR_getpid,
-	    __NR_getrandom,  __NR_brk,           __NR_mmap,           __NR_munmap,
-	    __NR_mremap,     __NR_madvise,       __NR_futex,          __NR_fstat,
-	    __NR_newfstatat, __NR_rt_sigreturn,  __NR_rt_sigprocmask, __NR_restart_syscall,
-	    __NR_exit,       __NR_exit_group,    __NR_sigaltstack, /* ASan, at exit */
+	    __NR_ppoll,        __NR_clock_gettime,  __NR_gettimeofday,
+	    __NR_getpid,       __NR_getrandom,      __NR_brk,
+	    __NR_munmap,       __NR_mremap,         __NR_madvise,
+	    __NR_futex,        __NR_fstat,          __NR_newfstatat,
+	    __NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_restart_syscall,
+	    __NR_exit,         __NR_exit_group,     __NR_sigaltstack, /* ASan, at exit */
 	};
 
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
 		on_nr(p, nrs[i], SECCOMP_RET_ALLOW);
+	no_exec_memory(p);
 }
 
 static int install(struct prog *p)
@@ -150,7 +175,9 @@ static int install(struct prog *p)
 /*
  * The parser: reads its captures and channel; writes and sends only on fds->fd (its
  * channel, the state file, stderr, the syslog socket), never on a capture socket; may not
- * close those (so no other descriptor can take their number); anything else kills it.
+ * close those (so no other descriptor can take their number). Default deny: any other
+ * call kills it, whatever its arguments; only the calls that take a descriptor to write to
+ * reach the descriptor comparison.
  */
 static int install_parser_filter(const struct sandbox_fds *fds)
 {
@@ -161,18 +188,9 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_read, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
-	/* libsodium's guarded memory for the keys a reload derives */
-	on_nr(&p, __NR_geteuid, SECCOMP_RET_ALLOW); /* the key file's owner is checked */
-	on_nr(&p, __NR_getuid, SECCOMP_RET_ALLOW);
+	/* libsodium's guarded memory for the keys a reload brings */
 	on_nr(&p, __NR_mlock, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_munlock, SECCOMP_RET_ALLOW);
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4));
-	load_arg(&p, 2);
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
-	ret(&p, SECCOMP_RET_KILL_PROCESS);
-	ret(&p, SECCOMP_RET_ALLOW);
-	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr)));
 	allow_common(&p);
 	jump_if(&p, __NR_write, &out[0]);
 	jump_if(&p, __NR_writev, &out[1]);
@@ -183,6 +201,7 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_openat, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_socket, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES);
+	ret(&p, SECCOMP_RET_KILL_PROCESS); /* every other number */
 	land(&p, out, 4);
 	load_fd(&p);
 	on_fds(&p, fds, SECCOMP_RET_ALLOW);
@@ -270,7 +289,6 @@ static int install_writer_filter(void)
 	    __NR_getegid,
 	    __NR_gettid,
 	    __NR_uname,
-	    __NR_mprotect,
 	    __NR_rt_sigaction,
 	    __NR_wait4,
 	    __NR_sched_yield,
