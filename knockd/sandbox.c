@@ -292,7 +292,9 @@ static int install_writer_filter(void)
 	    __NR_rt_sigaction,
 	    __NR_wait4,
 	    __NR_sched_yield,
-	    __NR_memfd_create /* the configuration for the parser */,
+	    __NR_memfd_create /* the configuration and client keys for the parser */,
+	    __NR_mlock /* libsodium's guarded memory: the keys a reload derives */,
+	    __NR_munlock,
 	    __NR_eventfd2 /* libpcap */,
 	    __NR_sysinfo /* qsort */,
 	};
