@@ -15,6 +15,9 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/seccomp.h>
 #include <pwd.h>
 #include <stddef.h>
@@ -25,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -225,32 +229,72 @@ static void writer_openat(struct prog *p, unsigned *at)
 	ret(p, SECCOMP_RET_ALLOW);
 }
 
-/* socket: netlink (nftables), IPv4/IPv6 (libiptc's raw socket), packet (captures), Unix
- * datagrams (sd_notify); a Unix stream socket (systemd's, D-Bus) fails. */
+/* socket: netlink for nftables only (NETLINK_NETFILTER: no routes, no addresses, no
+ * generic families), libiptc's raw IPv4/IPv6 socket (IPPROTO_RAW: it sends nothing, it
+ * carries get/setsockopt), packet sockets (captures opened again on a reload), Unix
+ * datagrams (sd_notify, syslog; SOCK_RAW is one too: libpcap's handle for interface
+ * ioctls, once its netlink one fails). Any other fails: no TCP or UDP socket. */
 static void writer_socket(struct prog *p, unsigned *at)
 {
 	land(p, at, 1);
 	load_arg(p, 0);
-	on_nr(p, AF_NETLINK, SECCOMP_RET_ALLOW);
-	on_nr(p, AF_INET, SECCOMP_RET_ALLOW);
-	on_nr(p, AF_INET6, SECCOMP_RET_ALLOW);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 4));
+	load_arg(p, 2);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_NETFILTER, 0, 1));
+	ret(p, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(p, AF_PACKET, SECCOMP_RET_ALLOW);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 2, 0));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 1, 0));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 7, 0, 0)); /* to AF_UNIX */
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf)); /* the type */
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_RAW, 0, 3));
+	load_arg(p, 2);
+	on_nr(p, IPPROTO_RAW, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | EACCES);
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0));
 	ret(p, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
 	load_arg(p, 1);
-	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf)); /* the type */
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
 	on_nr(p, SOCK_DGRAM, SECCOMP_RET_ALLOW);
+	on_nr(p, SOCK_RAW, SECCOMP_RET_ALLOW); /* a datagram socket: libpcap's ioctl handle */
 	ret(p, SECCOMP_RET_ERRNO | EACCES);
 }
 
-/* ioctl: socket requests only (0x89xx: interface index, flags, address for libpcap). */
+/* ioctl: what libpcap asks of an interface when a reload opens a capture; SIOCETHTOOL
+ * (which can also change a device) fails, as libpcap allows. Anything else kills. */
 static void writer_ioctl(struct prog *p, unsigned *at)
 {
+	static const long get[] = {SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFHWADDR, SIOCGIFMTU,
+				   SIOCGIFFLAGS};
+
 	land(p, at, 1);
 	load_arg(p, 1);
-	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffffff00u));
-	on_nr(p, 0x8900, SECCOMP_RET_ALLOW);
-	ret(p, SECCOMP_RET_ERRNO | ENOTTY);
+	for (size_t i = 0; i < sizeof(get) / sizeof(get[0]); i++)
+		on_nr(p, get[i], SECCOMP_RET_ALLOW);
+	on_nr(p, SIOCETHTOOL, SECCOMP_RET_ERRNO | EOPNOTSUPP);
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+}
+
+/* sendto and sendmsg: never MSG_FASTOPEN (data on a TCP connect; no TCP socket can be
+ * made either). bind: a netlink or packet address only, by its length (a Unix path bind
+ * is refused by Landlock besides: sandbox_landlock.c). */
+static void writer_send_bind(struct prog *p, unsigned *snd, unsigned *bnd)
+{
+	for (int i = 0; i < 2; i++) {
+		land(p, &snd[i], 1);
+		load_arg(p, i == 0 ? 3 : 2); /* the flags: sendto's fourth, sendmsg's third */
+		emit(p,
+		     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 0, 1));
+		ret(p, SECCOMP_RET_KILL_PROCESS);
+		ret(p, SECCOMP_RET_ALLOW);
+	}
+	land(p, bnd, 1);
+	load_arg(p, 2);
+	on_nr(p, sizeof(struct sockaddr_nl), SECCOMP_RET_ALLOW);
+	on_nr(p, sizeof(struct sockaddr_ll), SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_KILL_PROCESS);
 }
 
 /*
@@ -274,10 +318,7 @@ static int install_writer_filter(void)
 	    __NR_getdents64,
 	    __NR_recvfrom,
 	    __NR_recvmsg,
-	    __NR_sendto,
-	    __NR_sendmsg,
 	    __NR_accept4,
-	    __NR_bind,
 	    __NR_getsockname,
 	    __NR_getsockopt,
 	    __NR_setsockopt,
@@ -299,7 +340,7 @@ static int install_writer_filter(void)
 	    __NR_sysinfo /* qsort */,
 	};
 	struct prog p;
-	unsigned op[1], so[1], io[1];
+	unsigned op[1], so[1], io[1], snd[2], bnd[1];
 
 	start(&p);
 	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
@@ -308,6 +349,9 @@ static int install_writer_filter(void)
 	jump_if(&p, __NR_openat, &op[0]);
 	jump_if(&p, __NR_socket, &so[0]);
 	jump_if(&p, __NR_ioctl, &io[0]);
+	jump_if(&p, __NR_sendto, &snd[0]);
+	jump_if(&p, __NR_sendmsg, &snd[1]);
+	jump_if(&p, __NR_bind, &bnd[0]);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
 	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
 	on_nr(&p, __NR_unlinkat, SECCOMP_RET_ERRNO | EPERM);
@@ -318,12 +362,19 @@ static int install_writer_filter(void)
 	writer_openat(&p, op);
 	writer_socket(&p, so);
 	writer_ioctl(&p, io);
+	writer_send_bind(&p, snd, bnd);
 	return install(&p);
 }
 
 int sandbox_writer_filter(char *err, size_t errlen)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_writer_filter() < 0) {
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "rule writer: no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	if (sandbox_writer_landlock(err, errlen) < 0)
+		return -1;
+	if (install_writer_filter() < 0) {
 		snprintf(err, errlen, "rule writer: cannot install its seccomp filter: %s",
 			 strerror(errno));
 		return -1;
