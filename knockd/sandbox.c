@@ -1,10 +1,12 @@
 /*
  * Dropping privileges. The packet parser handles bytes from anyone on the network, so it
- * runs as nobody with no capabilities, PR_SET_NO_NEW_PRIVS, not dumpable, under a seccomp
- * filter that allows only what its poll loop and its reloads need, and writes only to the
- * descriptors it must. The rule writer stays root but keeps only CAP_NET_ADMIN (rules) and
- * CAP_NET_RAW (captures opened again on a reload, handed to the parser), with
- * PR_SET_NO_NEW_PRIVS and a seccomp allowlist of its own: it never starts a process again.
+ * runs as nobody with no capabilities, PR_SET_NO_NEW_PRIVS, not dumpable, under a
+ * default-deny seccomp filter that allows only what its poll loop and its reloads need, and
+ * writes only to the descriptors it must. The rule writer stays root but keeps only
+ * CAP_NET_ADMIN (rules) and CAP_NET_RAW (captures opened again on a reload, handed to the
+ * parser), with PR_SET_NO_NEW_PRIVS, Landlock (sandbox_landlock.c) and a default-deny
+ * seccomp filter of its own: it never starts a process again. Every "cannot" here is
+ * attacked by tests/net/attack_parser.t and attack_writer.t.
  */
 #include "sandbox.h"
 

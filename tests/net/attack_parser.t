@@ -99,8 +99,13 @@ for fd in $ALLOWED; do
 	attack "mmap($fd, 4096, PROT_READ|PROT_EXEC, private anonymous)" - 9 "$fd" 4096 5 0x22 -1 0
 	attack "execve(\"/bin/true\" at $(printf %#x $A)) [fd $fd]" - 59 "m:$A:/bin/true" 0 0
 done
+attack "socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER) (a firewall rule)" EACCES 41 16 3 12
+attack "socket(AF_PACKET, SOCK_RAW, 0)" EACCES 41 17 3 0
+attack "connect(stderr, 192.0.2.10:22)" EACCES 42 2 x:02000016c000020a0000000000000000 16
 attack "mmap(NULL, 4096, PROT_READ|PROT_EXEC, private anonymous)" - 9 0 4096 5 0x22 -1 0
 attack "mprotect(a page, PROT_READ|PROT_EXEC)" - 10 0x300000000 4096 5
+attack "ptrace(PTRACE_ATTACH, 1)" - 101 16 1 0 0
+attack "fork()" - 57
 ensure_daemon
 for fd in $CAPTURES; do
 	attack "sendto(capture socket $fd, 64 bytes)" - 44 "$fd" "b:64" 64 0 0 0

@@ -90,6 +90,10 @@ SHORT=/tmp/k$$.s
 attack "bind(Unix socket $UFD, \"$SHORT\", 20)" EACCES 49 "$UFD" "x:0100$(hexstr "$SHORT")00" 20
 check "... no socket file was created" eval '[ ! -e "$TMP/b.sock" ] && [ ! -e "$SHORT" ]'
 rm -f "$SHORT" "$TMP/b.sock"
+attack "unlink(\"$TMP/knockd.conf\")" EPERM 87 "s:$TMP/knockd.conf"
+check "... the file is still there" [ -e "$TMP/knockd.conf" ]
+attack "mount(\"none\", \"$TMP\", \"tmpfs\")" - 165 s:none "s:$TMP" s:tmpfs 0 0
+attack "finit_module(0, \"\", 0)" - 313 0 s: 0
 attack "execve(\"/bin/true\")" - 59 s:/bin/true 0 0
 attack "fork()" - 57
 attack "clone(SIGCHLD)" - 56 17 0 0 0 0
