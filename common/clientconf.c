@@ -9,6 +9,7 @@
 #include "clientgroup.h"
 #include "config.h"
 #include "config_values.h"
+#include "knownkeys.h"
 #include "seqgen.h"
 
 struct pstate {
@@ -105,6 +106,8 @@ static int host_key(struct host_profile *h, int i, const char *v, char *err, siz
 				 v);
 			return -1;
 		}
+		if (knownkeys_refuse(h->server_pk, "server_public_key", err, errlen) < 0)
+			return -1;
 		h->has_pk = 1;
 		return 0;
 	case 2:

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cfgfile.h"
 #include "dropin.h"
+#include "pathtrust.h"
+#include "seqcost.h"
 #include "seqgen.h"
 #include "config_keys.h"
 
@@ -122,6 +125,13 @@ static int validate_door(struct config *c, struct door *d, char *err, size_t err
 			   "door '%s': destinations need direction = out", d->name);
 		return -1;
 	}
+	if (d->owner_line && d->direction != DIR_OUT) {
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->owner_line,
+			   "door '%s': owner needs direction = out (it matches this host's own "
+			   "sockets)",
+			   d->name);
+		return -1;
+	}
 	if (validate_forward(c, d, err, errlen) < 0)
 		return -1;
 	if (!d->max_ttl)
@@ -196,6 +206,22 @@ static int validate_window(struct config *c, struct window *w, char *err, size_t
 	return 0;
 }
 
+/* Sequences a keyless host could guess cheaply are refused (knockd.conf(5), SEQUENCES). */
+static int validate_seq_cost(const struct config *c, char *err, size_t errlen)
+{
+	char cost[96];
+
+	if (seqcost_knocks(c->seq_count, c->seq_len) >= SEQCOST_FLOOR)
+		return 0;
+	seqcost_describe(c->seq_count, c->seq_len, cost, sizeof(cost));
+	cfg_errorf(err, errlen, c->file, c->seq_line,
+		   "sequence_ports %u-%u with sequence_length %d: a host without the key opens a "
+		   "client's doors after %s; at least %.0e are needed: widen sequence_ports or "
+		   "raise sequence_length",
+		   c->seq_base, c->seq_base + c->seq_count - 1u, c->seq_len, cost, SEQCOST_FLOOR);
+	return -1;
+}
+
 static int validate(struct config *c, char *err, size_t errlen)
 {
 	if (!c->ndoors) {
@@ -214,7 +240,7 @@ static int validate(struct config *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->nwindows; i++)
 		if (validate_window(c, &c->windows[i], err, errlen) < 0)
 			return -1;
-	return 0;
+	return validate_seq_cost(c, err, errlen);
 }
 
 const char *config_file_name(const struct config *c, int file)
@@ -297,6 +323,28 @@ static int load_dropins(struct config *c, struct config_pstate *st, char *err, s
 	return ret;
 }
 
+/* The server key's directories, and its type before anything opens it (a FIFO would block
+ * the open; a missing file is reported where the key is read). */
+static int check_key_path(const struct config *c, char *err, size_t errlen)
+{
+	char reason[CFG_ERRLEN];
+	struct stat st;
+
+	if (pathtrust_dirs(c->private_key, reason, sizeof(reason)) < 0) {
+		snprintf(err, errlen, "%s: private_key: %s", c->file, reason);
+		return -1;
+	}
+	if (lstat(c->private_key, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: private_key: %s: not a regular file%s", c->file,
+			 c->private_key,
+			 S_ISFIFO(st.st_mode)  ? " (a FIFO)"
+			 : S_ISLNK(st.st_mode) ? " (a symbolic link)"
+					       : "");
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
 	struct config_pstate st;
@@ -305,7 +353,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	memset(&st, 0, sizeof(st));
 	if (load_file(c, &st, path, err, errlen) < 0 ||
 	    (c->include[0] && load_dropins(c, &st, err, errlen) < 0) ||
-	    validate(c, err, errlen) < 0) {
+	    validate(c, err, errlen) < 0 || check_key_path(c, err, errlen) < 0) {
 		config_free(c);
 		return -1;
 	}

@@ -40,7 +40,11 @@ struct door {
 	int ndests;
 	struct prefix to;  /* direction = forward: the inner host (addr.family 0: not set) */
 	uint16_t nat_port; /* forward: DNAT this gateway port to to:ports[0] (0: none) */
-	int line, to_line, nat_line;
+	/* direction = out, owner = USER|UID: only sockets of this uid (resolved at load) */
+	int has_owner;
+	uint32_t owner_uid;
+	char owner_name[NAME_MAX_LEN + 1]; /* as written, or the uid's name */
+	int line, to_line, nat_line, owner_line;
 	int file; /* where it was defined: config_file_name() */
 };
 
@@ -95,10 +99,12 @@ struct config {
 	uint32_t capture_buffer;      /* bytes per interface */
 	uint16_t seq_base, seq_count; /* sequence_ports: the watched range */
 	int seq_len;                  /* sequence_length */
+	int seq_line;                 /* the later of their lines, 0 = both defaults */
 	uint32_t seq_timeout;         /* sequence_timeout */
 	char include[PATH_MAX];       /* drop-in files: DIR/PATTERN, "" = none */
 	int include_line;
-	char **files; /* [0] the main file, then each drop-in read (config_load only) */
+	int interfaces_line; /* 0: not set (the default, any) */
+	char **files;        /* [0] the main file, then each drop-in read (config_load only) */
 	size_t nfiles;
 
 	struct door doors[CONFIG_MAX_DOORS];

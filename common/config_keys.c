@@ -8,6 +8,7 @@
 
 #include "config_values.h"
 #include "dropin.h"
+#include "knownkeys.h"
 
 enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
 
@@ -23,7 +24,7 @@ struct keydef {
 /* [knockd] */
 static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->interfaces_line = line;
 	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
 }
 static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -99,12 +100,12 @@ static int k_capture_buffer(struct config_pstate *st, const char *v, int line, c
 
 static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->seq_line = line;
 	return value_port_range(&st->c->seq_base, &st->c->seq_count, v, e, n);
 }
 static int k_seq_len(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
-	(void)line;
+	st->c->seq_line = line;
 	return value_seq_length(&st->c->seq_len, v, e, n);
 }
 static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -192,6 +193,12 @@ static int d_nat_port(struct config_pstate *st, const char *v, int line, char *e
 	return parse_port(v, &d->nat_port, e, n);
 }
 
+static int d_owner(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	CUR(st, doors)->owner_line = line;
+	return value_owner(CUR(st, doors), v, e, n);
+}
+
 static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"protocol", d_protocol},
 					  {"ports", d_ports},
@@ -200,6 +207,7 @@ static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"destinations", d_dests},
 					  {"to", d_to},
 					  {"nat_port", d_nat_port},
+					  {"owner", d_owner},
 					  {NULL, NULL}};
 
 /* [client:NAME] */
@@ -212,6 +220,8 @@ static int c_public_key(struct config_pstate *st, const char *v, int line, char 
 			 v);
 		return -1;
 	}
+	if (knownkeys_refuse(cl->pk, "public_key", e, n) < 0)
+		return -1;
 	cl->pk_line = line;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "send.h"
 #include "proxy.h"
 #include "sequence.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -19,7 +20,9 @@ static void usage(FILE *f)
 		   "[DOOR...]\n"
 		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST|GROUP\n"
 		   "       knock [-c FILE] [-4|-6] [-v] HOST|GROUP PORT[:tcp|udp]...\n"
-		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n");
+		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n"
+		   "       knock --version | --help\n"
+		   "See knock(1).\n");
 }
 
 /* A [group:] of that name knocks each member; otherwise one profile (or address). */
@@ -42,10 +45,13 @@ static int knock_host(const struct send_opts *o, const char *name, enum group_mo
 
 static int send_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"ttl", required_argument, NULL, 'T'},  {"addr", required_argument, NULL, 'A'},
-	    {"help", no_argument, NULL, 'h'},       {"sequence", no_argument, NULL, 'S'},
-	    {"wait", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
+						 {"addr", required_argument, NULL, 'A'},
+						 {"help", no_argument, NULL, 'h'},
+						 {"sequence", no_argument, NULL, 'S'},
+						 {"wait", required_argument, NULL, 'w'},
+						 {"version", no_argument, NULL, 'V'},
+						 {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
 	const char *proxy = NULL;
@@ -89,6 +95,9 @@ static int send_main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("knock %s\n", KNOCK_VERSION);
 			return 0;
 		default:
 			usage(stderr);

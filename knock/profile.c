@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostmatch.h"
 #include "keygen.h"
 
 #define DEFAULT_CONF "~/.config/knock/knock.conf"
@@ -29,6 +30,26 @@ static int load_key(const struct client_config *cc, struct keypair *kp)
 	return 0;
 }
 
+/* No client configuration yet: point to the sample (the Debian package's, make install's). */
+static void sample_hint(const char *path)
+{
+	static const char *const samples[] = {"/usr/share/doc/knock-auth/examples/knock.conf",
+					      "/usr/local/share/doc/knockd/knock.conf"};
+	const char *s = samples[0];
+
+	if (access(path, F_OK) == 0)
+		return;
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		if (access(samples[i], R_OK) == 0) {
+			s = samples[i];
+			break;
+		}
+	fprintf(stderr,
+		"knock: no client configuration yet: start from the sample, %s (etc/knock.conf in "
+		"the source), as %s; see knock(1)\n",
+		s, path);
+}
+
 int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 {
 	char path[PATH_MAX], err[512];
@@ -38,6 +59,7 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 		return -1;
 	if (clientconf_load(&x->cc, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knock: %s\n", err);
+		sample_hint(path);
 		return -1;
 	}
 	x->h = clientconf_find(&x->cc, host);
@@ -51,8 +73,12 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 			host, path);
 		goto fail;
 	}
+	if (!x->h)
+		x->h = hostmatch_find(&x->cc, host);
 	if (!x->h) {
-		fprintf(stderr, "knock: no [host:%s] profile (nor one with that address) in %s\n",
+		fprintf(stderr,
+			"knock: no [host:%s] profile (nor one whose address is or resolves to "
+			"that address) in %s\n",
 			host, path);
 		goto fail;
 	}

@@ -103,6 +103,30 @@ static void iso_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* "2026-11-21 13:20:34 CET (in 15m)": the deadline in the host's local time, and what is
+ * left of the grant. */
+static void local_until(int64_t deadline, uint64_t left_ms, char *buf, size_t len)
+{
+	time_t tt = (time_t)deadline;
+	uint64_t s = (left_ms + 500) / 1000;
+	size_t n;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	if (s >= 3600 && s % 3600 == 0)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "h)", s / 3600);
+	else if (s >= 3600)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "h%02" PRIu64 "m%02" PRIu64 "s)",
+			 s / 3600, s % 3600 / 60, s % 60);
+	else if (s >= 60 && s % 60 == 0)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "m)", s / 60);
+	else if (s >= 60)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "m%02" PRIu64 "s)", s / 60, s % 60);
+	else
+		snprintf(buf + n, len - n, " (in %" PRIu64 "s)", s);
+}
+
 static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
 {
 	struct grant *v = malloc((d->grants.n + 1) * sizeof(*v));
@@ -117,8 +141,8 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 	if (r->json)
 		out(b, "{\"grants\":[");
 	else
-		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
-		    "REMAINING", "ORIGIN", "STATE");
+		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %-8s %s\n", "ID", "DOOR", "ADDRESS",
+		    "OPENED", "REMAINING", "ORIGIN", "STATE", "OWNER");
 	for (size_t i = 0; i < d->grants.n; i++) {
 		const struct grant *g = &v[i];
 		/* live: until knockd removes it; revoking: until the kernel stops matching */
@@ -126,6 +150,7 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 				   ? g->deadline + 1 - now
 				   : ((int64_t)g->expires_ms - (int64_t)clock.mono_ms + 999) / 1000;
 		const char *state = g->ending ? "revoking" : "live";
+		const struct door *dr = &d->cfg->doors[g->door];
 
 		addr_format(&g->addr, a, sizeof(a));
 		iso_time(g->opened, opened, sizeof(opened));
@@ -133,14 +158,17 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 			out(b,
 			    "%s{\"id\":%" PRIu32 ",\"door\":\"%s\",\"address\":\"%s\","
 			    "\"opened\":\"%s\",\"deadline\":%" PRId64 ",\"remaining\":%" PRId64
-			    ",\"origin\":\"%s\",\"state\":\"%s\"}",
-			    i ? "," : "", g->id, d->cfg->doors[g->door].name, a, opened,
-			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin],
-			    state);
-		else
-			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s\n", g->id,
-			    d->cfg->doors[g->door].name, a, opened, left > 0 ? left : 0,
-			    daemon_origin_names[g->origin], state);
+			    ",\"origin\":\"%s\",\"state\":\"%s\"%s%s%s}",
+			    i ? "," : "", g->id, dr->name, a, opened, g->deadline,
+			    left > 0 ? left : 0, daemon_origin_names[g->origin], state,
+			    dr->has_owner ? ",\"owner\":\"" : "",
+			    dr->has_owner ? dr->owner_name : "", dr->has_owner ? "\"" : "");
+		else /* OWNER only for an owner-bound door: other rows end with STATE */
+			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s%*s%s\n",
+			    g->id, dr->name, a, opened, left > 0 ? left : 0,
+			    daemon_origin_names[g->origin], state,
+			    dr->has_owner ? 9 - (int)strlen(state) : 0, "",
+			    dr->has_owner ? dr->owner_name : "");
 	}
 	if (r->json)
 		out(b, "]}\n");
@@ -250,10 +278,14 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 		snprintf(err, errlen, "firewall commit failed (see the log)");
 		return -1;
 	}
-	out(b,
-	    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
-		    : "opened grant %" PRIu32 " until %" PRId64 "\n",
-	    gr->id, gr->deadline);
+	if (r->json) {
+		out(b, "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n", gr->id, gr->deadline);
+	} else {
+		char until[128];
+
+		local_until(gr->deadline, gr->expires_ms - now.mono_ms, until, sizeof(until));
+		out(b, "opened grant %" PRIu32 " until %s\n", gr->id, until);
+	}
 	return 0;
 }
 

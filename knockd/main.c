@@ -11,19 +11,42 @@
 #include "config.h"
 #include "daemon.h"
 #include "fw.h"
+#include "ifcheck.h"
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
+#include "seqcost.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v]\n"
+	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v] | --version | --help\n"
 		   "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		   "  -f       stay in the foreground, log to stderr\n"
 		   "  -t       check the configuration and keys, then exit\n"
-		   "  -v       verbose logging\n");
+		   "  -v       verbose logging\n"
+		   "See knockd(8) and knockd.conf(5).\n");
+}
+
+/* Sequences above the floor (config.c refuses below) but cheaper to guess than advised. */
+static void warn_seq_cost(const struct config *c, int to_log)
+{
+	char cost[96], msg[PATH_MAX + 512];
+
+	if (seqcost_knocks(c->seq_count, c->seq_len) >= SEQCOST_WARN)
+		return;
+	seqcost_describe(c->seq_count, c->seq_len, cost, sizeof(cost));
+	snprintf(msg, sizeof(msg),
+		 "%s:%d: warning: sequence_ports %u-%u with sequence_length %d: a host without "
+		 "the key opens a client's doors after %s; %.0e or more advised",
+		 c->file, c->seq_line, c->seq_base, c->seq_base + c->seq_count - 1u, c->seq_len,
+		 cost, SEQCOST_WARN);
+	if (to_log)
+		log_warn("%s", msg);
+	else
+		printf("%s\n", msg);
 }
 
 /* -t: everything start-up would refuse, without touching the firewall or the network. */
@@ -46,6 +69,11 @@ static int check_only(const struct config *c)
 		return 1;
 	}
 	verify_free(&v);
+	warn_seq_cost(c, 0);
+	if (ifcheck_config(c, stdout, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
 	if (geteuid() == 0) {
 		char msg[4096];
 
@@ -71,10 +99,13 @@ static int check_only(const struct config *c)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'V'},
+						 {NULL, 0, NULL, 0}};
 	const char *path = DEFAULT_CONFIG;
 	int foreground = 0, test = 0, verbose = 0, opt, ret;
 	char err[512], abspath[PATH_MAX];
-	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct config *cfg;
 	struct daemon d;
 
 	sandbox_close_inherited(); /* neither the writer nor the parser gets the caller's */
@@ -86,7 +117,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 128 << 10);
-	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:ftvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -102,6 +133,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("knockd %s\n", KNOCK_VERSION);
 			return 0;
 		default:
 			usage(stderr);
@@ -120,6 +154,7 @@ int main(int argc, char **argv)
 	 * daemon runs in /). */
 	if (!realpath(path, abspath))
 		snprintf(abspath, sizeof(abspath), "%s", path);
+	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
 		free(cfg);
@@ -132,6 +167,7 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	log_init("knockd", foreground, verbose);
+	warn_seq_cost(cfg, 1);
 	if (daemon_init(&d, cfg, abspath, err, sizeof(err)) < 0) {
 		if (!foreground) /* the admin starting us by hand must see why, too */
 			fprintf(stderr, "knockd: %s\n", err);

@@ -20,6 +20,7 @@
 #include "cfgpass.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "pairs.h"
 
 struct staged {
@@ -221,6 +222,18 @@ static int take_over(struct daemon *d, struct staged *s, uint32_t *rewrite, size
 	return 0;
 }
 
+/* One sentence for the journal, systemctl status (STATUS=) and knockctl's ERR answer. */
+static void refused(char *err, size_t errlen)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "STATUS=reload refused, the running configuration stays: %s",
+		 err);
+	log_err("%s", msg + strlen("STATUS="));
+	snprintf(err, errlen, "%s", msg + strlen("STATUS="));
+	notify_systemd(msg);
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct staged s = {.pairs_fd = -1, .cfg_fd = -1};
@@ -239,7 +252,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		log_err("reload: %s; stopping", err);
 		d->stop = d->failed = 1;
 	} else if (r < 0) {
-		log_err("reload refused, the running configuration stays: %s", err);
+		refused(err, errlen);
 	}
 	free(rewrite);
 	unstage(&s);
@@ -249,5 +262,6 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		 "%zu revoked",
 		 d->config_path, d->cfg->ndoors, d->cfg->nclients, d->grants.n, nrewrite,
 		 before > d->grants.n ? before - d->grants.n : 0);
+	notify_systemd("STATUS=");
 	return 0;
 }

@@ -355,6 +355,9 @@ static int install_writer_filter(void)
 	jump_if(&p, __NR_sendmsg, &snd[1]);
 	jump_if(&p, __NR_bind, &bnd[0]);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
+	/* owner = USER in a reload: NSS modules past "files" (libnss_systemd) read links */
+	on_nr(&p, __NR_readlinkat, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_readlink, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
 	on_nr(&p, __NR_unlinkat, SECCOMP_RET_ERRNO | EPERM);
 #ifdef __NR_clone3

@@ -40,6 +40,7 @@ struct verdict {
 	uint8_t nonce_id[REPLAY_ID_LEN];
 	int64_t nonce_expires;
 	uint64_t timestamp;
+	char door[NAME_MAX_LEN + 1]; /* V_DOOR: the door refused, "" = none asked for */
 };
 
 struct hint_slot;

@@ -10,7 +10,12 @@ SPK=$(make_key server) && CPK=$(make_key c1) && C2PK=$(make_key c2) || bail "key
 TTL=60s write_server_conf "$TMP/knockd.conf" "$CPK"
 write_client_conf "$TMP/c1.conf" "$TMP/c1.key" "$SPK" "$SRV4"
 write_client_conf "$TMP/c2.conf" "$TMP/c2.key" "$SPK" "$SRV4"
-start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
+# systemd's notification socket, played by socat: what reaches systemctl status (STATUS=).
+socat -u UNIX-RECV:"$TMP/notify.sock" OPEN:"$TMP/notify.log",creat,append </dev/null 2>/dev/null &
+PIDS+=($!)
+wait_until 30 test -S "$TMP/notify.sock" || bail "socat did not make the notify socket"
+KNOCKD_ENV="NOTIFY_SOCKET=$TMP/notify.sock" \
+	start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start"
 hup() { kill -HUP "$KNOCKD_PID"; wait_until 30 grep -q "$1" "$TMP/knockd.log"; }
 
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/c1.conf" prod
@@ -35,6 +40,16 @@ err=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
 rc=$?
 check "knockctl reload of it fails with the reason (exit $rc): $err" \
 	eval '[ $rc = 1 ] && [[ $err == *"knockd.conf:"*": bad port '"'"'70000'"'"'"* ]]'
+# The unit's ExecReload: knockctl -c FILE reload, FILE broken. The daemon reads it and the
+# same sentence reaches knockctl's stderr, the journal (log) and systemctl status (STATUS=).
+err=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" reload 2>&1)
+rc=$?
+why="reload refused, the running configuration stays: $TMP/knockd.conf:$(grep -n '^ports = 70000' "$TMP/knockd.conf" | cut -d: -f1): bad port '70000' (want 1 to 65535)"
+check "knockctl -c FILE reload of it: exit 1 with the daemon's sentence (exit $rc): $err" \
+	eval '[ $rc = 1 ] && [ "$err" = "knockctl: $why" ]'
+check "... logged in the same words, 3 times now (SIGHUP, knockctl -S, knockctl -c)" \
+	wait_for 20 '[ "$(grep -cxF -- "knockd: $why" "$TMP/knockd.log")" = 3 ]'
+check "... and sent to systemd as STATUS=$why" wait_for 20 'grep -qF -- "STATUS=$why" "$TMP/notify.log"'
 check "knockd is still running" kill -0 "$KNOCKD_PID"
 check "both grants are still there" [ "$(grant_rules4 | wc -l)" = 2 ]
 in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
@@ -62,6 +77,8 @@ printf 'KNOCKRP1' | dd of="$TMP/state/replay" bs=8 count=1 conv=notrunc 2>/dev/n
 sed -e '/^\[door:ssh\]/,/^$/d' -e 's/^doors = ssh$/doors = web/' "$TMP/good.conf" >"$TMP/knockd.conf"
 out=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" reload 2>&1)
 check "knockctl -c FILE reload: $out" eval '[[ $out == "reloaded "* ]]'
+check "a reload that took clears systemd's STATUS= (empty)" \
+	wait_for 20 'tail -c 7 "$TMP/notify.log" | grep -qx "STATUS="'
 check "removing a door revokes its grants" \
 	wait_until 30 grep -q 'reloaded .* 0 grant(s) kept (0 rewritten), 1 revoked' "$TMP/knockd.log"
 check "... with reason door-removed" grep -q 'revoke door=ssh addr=192.0.2.20 id=[0-9]* reason=door-removed' "$TMP/knockd.log"

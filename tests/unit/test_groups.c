@@ -5,7 +5,7 @@
 #include "clientconf.h"
 #include "tap.h"
 
-#define PK      "gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q="
+#define PK      "qRW+cMyFxY3Df/ywRR5IqQspGc182JvgngUkySw4lCc="
 #define HOST(n) "[host:" n "]\naddress = " n ".example.org\nserver_public_key = " PK "\n"
 
 static void members(void)
