@@ -130,7 +130,8 @@ static void start(struct prog *p)
 #endif
 }
 
-/* mmap and mprotect: allowed, but never for executable memory (no code can be loaded). */
+/* mmap and mprotect (the parser's): allowed, but never for executable memory (no code can
+ * be loaded). */
 static void no_exec_memory(struct prog *p)
 {
 	static const long nrs[] = {__NR_mmap, __NR_mprotect};
@@ -164,7 +165,6 @@ static void allow_common(struct prog *p)
 
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
 		on_nr(p, nrs[i], SECCOMP_RET_ALLOW);
-	no_exec_memory(p);
 }
 
 static int install(struct prog *p)
@@ -198,6 +198,7 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_mlock, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_munlock, SECCOMP_RET_ALLOW);
 	allow_common(&p);
+	no_exec_memory(&p);
 	jump_if(&p, __NR_write, &out[0]);
 	jump_if(&p, __NR_writev, &out[1]);
 	jump_if(&p, __NR_sendto, &out[2]);
@@ -332,6 +333,8 @@ static int install_writer_filter(void)
 	    __NR_getegid,
 	    __NR_gettid,
 	    __NR_uname,
+	    __NR_mmap, /* executable too: NSS loads its modules on a reload (owner = USER) */
+	    __NR_mprotect,
 	    __NR_rt_sigaction,
 	    __NR_wait4,
 	    __NR_sched_yield,
