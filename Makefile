@@ -118,9 +118,12 @@ $(BUILD)/libfake.a: $(call obj,$(FAKE_SRC))
 $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
-$(BUILD)/knockctl: $(call obj,knockd/knockctl.c knockd/knockctl_run.c) $(BUILD)/libcommon.a
+# knockctl gate reads and removes the gate itself: gate*.c and libnftnl, libmnl.
+KNOCKCTL_OBJ := $(call obj,knockd/knockctl.c knockd/knockctl_run.c knockd/knockctl_gate.c \
+	knockd/gate.c knockd/gate_out.c knockd/gate_rules.c knockd/gate_watch.c)
+$(BUILD)/knockctl: $(KNOCKCTL_OBJ) $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS) libnftnl libmnl)
 $(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
@@ -243,6 +246,9 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd-auth.service \
 		>$(DESTDIR)$(UNITDIR)/knockd-auth.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd-auth.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/knockd-gate.service >$(DESTDIR)$(UNITDIR)/knockd-gate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd-gate.service
 	@# Never overwrite an admin's configuration; the client sample goes to the docs.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf ] || \
 		install -m 0600 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
@@ -268,10 +274,11 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
-		$(DESTDIR)$(UNITDIR)/knockd-auth.service
+		$(DESTDIR)$(UNITDIR)/knockd-auth.service $(DESTDIR)$(UNITDIR)/knockd-gate.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
 	rm -rf $(DESTDIR)$(PREFIX)/share/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration, drop-in clients.d, keys)"
+	@echo "left in place: the gate, table inet knockd, if any (knockctl gate remove)"
 
 print-%: # make -s print-WARN: a variable's value, for the tests
 	@echo '$($*)'

@@ -164,14 +164,14 @@ int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *er
 	*n = 0;
 	while ((r = parse_list_next(&cur, item, sizeof(item))) > 0) {
 		if (*n == max || prefix_parse(item, &p[*n]) < 0) {
-			snprintf(err, errlen,
-				 "bad destination '%s' (want at most %d of ADDR[/LEN])", item, max);
+			snprintf(err, errlen, "bad address '%s' (want at most %d of ADDR[/LEN])",
+				 item, max);
 			return -1;
 		}
 		(*n)++;
 	}
 	if (r < 0 || !*n) {
-		snprintf(err, errlen, "bad destination list '%s'", v);
+		snprintf(err, errlen, "bad address list '%s'", v);
 		return -1;
 	}
 	return 0;

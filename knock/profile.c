@@ -1,4 +1,5 @@
 /* A host profile with everything needed to knock it: config, our key, the pair's keys. */
+#include "clientfile.h"
 #include "profile.h"
 
 #include <sodium.h>
@@ -57,7 +58,7 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 	memset(x, 0, sizeof(*x));
 	if (knock_config_path(config, path, sizeof(path)) < 0)
 		return -1;
-	if (clientconf_load(&x->cc, path, err, sizeof(err)) < 0) {
+	if (clientfile_load(&x->cc, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knock: %s\n", err);
 		sample_hint(path);
 		return -1;

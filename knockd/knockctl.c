@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "ctlproto.h"
 #include "knockctl.h"
+#include "knockctl_gate.h"
 #include "version.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
@@ -31,6 +33,7 @@ static void usage(FILE *f)
 		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
 		"       knockctl [-S SOCKET | -c FILE] run DOOR [--ttl DUR] [--addr IP] -- COMMAND "
 		"[ARG...]\n"
+		"       knockctl [-S SOCKET | -c FILE] gate [status|remove]\n"
 		"       knockctl --version | --help\n"
 		"  -c FILE  take the socket from knockd.conf's control_socket\n"
 		"See knockctl(8).\n");
@@ -254,6 +257,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a refusing daemon may close first: report, don't die */
+	if (!strcmp(argv[optind], "gate")) { /* the kernel's, read here: no daemon needed */
+		if (conf && socket_from_config(conf, 1, path, sizeof(path)) < 0)
+			return 1;
+		return knockctl_gate(argc - optind - 1, argv + optind + 1, conf ? path : sock);
+	}
 	run = !strcmp(argv[optind], "run");
 	if (check_run(run, argc - optind, cmd) < 0)
 		return 1;

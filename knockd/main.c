@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "daemon.h"
 #include "fw.h"
+#include "gate.h"
 #include "ifcheck.h"
 #include "log.h"
 #include "notify.h"
@@ -22,10 +24,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v] | --version | --help\n"
+	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-G] [-v] | --version | --help\n"
 		   "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		   "  -f       stay in the foreground, log to stderr\n"
 		   "  -t       check the configuration and keys, then exit\n"
+		   "  -G       write the gate (every door closed) unless it is there, then exit\n"
 		   "  -v       verbose logging\n"
 		   "See knockd(8) and knockd.conf(5).\n");
 }
@@ -87,6 +90,9 @@ static int check_only(const struct config *c)
 			printf("%s: note: %s\n", c->file, msg);
 		else
 			fputs(msg, stdout);
+		msg[0] = '\0';
+		gate_describe(c, msg, sizeof(msg));
+		fputs(msg, stdout);
 	} else {
 		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
 	}
@@ -97,13 +103,35 @@ static int check_only(const struct config *c)
 	return 0;
 }
 
+/* knockd -G (the boot unit knockd-gate.service, before the network): the gate, closed, unless
+ * it is there already. */
+static int gate_only(const struct config *c)
+{
+	struct gate *g;
+	char err[512];
+	int r;
+
+	if (gate_open(&g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
+	r = gate_create(g, c, err, sizeof(err));
+	gate_close(g); /* the table stays (persist flag, or none: not owned) */
+	if (r < 0)
+		fprintf(stderr, "knockd: %s\n", err);
+	else
+		printf("knockd: gate (table inet %s) %s\n", GATE_TABLE,
+		       r ? "already in place: left as it is" : "written: every door closed");
+	return r < 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
 						 {"version", no_argument, NULL, 'V'},
 						 {NULL, 0, NULL, 0}};
 	const char *path = DEFAULT_CONFIG;
-	int foreground = 0, test = 0, verbose = 0, opt, ret;
+	int foreground = 0, test = 0, verbose = 0, gate = 0, opt, ret;
 	char err[512], abspath[PATH_MAX];
 	struct config *cfg;
 	struct daemon d;
@@ -117,7 +145,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 128 << 10);
-	while ((opt = getopt_long(argc, argv, "c:ftvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fGtvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -127,6 +155,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			test = 1;
+			break;
+		case 'G':
+			gate = 1;
 			break;
 		case 'v':
 			verbose = 1;
@@ -160,8 +191,8 @@ int main(int argc, char **argv)
 		free(cfg);
 		return 1;
 	}
-	if (test) {
-		ret = check_only(cfg);
+	if (test || gate) {
+		ret = test ? check_only(cfg) : gate_only(cfg);
 		config_free(cfg);
 		free(cfg);
 		return ret;
@@ -186,8 +217,8 @@ int main(int argc, char **argv)
 	malloc_trim(0); /* start-up's freed memory back to the system */
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted, backend %s",
-		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n,
-		 fw_name(&d.fw));
+		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.svc.grants.n,
+		 grantsvc_backend(&d.svc)->name);
 	notify_systemd("READY=1");
 	ret = daemon_run(&d);
 	notify_systemd("STOPPING=1");

@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grants.h"
 #include "grantreq.h"
 #include "log.h"
 #include "replay_store.h"

@@ -14,7 +14,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "grants.h"
 #include "ttlrule.h"
 
 static int check_addr(const struct addr *a)

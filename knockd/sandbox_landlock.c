@@ -1,8 +1,10 @@
 /*
  * The rule writer's file system rights, by Landlock: after start-up it may read files (the
- * configuration, the key, /sys for libpcap) but create, write, remove or execute none. Its
- * seccomp filter already kills a write-mode open or an execve; what only Landlock can
- * refuse is a bind() that creates a Unix socket's file (seccomp cannot read the path).
+ * configuration, the key, /sys for libpcap) but create, write or execute none, nor remove a
+ * directory (removing a file is left to the seccomp filter, which allows it only in the
+ * control socket's directory, at exit). Its seccomp filter already kills a write-mode open
+ * or an execve; what only Landlock can refuse is a bind() that creates a Unix socket's file
+ * (seccomp cannot read the path).
  */
 #include "sandbox.h"
 
@@ -17,11 +19,10 @@
 
 #define WRITER_DENIED                                                                              \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
-	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |                          \
-	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |                              \
-	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                              \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                            \
-	 LANDLOCK_ACCESS_FS_MAKE_SYM)
+	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_MAKE_CHAR |                            \
+	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                               \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |                             \
+	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 /* Needs PR_SET_NO_NEW_PRIVS first. A kernel without Landlock: a warning, and the writer
  * runs without it (its seccomp filter still holds). */

@@ -146,11 +146,6 @@ int verify_logged(int r)
 	}
 }
 
-uint32_t verify_door_ttl(const struct door *d, uint32_t requested)
-{
-	return ttlrule_door(d->ttl, d->max_ttl, requested);
-}
-
 static int lookup(struct verifier *v, const uint8_t *hint, int64_t now)
 {
 	uint64_t h = hint_u64(hint), step = (uint64_t)now / TIME_STEP;

@@ -76,8 +76,6 @@ int verify_logged(int r);
 /* src is the packet's source address; now is wall-clock seconds. */
 int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struct addr *src,
 		 int64_t now, struct verdict *out);
-/* The TTL a door gets for a request: the door default, or the request capped at max_ttl. */
-uint32_t verify_door_ttl(const struct door *d, uint32_t requested);
 const char *verify_strresult(int r);
 
 #endif

@@ -32,6 +32,11 @@ check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability boundin
 	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
 	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
 	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP$" "$U"'
+G=$D/usr/lib/systemd/system/knockd-gate.service
+check "gate unit installed: knockd -G before network-pre.target, wanted by knockd-auth.service" \
+	eval 'grep -q "^ExecStart=/usr/sbin/knockd -G -c /etc/knockd/knockd.conf$" "$G" &&
+	      grep -q "^Before=network-pre.target" "$G" && grep -q "^DefaultDependencies=no$" "$G" &&
+	      grep -q "^Wants=network-pre.target knockd-gate.service$" "$U" && ! grep -q @ "$G"'
 for u in apt-daily apt-daily-upgrade; do
 	f=$D/usr/share/knockd/$u.service.d/knockd.conf
 	check "$u drop-in shipped with its paths filled in" \
@@ -45,7 +50,7 @@ P=$TMP/prefix
 make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX="$P" SYSCONFDIR="$P/etc" install \
 	>"$TMP/prefix.log" 2>&1
 out=$(cd "$TMP" && MANPATH="$P/share/man" SYSTEMD_UNIT_PATH="$P/lib/systemd/system:" \
-	systemd-analyze verify knockd-auth.service 2>&1)
+	systemd-analyze verify knockd-auth.service knockd-gate.service 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
 check "systemd-analyze verify accepts the unit, its commands and man pages (exit $rc)" \

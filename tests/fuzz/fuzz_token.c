@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "token.h"
 #include "verify.h"
 #include "../unit/vector_cfg.h"

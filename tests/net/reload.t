@@ -3,7 +3,8 @@
 # new client works at once; a broken configuration is refused and the running one (and its
 # grants) stay; a damaged replay state file does not stop the daemon (a reload never reads
 # it: the packet parser keeps its cache); a door removed from the configuration has its
-# grants revoked.
+# grants revoked; a key that needs a restart (nft_forward_chain) is refused, naming it; after
+# SIGTERM the control socket is gone.
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && C2PK=$(make_key c2) || bail "keygen failed"
@@ -83,5 +84,29 @@ check "removing a door revokes its grants" \
 	wait_until 30 grep -q 'reloaded .* 0 grant(s) kept (0 rewritten), 1 revoked' "$TMP/knockd.log"
 check "... with reason door-removed" grep -q 'revoke door=ssh addr=192.0.2.20 id=[0-9]* reason=door-removed' "$TMP/knockd.log"
 check "... and their rules are gone" rules_empty grant_rules4
+
+# D: a key the running daemon cannot change is refused with its name; nothing changes.
+ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" "$@" 2>&1; }
+cp "$TMP/knockd.conf" "$TMP/running.conf"
+sed -i 's/^replay_window = 60s$/&\nnft_forward_chain = other_forward/' "$TMP/knockd.conf"
+check "the new configuration sets nft_forward_chain" grep -q '^nft_forward_chain = other_forward$' "$TMP/knockd.conf"
+err=$(ctl reload)
+rc=$?
+check "changing nft_forward_chain: refused, naming the key (exit $rc): $err" \
+	eval '[ $rc = 1 ] && [[ $err == *"changing nft_forward_chain needs a restart"* ]]'
+out=$(ctl open web --addr 192.0.2.20 --ttl 30s)
+check "... the running configuration stays: open web still writes its rule: $out" \
+	eval '[[ $out == "opened grant "* ]] && grant_rules4 | grep -q -- "-s 192.0.2.20/32 -p tcp .*--dport 80 "'
+ctl flush >/dev/null
+cp "$TMP/running.conf" "$TMP/knockd.conf"
+out=$(ctl reload)
+check "the same file without that change reloads: $out" eval '[[ $out == "reloaded "* ]]'
+
+# E: SIGTERM removes the control socket (the writer's filter allows that one unlinkat).
+check "the control socket is there while knockd runs" [ -S "$TMP/knockd.sock" ]
+stop_knockd
+check "after SIGTERM knockd has exited" eval '! kill -0 "$KNOCKD_PID" 2>/dev/null'
+check "... and its control socket is gone" eval '[ ! -e "$TMP/knockd.sock" ]'
+check "... said nothing about failing to remove it" eval '! grep -q "not removed" "$TMP/knockd.log"'
 sed 's/^/#   /' "$TMP/knockd.log"
 done_testing

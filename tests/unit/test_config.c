@@ -5,7 +5,9 @@
 
 #include "cfgfile.h"
 #include "clientconf.h"
+#include "clientfile.h"
 #include "config.h"
+#include "config_load.h"
 #include "tap.h"
 
 #define PK1 "iw4SVMXIEfUnwRu6Qo/+90WurpTViOB0UFYKAe7XgxI="
@@ -149,7 +151,7 @@ static void sample_client(struct client_config *cc, char *err, size_t errlen)
 	char *text = NULL, *p;
 	size_t len = 0;
 
-	ok(clientconf_load(cc, "etc/knock.conf", err, errlen) < 0 &&
+	ok(clientfile_load(cc, "etc/knock.conf", err, errlen) < 0 &&
 	       strstr(err, "PASTE-SERVER-PUBKEY"),
 	   "sample etc/knock.conf: its placeholder is refused: %s", err);
 	ok(cfg_read_file("etc/knock.conf", &text, &len, err, errlen) == 0 &&
@@ -160,7 +162,7 @@ static void sample_client(struct client_config *cc, char *err, size_t errlen)
 
 		snprintf(filled, sizeof(filled), "%.*s= " PK2 "%s", (int)(p - text), text,
 			 p + strlen("= PASTE-SERVER-PUBKEY"));
-		ok(clientconf_parse(cc, "etc/knock.conf", filled, strlen(filled), err, errlen) == 0,
+		ok(clientfile_parse(cc, "etc/knock.conf", filled, strlen(filled), err, errlen) == 0,
 		   "sample etc/knock.conf parses with a key pasted in: %s", err);
 		clientconf_free(cc);
 	}
@@ -185,13 +187,13 @@ static void sample_and_client(void)
 	free(text);
 	config_free(&c);
 	sample_client(&cc, err, sizeof(err));
-	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
+	ok(clientfile_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
 	       cc.nhosts == 1 && clientconf_find(&cc, "prod") &&
 	       clientconf_find(&cc, "prod")->spa_port == 62201,
 	   "client profile with default spa_port: %s", err);
 	clientconf_free(&cc);
 	ctext = "[host:prod]\naddress = 192.0.2.1\n";
-	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
+	ok(clientfile_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
 	       !strcmp(err, "k.conf:1: host 'prod' needs address and server_public_key"),
 	   "client profile without a server key refused: %s", err);
 }

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "grantreq.h"
+#include "grantsvc.h"
 #include "tap.h"
 #include "token.h"
 #include "ttlrule.h"
@@ -86,7 +88,7 @@ static int writer_accepts(const struct config *c, const struct ps_msg *m, uint32
 		return 0;
 	}
 	for (size_t d = 0; d < c->ndoors; d++) {
-		uint32_t got = verify_door_ttl(&c->doors[d], m->ttl);
+		uint32_t got = grantsvc_ttl(&c->doors[d], &(struct grantsvc_req){.ttl = m->ttl});
 		uint32_t want = !asked                        ? c->doors[d].ttl
 				: asked < c->doors[d].max_ttl ? asked
 							      : c->doors[d].max_ttl;

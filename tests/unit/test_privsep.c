@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "grants.h"
+#include "config_load.h"
 #include "privsep.h"
 #include "tap.h"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "seq.h"
 #include "tap.h"
 #include "vector_cfg.h"

@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "config_load.h"
+#include "grantsvc.h"
 #include "seqgen.h"
 #include "tap.h"
 #include "vector_cfg.h"
@@ -441,10 +443,13 @@ static void verifier(void)
 		ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_OK &&
 		       vd.addr.a[3] == 99 && vd.doors == 2,
 		   "nat = yes client: the token's address is opened");
-		ok(verify_door_ttl(&c.doors[1], vd.ttl) == 600 &&
-		       verify_door_ttl(&c.doors[0], 7200) == 3600 &&
-		       verify_door_ttl(&c.doors[0], 0) == 30,
-		   "TTL: capped at max_ttl, 0 means the door default");
+		ok(grantsvc_ttl(&c.doors[1], &(struct grantsvc_req){.ttl = vd.ttl}) == 600 &&
+		       grantsvc_ttl(&c.doors[0], &(struct grantsvc_req){.ttl = 7200}) == 3600 &&
+		       grantsvc_ttl(&c.doors[0], &(struct grantsvc_req){.ttl = 0}) == 30 &&
+		       grantsvc_ttl(&c.doors[0], &(struct grantsvc_req){.ttl = 7200, .exact = 1}) ==
+			   7200,
+		   "TTL (the grant service's rule): capped at max_ttl, 0 means the door default, "
+		   "an exact (window) TTL as given");
 		make_token(tok, &kr, &natty, T0, "0.0.0.0", "ssh", 0);
 		ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_OK &&
 		       addr_equal(&vd.addr, &src),
