@@ -68,6 +68,10 @@ out:
 	return ret;
 }
 
+/*
+ * Windows has no mode bits or uids to check here: the key's privacy there rests on the ACL
+ * of %APPDATA%, private to its user by default (see README, Clients).
+ */
 static int check_mode(int fd, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -80,6 +84,7 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a regular file", path);
 		return -1;
 	}
+#ifndef _WIN32
 	if (st.st_mode & 077) {
 		snprintf(err, errlen,
 			 "%s: private key is accessible by group or others (mode %04o); "
@@ -92,6 +97,7 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 			 (unsigned)st.st_uid);
 		return -1;
 	}
+#endif
 	return 0;
 }
 
