@@ -195,7 +195,7 @@ $(ZIGDIR)/include/ini.h:
 
 # Clients for other machines (README, Clients), never part of make check: zig's C compiler
 # again, this time the whole npm package (the musl and mingw-w64 libc sources it builds
-# from), and libsodium and inih from Debian's source packages (dist/sources.sh: apt-get
+# from), and libsodium and inih from Debian's source packages (knock/dist/sources.sh: apt-get
 # source through a private sources list under build/dist-work). Each target's libsodium is
 # built once and cached in build/dist-work; knock itself is rebuilt every time.
 ZIGFULL  := build/zig-full
@@ -215,13 +215,13 @@ dist-clients:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DIST_PKGS)"
 	@$(MAKE) --no-print-directory $(ZIGFULL)/package/zig
 	@[ -d $(DISTWORK)/src/libsodium ] && [ -d $(DISTWORK)/src/inih ] || \
-		dist/sources.sh $(DISTWORK)/src
+		knock/dist/sources.sh $(DISTWORK)/src
 	@export ZIG_GLOBAL_CACHE_DIR=$(abspath $(DISTWORK))/zig-cache \
 		ZIG_LOCAL_CACHE_DIR=$(abspath $(DISTWORK))/zig-cache \
 		WARN="$(WARN)" CPPFLAGS="$(PORT_CPPFLAGS)"; \
 	for t in $(DIST_TARGETS); do \
-		dist/libs.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/src $(DISTWORK)/$$t && \
-		dist/client.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/$$t $(DIST)/$$t || exit 1; \
+		knock/dist/libs.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/src $(DISTWORK)/$$t && \
+		knock/dist/client.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/$$t $(DIST)/$$t || exit 1; \
 	done
 	@cd $(DIST) && sha256sum $(addsuffix /knock*,$(DIST_TARGETS)) >SHA256SUMS && cat SHA256SUMS
 check-dist:

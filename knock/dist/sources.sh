@@ -3,7 +3,7 @@
 # through a private sources list, package lists and cache under DIR (the host's apt state is
 # never touched). The archive is the one the host's own sources use (DIST_MIRROR overrides).
 # bookworm's libinih orig tarball is missing from some mirrors, so inih comes from trixie.
-# Usage: dist/sources.sh DIR   (leaves DIR/libsodium and DIR/inih, unpacked and patched)
+# Usage: knock/dist/sources.sh DIR   (leaves DIR/libsodium and DIR/inih, unpacked and patched)
 set -eu
 mkdir -p "$1"
 dir=$(cd "$1" && pwd)
@@ -14,7 +14,7 @@ if [ -z "$mirror" ]; then
 		sed -n -e 's/^deb \(\[[^]]*\] \)\{0,1\}\([a-z]*:\/\/[^ ]*\/debian\/\{0,1\}\) .*/\2/p' \
 			-e 's/^URIs: *\([a-z]*:\/\/[^ ]*\/debian\/\{0,1\}\)$/\1/p' | head -n 1)
 fi
-[ -n "$mirror" ] || { echo "dist/sources.sh: no Debian archive in /etc/apt (set DIST_MIRROR)" >&2; exit 1; }
+[ -n "$mirror" ] || { echo "knock/dist/sources.sh: no Debian archive in /etc/apt (set DIST_MIRROR)" >&2; exit 1; }
 mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/apt/parts"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 cat >"$dir/apt/sources.list" <<LIST
@@ -32,4 +32,4 @@ rm -rf libsodium inih libsodium-* libinih-*
 apt-get $apt_opts -qq source libsodium/bookworm libinih/trixie >sources.log 2>&1 ||
 	{ cat sources.log >&2; exit 1; }
 mv libsodium-*/ libsodium && mv libinih-*/ inih
-echo "dist/sources.sh: $(ls ./*.dsc | tr '\n' ' ')from $mirror"
+echo "knock/dist/sources.sh: $(ls ./*.dsc | tr '\n' ' ')from $mirror"

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Compiles the client for one zig target against dist/libs.sh's libsodium.a and ini.o in
+# Compiles the client for one zig target against knock/dist/libs.sh's libsodium.a and ini.o in
 # LIBS: OUT/knock (Linux, static) or OUT/knock.exe (Windows, with the knock/win/ layer).
 # WARN and CPPFLAGS come from the Makefile (the same warnings as the native build).
-# Usage: dist/client.sh ZIG TARGET LIBS OUT
+# Usage: knock/dist/client.sh ZIG TARGET LIBS OUT
 set -eu
 zig=$1 target=$2 libs=$3 out=$4
 

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds libsodium.a and ini.o for one zig target from the Debian sources that
-# dist/sources.sh unpacked into SRC, into OUT (a cache: nothing is rebuilt once OUT/done
+# knock/dist/sources.sh unpacked into SRC, into OUT (a cache: nothing is rebuilt once OUT/done
 # exists). libsodium is compiled file by file with its portable C code only (no assembly, no
 # CPU-specific intrinsics), which needs no configure run; randomness comes from getrandom(2)
 # on Linux (so the client works in an empty root, without /dev/urandom) and from
 # RtlGenRandom on Windows.
-# Usage: dist/libs.sh ZIG TARGET SRC OUT
+# Usage: knock/dist/libs.sh ZIG TARGET SRC OUT
 set -eu
 zig=$1 target=$2 src=$3 out=$4
 [ -e "$out/done" ] && exit 0
