@@ -161,6 +161,7 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_read, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_recvmmsg, SECCOMP_RET_ALLOW); /* the captures, a run of frames a call */
 	/* libsodium's guarded memory for the keys a reload derives */
 	on_nr(&p, __NR_geteuid, SECCOMP_RET_ALLOW); /* the key file's owner is checked */
 	on_nr(&p, __NR_getuid, SECCOMP_RET_ALLOW);
