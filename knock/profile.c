@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "keygen.h"
+#include "paircache.h"
 
 #define DEFAULT_CONF "~/.config/knock/knock.conf"
 
@@ -15,11 +16,11 @@ int knock_config_path(const char *config, char *path, size_t len)
 	return expand_home(config ? config : DEFAULT_CONF, path, len);
 }
 
-static int load_key(const struct client_config *cc, struct keypair *kp)
+static int load_key(const struct client_config *cc, struct keypair *kp, char path[PATH_MAX])
 {
-	char path[PATH_MAX], err[512];
+	char err[512];
 
-	if (expand_home(cc->private_key, path, sizeof(path)) < 0)
+	if (expand_home(cc->private_key, path, PATH_MAX) < 0)
 		return -1;
 	if (keys_read_private(path, kp, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knock: %s%s\n", err,
@@ -56,9 +57,9 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 			host, path);
 		goto fail;
 	}
-	if (load_key(&x->cc, &x->kp) < 0)
+	if (load_key(&x->cc, &x->kp, path) < 0)
 		goto fail;
-	if (crypto_pair_derive(&x->k, &x->kp, x->h->server_pk, x->kp.pk, x->h->server_pk) < 0) {
+	if (paircache_get(&x->k, path, &x->kp, x->h->server_pk) < 0) {
 		fprintf(stderr, "knock: [host:%s]: server_public_key is unusable\n", host);
 		goto fail;
 	}
