@@ -22,8 +22,9 @@
 
 static int open_capture(const char *iface)
 {
-	int fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP)), on = 1;
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP)};
+	/* ETH_P_ALL: only such sockets see what leaves (dev_queue_xmit_nit) */
+	int fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL)), on = 1;
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
 
 	sll.sll_ifindex = (int)if_nametoindex(iface);
 	if (fd < 0 || !sll.sll_ifindex ||
@@ -48,7 +49,7 @@ static int64_t first_packet(int fd, struct in_addr dst, int wait_ms)
 		const struct iphdr *ip = (const struct iphdr *)buf;
 
 		/* outgoing on a veth; on loopback, seen only as it comes back in */
-		if (n < (ssize_t)sizeof(*ip) ||
+		if (n < (ssize_t)sizeof(*ip) || from.sll_protocol != htons(ETH_P_IP) ||
 		    (from.sll_pkttype != PACKET_OUTGOING && from.sll_pkttype != PACKET_HOST) ||
 		    ip->daddr != dst.s_addr)
 			continue;
