@@ -32,7 +32,7 @@ static int load_key(const struct client_config *cc, struct keypair *kp, char pat
 
 int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 {
-	char path[PATH_MAX], err[512];
+	char path[PATH_MAX], key[PATH_MAX], err[512];
 
 	memset(x, 0, sizeof(*x));
 	if (knock_config_path(config, path, sizeof(path)) < 0)
@@ -57,10 +57,15 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 			host, path);
 		goto fail;
 	}
-	if (load_key(&x->cc, &x->kp, path) < 0)
+	if (load_key(&x->cc, &x->kp, key) < 0)
 		goto fail;
-	if (paircache_get(&x->k, path, &x->kp, x->h->server_pk) < 0) {
-		fprintf(stderr, "knock: [host:%s]: server_public_key is unusable\n", host);
+	/* The server key's point is checked here, by the derivation (a cache is only ever
+	 * written after one succeeded), not at parse: only the profile used costs it. */
+	if (paircache_get(&x->k, key, &x->kp, x->h->server_pk) < 0) {
+		fprintf(stderr,
+			"knock: %s:%d: server_public_key of [host:%s] is not a usable Ed25519 "
+			"public key\n",
+			path, x->h->pk_line, x->h->name);
 		goto fail;
 	}
 	return 0;
