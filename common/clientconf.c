@@ -1,4 +1,5 @@
-/* The client configuration (knock.conf): [knock], [host:NAME] profiles, [group:NAME]s. */
+/* The client configuration (knock.conf): [knock], [host:NAME] profiles, [group:NAME]s;
+ * their section and key handlers (clientfile.c reads the file). */
 #include "clientconf.h"
 
 #include <stdio.h>
@@ -6,19 +7,13 @@
 #include <string.h>
 
 #include "cfgfile.h"
-#include "clientgroup.h"
 #include "config.h"
 #include "config_values.h"
+#include "knownkeys.h"
 #include "seqgen.h"
 
-struct pstate {
-	struct client_config *c;
-	int kind; /* 0 none, 1 [knock], 2 [host:], 3 [group:] */
-	uint32_t seen;
-	int knock_line;
-};
-
-static int add_group(struct pstate *st, const char *name, int line, char *err, size_t errlen)
+static int add_group(struct clientconf_pstate *st, const char *name, int line, char *err,
+		     size_t errlen)
 {
 	struct client_config *c = st->c;
 	const struct host_group *dup;
@@ -45,9 +40,9 @@ static int add_group(struct pstate *st, const char *name, int line, char *err, s
 	return 0;
 }
 
-static int on_section(void *user, const char *name, int line, char *err, size_t errlen)
+int clientconf_on_section(void *user, const char *name, int line, char *err, size_t errlen)
 {
-	struct pstate *st = user;
+	struct clientconf_pstate *st = user;
 	struct client_config *c = st->c;
 	struct host_profile *h;
 
@@ -106,6 +101,8 @@ static int host_key(struct host_profile *h, int i, const char *v, char *err, siz
 				 v);
 			return -1;
 		}
+		if (knownkeys_refuse(h->server_pk, "server_public_key", err, errlen) < 0)
+			return -1;
 		h->has_pk = 1;
 		return 0;
 	case 2:
@@ -121,13 +118,13 @@ static int host_key(struct host_profile *h, int i, const char *v, char *err, siz
 	}
 }
 
-static int on_key(void *user, const char *key, const char *value, int line, char *err,
-		  size_t errlen)
+int clientconf_on_key(void *user, const char *key, const char *value, int line, char *err,
+		      size_t errlen)
 {
 	static const char *host_keys[] = {
 	    "address", "server_public_key", "spa_port",        "doors",
 	    "ttl",     "sequence_ports",    "sequence_length", NULL};
-	struct pstate *st = user;
+	struct clientconf_pstate *st = user;
 	int i;
 
 	if (st->kind == 0) {
@@ -167,7 +164,7 @@ static int on_key(void *user, const char *key, const char *value, int line, char
 	return host_key(&st->c->hosts[st->c->nhosts - 1], i, value, err, errlen);
 }
 
-static int validate(struct client_config *c, char *err, size_t errlen)
+int clientconf_check_hosts(const struct client_config *c, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < c->nhosts; i++) {
 		const struct host_profile *h = &c->hosts[i];
@@ -178,36 +175,16 @@ static int validate(struct client_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return clientgroup_resolve(c, err, errlen);
-}
-
-int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
-		     char *err, size_t errlen)
-{
-	struct pstate st = {.c = c};
-	struct cfg_parser p = {.file = file, .section = on_section, .key = on_key, .user = &st};
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->file, sizeof(c->file), "%s", file);
-	strcpy(c->private_key, "~/.config/knock/id");
-	if (cfg_parse_text(&p, text, len, err, errlen) < 0 || validate(c, err, errlen) < 0) {
-		clientconf_free(c);
-		return -1;
-	}
 	return 0;
 }
 
-int clientconf_load(struct client_config *c, const char *path, char *err, size_t errlen)
+void clientconf_start(struct client_config *c, struct clientconf_pstate *st, const char *file)
 {
-	char *text;
-	size_t len;
-	int ret;
-
-	if (cfg_read_file(path, &text, &len, err, errlen) < 0)
-		return -1;
-	ret = clientconf_parse(c, path, text, len, err, errlen);
-	free(text);
-	return ret;
+	memset(c, 0, sizeof(*c));
+	memset(st, 0, sizeof(*st));
+	st->c = c;
+	snprintf(c->file, sizeof(c->file), "%s", file);
+	strcpy(c->private_key, "~/.config/knock/id");
 }
 
 const struct host_profile *clientconf_find(const struct client_config *c, const char *name)

@@ -41,9 +41,22 @@ struct client_config {
 	size_t ngroups;
 };
 
-int clientconf_parse(struct client_config *c, const char *file, const char *text, size_t len,
-		     char *err, size_t errlen) __attribute__((warn_unused_result));
-int clientconf_load(struct client_config *c, const char *path, char *err, size_t errlen)
+/* The parser's state, for clientfile.c. */
+struct clientconf_pstate {
+	struct client_config *c;
+	int kind; /* 0 none, 1 [knock], 2 [host:], 3 [group:] */
+	uint32_t seen;
+	int knock_line;
+};
+
+/* c emptied with its defaults, st ready for the handlers below. */
+void clientconf_start(struct client_config *c, struct clientconf_pstate *st, const char *file);
+/* cfgfile handlers: user is a struct clientconf_pstate. */
+int clientconf_on_section(void *user, const char *name, int line, char *err, size_t errlen);
+int clientconf_on_key(void *user, const char *key, const char *value, int line, char *err,
+		      size_t errlen);
+/* Every profile has an address and a server key ("file:line: reason" if not). */
+int clientconf_check_hosts(const struct client_config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 const struct host_profile *clientconf_find(const struct client_config *c, const char *name);
 const struct host_group *clientconf_find_group(const struct client_config *c, const char *name);

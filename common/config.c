@@ -1,6 +1,6 @@
 /*
- * knockd.conf: section and key handlers on top of cfgfile, then whole-file validation
- * (references between sections, required keys, duplicates). Pure apart from config_load.
+ * knockd.conf: defaults, whole-file validation (references between sections, required
+ * keys, duplicates) and look-ups. Pure. Reading and parsing are config_load.c's.
  */
 #include "config.h"
 
@@ -10,9 +10,8 @@
 #include <string.h>
 
 #include "cfgfile.h"
-#include "dropin.h"
+#include "seqcost.h"
 #include "seqgen.h"
-#include "config_keys.h"
 
 int config_door_index(const struct config *c, const char *name)
 {
@@ -33,7 +32,7 @@ const char *config_backend_name(int backend)
 	return "auto";
 }
 
-static void set_defaults(struct config *c, const char *file)
+void config_defaults(struct config *c, const char *file)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->file, sizeof(c->file), "%s", file);
@@ -54,6 +53,7 @@ static void set_defaults(struct config *c, const char *file)
 	c->seq_count = SEQ_DEFAULT_COUNT;
 	c->seq_len = SEQ_DEFAULT_LEN;
 	c->seq_timeout = 10;
+	c->gate_lock = 1;
 }
 
 static int resolve_doors(const struct config *c, int file, const char *text, int line,
@@ -85,25 +85,26 @@ static int resolve_doors(const struct config *c, int file, const char *text, int
 static int validate_forward(struct config *c, const struct door *d, char *err, size_t errlen)
 {
 	int fwd = d->direction == DIR_FWD, host = d->to.len == (d->to.addr.family == 4 ? 32 : 128);
+	const char *file = config_file_name(c, d->file); /* the main file or a drop-in */
 
 	if (!fwd && (d->to_line || d->nat_line)) {
-		cfg_errorf(err, errlen, c->file, d->to_line ? d->to_line : d->nat_line,
+		cfg_errorf(err, errlen, file, d->to_line ? d->to_line : d->nat_line,
 			   "door '%s': %s needs direction = forward", d->name,
 			   d->to_line ? "to" : "nat_port");
 		return -1;
 	}
 	if (fwd && !d->to_line) {
-		cfg_errorf(err, errlen, c->file, d->line,
+		cfg_errorf(err, errlen, file, d->line,
 			   "door '%s': direction = forward needs to (the inner host)", d->name);
 		return -1;
 	}
 	if (d->nat_line && d->nports != 1) {
-		cfg_errorf(err, errlen, c->file, d->nat_line,
+		cfg_errorf(err, errlen, file, d->nat_line,
 			   "door '%s': nat_port needs exactly one port in ports", d->name);
 		return -1;
 	}
 	if (d->nat_line && !host) {
-		cfg_errorf(err, errlen, c->file, d->nat_line,
+		cfg_errorf(err, errlen, file, d->nat_line,
 			   "door '%s': nat_port needs to be one address, not a prefix", d->name);
 		return -1;
 	}
@@ -120,6 +121,13 @@ static int validate_door(struct config *c, struct door *d, char *err, size_t err
 	if (d->ndests && d->direction != DIR_OUT) {
 		cfg_errorf(err, errlen, config_file_name(c, d->file), d->line,
 			   "door '%s': destinations need direction = out", d->name);
+		return -1;
+	}
+	if (d->owner_line && d->direction != DIR_OUT) {
+		cfg_errorf(err, errlen, config_file_name(c, d->file), d->owner_line,
+			   "door '%s': owner needs direction = out (it matches this host's own "
+			   "sockets)",
+			   d->name);
 		return -1;
 	}
 	if (validate_forward(c, d, err, errlen) < 0)
@@ -196,7 +204,23 @@ static int validate_window(struct config *c, struct window *w, char *err, size_t
 	return 0;
 }
 
-static int validate(struct config *c, char *err, size_t errlen)
+/* Sequences a keyless host could guess cheaply are refused (knockd.conf(5), SEQUENCES). */
+static int validate_seq_cost(const struct config *c, char *err, size_t errlen)
+{
+	char cost[96];
+
+	if (seqcost_knocks(c->seq_count, c->seq_len) >= SEQCOST_FLOOR)
+		return 0;
+	seqcost_describe(c->seq_count, c->seq_len, cost, sizeof(cost));
+	cfg_errorf(err, errlen, c->file, c->seq_line,
+		   "sequence_ports %u-%u with sequence_length %d: a host without the key opens a "
+		   "client's doors after %s; at least %.0e are needed: widen sequence_ports or "
+		   "raise sequence_length",
+		   c->seq_base, c->seq_base + c->seq_count - 1u, c->seq_len, cost, SEQCOST_FLOOR);
+	return -1;
+}
+
+int config_validate(struct config *c, char *err, size_t errlen)
 {
 	if (!c->ndoors) {
 		cfg_errorf(err, errlen, c->file, 1, "no [door:NAME] section");
@@ -214,102 +238,12 @@ static int validate(struct config *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->nwindows; i++)
 		if (validate_window(c, &c->windows[i], err, errlen) < 0)
 			return -1;
-	return 0;
+	return validate_seq_cost(c, err, errlen);
 }
 
 const char *config_file_name(const struct config *c, int file)
 {
 	return file > 0 && (size_t)file < c->nfiles ? c->files[file] : c->file;
-}
-
-static int parse_file(struct config *c, struct config_pstate *st, const char *file,
-		      const char *text, size_t len, char *err, size_t errlen)
-{
-	struct cfg_parser p = {
-	    .file = file, .section = config_on_section, .key = config_on_key, .user = st};
-
-	st->kind = 0;
-	st->seen = 0;
-	st->c = c;
-	return cfg_parse_text(&p, text, len, err, errlen);
-}
-
-int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
-		 size_t errlen)
-{
-	struct config_pstate st;
-
-	set_defaults(c, file);
-	memset(&st, 0, sizeof(st));
-	if (parse_file(c, &st, file, text, len, err, errlen) < 0 || validate(c, err, errlen) < 0) {
-		config_free(c);
-		return -1;
-	}
-	return 0;
-}
-
-/* Reads one file (the main one, or a drop-in) into c, as file number c->nfiles. */
-static int load_file(struct config *c, struct config_pstate *st, const char *path, char *err,
-		     size_t errlen)
-{
-	char **files, *text = NULL, reason[CFG_ERRLEN];
-	size_t len;
-	int ret = -1;
-
-	files = realloc(c->files, (c->nfiles + 1) * sizeof(*files));
-	if (!files || !(files[c->nfiles] = strdup(path))) {
-		if (files)
-			c->files = files;
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	c->files = files;
-	st->file = (int)c->nfiles++;
-	if (cfg_read_trusted(path, &text, &len, reason, sizeof(reason)) < 0) {
-		/* a drop-in's problem also names the include that brought it in */
-		if (st->file)
-			cfg_errorf(err, errlen, c->file, c->include_line, "include: %s", reason);
-		else
-			snprintf(err, errlen, "%s", reason);
-		goto out;
-	}
-	ret = parse_file(c, st, path, text, len, err, errlen);
-out:
-	free(text);
-	return ret;
-}
-
-/* The drop-in files, in name order, after the whole main file (so its include line may
- * come anywhere in [knockd]); a problem with the directory is reported at that line. */
-static int load_dropins(struct config *c, struct config_pstate *st, char *err, size_t errlen)
-{
-	char reason[CFG_ERRLEN], **paths;
-	size_t n;
-	int ret = 0;
-
-	if (dropin_list(c->include, &paths, &n, reason, sizeof(reason)) < 0) {
-		cfg_errorf(err, errlen, c->file, c->include_line, "%s", reason);
-		return -1;
-	}
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = load_file(c, st, paths[i], err, errlen);
-	dropin_free(paths, n);
-	return ret;
-}
-
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
-{
-	struct config_pstate st;
-
-	set_defaults(c, path);
-	memset(&st, 0, sizeof(st));
-	if (load_file(c, &st, path, err, errlen) < 0 ||
-	    (c->include[0] && load_dropins(c, &st, err, errlen) < 0) ||
-	    validate(c, err, errlen) < 0) {
-		config_free(c);
-		return -1;
-	}
-	return 0;
 }
 
 void config_free(struct config *c)

@@ -13,10 +13,11 @@
 #define CONFIG_MAX_DOORS       32 /* a client's doors are a 32-bit mask */
 #define DOOR_MAX_PORTS         15 /* what one multiport match takes */
 #define DOOR_MAX_DESTS         8
+#define GATE_MAX_EXEMPT        16 /* exempt = CIDR,... (per door and in [knockd]) */
 #define SEQ_MAX_STEPS          16
 #define CONFIG_MAX_STATIC_SEQS 16
 #define DEFAULT_SPA_PORT       62201
-/* capture_buffer: each interface's capture ring, in bytes (knockd.conf(5) says why 8m) */
+/* capture_buffer: each capture socket's receive queue, in bytes (knockd.conf(5) says why) */
 #define CAPTURE_BUFFER_DEFAULT (8u << 20)
 #define CAPTURE_BUFFER_MIN     (64u << 10)
 #define CAPTURE_BUFFER_MAX     (64u << 20)
@@ -40,7 +41,13 @@ struct door {
 	int ndests;
 	struct prefix to;  /* direction = forward: the inner host (addr.family 0: not set) */
 	uint16_t nat_port; /* forward: DNAT this gateway port to to:ports[0] (0: none) */
-	int line, to_line, nat_line;
+	/* direction = out, owner = USER|UID: only sockets of this uid (resolved at load) */
+	int has_owner;
+	uint32_t owner_uid;
+	char owner_name[NAME_MAX_LEN + 1];     /* as written, or the uid's name */
+	struct prefix exempt[GATE_MAX_EXEMPT]; /* sources (out: destinations) the gate lets by */
+	int nexempt;
+	int line, to_line, nat_line, owner_line;
 	int file; /* where it was defined: config_file_name() */
 };
 
@@ -92,13 +99,18 @@ struct config {
 	char control_socket[PATH_MAX];
 	uint32_t replay_window;
 	uint32_t max_grants;
-	uint32_t capture_buffer;      /* bytes per interface */
-	uint16_t seq_base, seq_count; /* sequence_ports: the watched range */
-	int seq_len;                  /* sequence_length */
-	uint32_t seq_timeout;         /* sequence_timeout */
-	char include[PATH_MAX];       /* drop-in files: DIR/PATTERN, "" = none */
+	uint32_t capture_buffer;               /* bytes per interface */
+	uint16_t seq_base, seq_count;          /* sequence_ports: the watched range */
+	int seq_len;                           /* sequence_length */
+	int seq_line;                          /* the later of their lines, 0 = both defaults */
+	uint32_t seq_timeout;                  /* sequence_timeout */
+	struct prefix exempt[GATE_MAX_EXEMPT]; /* [knockd] exempt: for every door */
+	int nexempt;
+	int gate_lock;          /* own the gate table (owner+persist flags) where the kernel can */
+	char include[PATH_MAX]; /* drop-in files: DIR/PATTERN, "" = none */
 	int include_line;
-	char **files; /* [0] the main file, then each drop-in read (config_load only) */
+	int interfaces_line; /* 0: not set (the default, any) */
+	char **files;        /* [0] the main file, then each drop-in read (config_load only) */
 	size_t nfiles;
 
 	struct door doors[CONFIG_MAX_DOORS];
@@ -111,18 +123,11 @@ struct config {
 	size_t nwindows;
 };
 
-/*
- * Pure: parses and validates text; on error fills err with "file:line: reason". An include
- * is checked but not read: drop-in files are config_load's.
- */
-int config_parse(struct config *c, const char *file, const char *text, size_t len, char *err,
-		 size_t errlen) __attribute__((warn_unused_result));
-/*
- * Reads path and then the drop-in files its include names (each refused if group or others
- * may write it or neither root nor we own it), then validates the whole.
- */
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+/* c emptied, with every default; file names it. config_parse/config_load (config_load.h)
+ * start with this and end with config_validate. */
+void config_defaults(struct config *c, const char *file);
+/* The whole file's checks; on error fills err with "file:line: reason". */
+int config_validate(struct config *c, char *err, size_t errlen) __attribute__((warn_unused_result));
 /* The file an entity's `file` index names. */
 const char *config_file_name(const struct config *c, int file);
 void config_free(struct config *c);

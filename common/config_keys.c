@@ -2,144 +2,23 @@
 #include "config_keys.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_knockd.h"
 #include "config_values.h"
-#include "dropin.h"
-
-enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
-
-typedef int (*setter)(struct config_pstate *st, const char *v, int line, char *err, size_t n);
+#include "knownkeys.h"
 
 struct keydef {
 	const char *name;
-	setter set;
+	config_setter set;
 };
 
+enum { SEC_NONE, SEC_KNOCKD, SEC_DOOR, SEC_CLIENT, SEC_SEQ, SEC_WINDOW };
+
 #define CUR(st, arr) (&(st)->c->arr[(st)->idx])
-
-/* [knockd] */
-static int k_interfaces(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->interfaces, sizeof(st->c->interfaces), v, e, n);
-}
-static int k_private_key(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->private_key, sizeof(st->c->private_key), v, e, n);
-}
-static int k_spa_port(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return parse_port(v, &st->c->spa_port, e, n);
-}
-static int k_backend(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_backend(&st->c->backend, v, e, n);
-}
-static int k_nft_table(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_nft_table(st->c->nft_table, sizeof(st->c->nft_table), v, e, n);
-}
-static int k_nft_in(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->nft_input_chain, sizeof(st->c->nft_input_chain), v, e, n);
-}
-static int k_nft_out(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->nft_output_chain, sizeof(st->c->nft_output_chain), v, e, n);
-}
-static int k_nft_fwd(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_string(st->c->nft_forward_chain, sizeof(st->c->nft_forward_chain), v, e, n);
-}
-static int k_state_dir(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->state_dir, sizeof(st->c->state_dir), v, e, n);
-}
-static int k_control(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_path(st->c->control_socket, sizeof(st->c->control_socket), v, e, n);
-}
-static int k_replay(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_duration_range(&st->c->replay_window, v, 5, 3600, e, n);
-}
-static int k_max_grants(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	unsigned long x;
-
-	(void)line;
-	if (parse_uint(v, 1000000, &x, e, n) < 0 || x < 16) {
-		snprintf(e, n, "bad max_grants '%s' (want 16 to 1000000)", v);
-		return -1;
-	}
-	st->c->max_grants = (uint32_t)x;
-	return 0;
-}
-
-/* Each capture ring's size in bytes (knockd.conf(5) says how the default was chosen). */
-static int k_capture_buffer(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_size_range(&st->c->capture_buffer, v, CAPTURE_BUFFER_MIN, CAPTURE_BUFFER_MAX,
-				e, n);
-}
-
-static int k_seq_ports(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_port_range(&st->c->seq_base, &st->c->seq_count, v, e, n);
-}
-static int k_seq_len(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_seq_length(&st->c->seq_len, v, e, n);
-}
-static int k_seq_timeout(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	(void)line;
-	return value_duration_range(&st->c->seq_timeout, v, 1, 300, e, n);
-}
-
-static int k_include(struct config_pstate *st, const char *v, int line, char *e, size_t n)
-{
-	if (value_path(st->c->include, sizeof(st->c->include), v, e, n) < 0 ||
-	    dropin_check_pattern(v, e, n) < 0)
-		return -1;
-	st->c->include_line = line;
-	return 0;
-}
-
-static const struct keydef knockd_keys[] = {{"interfaces", k_interfaces},
-					    {"private_key", k_private_key},
-					    {"spa_port", k_spa_port},
-					    {"backend", k_backend},
-					    {"nft_table", k_nft_table},
-					    {"nft_input_chain", k_nft_in},
-					    {"nft_output_chain", k_nft_out},
-					    {"nft_forward_chain", k_nft_fwd},
-					    {"state_dir", k_state_dir},
-					    {"control_socket", k_control},
-					    {"replay_window", k_replay},
-					    {"max_grants", k_max_grants},
-					    {"sequence_ports", k_seq_ports},
-					    {"sequence_length", k_seq_len},
-					    {"sequence_timeout", k_seq_timeout},
-					    {"include", k_include},
-					    {"capture_buffer", k_capture_buffer},
-					    {NULL, NULL}};
 
 /* [door:NAME] */
 static int d_direction(struct config_pstate *st, const char *v, int line, char *e, size_t n)
@@ -176,6 +55,13 @@ static int d_dests(struct config_pstate *st, const char *v, int line, char *e, s
 	(void)line;
 	return value_prefix_list(d->dests, DOOR_MAX_DESTS, &d->ndests, v, e, n);
 }
+static int d_exempt(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	struct door *d = CUR(st, doors);
+
+	(void)line;
+	return value_prefix_list(d->exempt, GATE_MAX_EXEMPT, &d->nexempt, v, e, n);
+}
 
 static int d_to(struct config_pstate *st, const char *v, int line, char *e, size_t n)
 {
@@ -192,6 +78,12 @@ static int d_nat_port(struct config_pstate *st, const char *v, int line, char *e
 	return parse_port(v, &d->nat_port, e, n);
 }
 
+static int d_owner(struct config_pstate *st, const char *v, int line, char *e, size_t n)
+{
+	CUR(st, doors)->owner_line = line;
+	return value_owner(CUR(st, doors), v, e, n);
+}
+
 static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"protocol", d_protocol},
 					  {"ports", d_ports},
@@ -200,6 +92,8 @@ static const struct keydef door_keys[] = {{"direction", d_direction},
 					  {"destinations", d_dests},
 					  {"to", d_to},
 					  {"nat_port", d_nat_port},
+					  {"owner", d_owner},
+					  {"exempt", d_exempt},
 					  {NULL, NULL}};
 
 /* [client:NAME] */
@@ -212,6 +106,8 @@ static int c_public_key(struct config_pstate *st, const char *v, int line, char 
 			 v);
 		return -1;
 	}
+	if (knownkeys_refuse(cl->pk, "public_key", e, n) < 0)
+		return -1;
 	cl->pk_line = line;
 	return 0;
 }
@@ -290,8 +186,8 @@ static int w_duration(struct config_pstate *st, const char *v, int line, char *e
 static const struct keydef window_keys[] = {
     {"doors", w_doors}, {"at", w_at}, {"days", w_days}, {"duration", w_duration}, {NULL, NULL}};
 
-static const struct keydef *const tables[] = {NULL,        knockd_keys, door_keys,
-					      client_keys, seq_keys,    window_keys};
+static const struct keydef *const tables[] = {NULL,        NULL,     door_keys,
+					      client_keys, seq_keys, window_keys};
 static const char *const kind_names[] = {"", "knockd", "door", "client", "sequence", "window"};
 
 static int kind_of(const char *name, const char **rest)
@@ -486,7 +382,9 @@ int config_on_key(void *user, const char *key, const char *value, int line, char
 		snprintf(err, errlen, "key '%s' outside a section", key);
 		return -1;
 	}
-	i = key_index(t, key);
+	for (i = 0; !t && config_knockd_keys[i].name && strcmp(config_knockd_keys[i].name, key);)
+		i++; /* [knockd]: its table has the restart column */
+	i = t ? key_index(t, key) : config_knockd_keys[i].name ? i : -1;
 	if (i < 0) {
 		snprintf(err, errlen, "unknown key '%s' in a [%s] section", key,
 			 kind_names[st->kind]);
@@ -497,5 +395,5 @@ int config_on_key(void *user, const char *key, const char *value, int line, char
 		return -1;
 	}
 	st->seen |= 1u << i;
-	return t[i].set(st, value, line, err, errlen);
+	return (t ? t[i].set : config_knockd_keys[i].set)(st, value, line, err, errlen);
 }

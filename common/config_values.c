@@ -2,6 +2,7 @@
 #include "config_values.h"
 
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,14 +164,14 @@ int value_prefix_list(struct prefix *p, int max, int *n, const char *v, char *er
 	*n = 0;
 	while ((r = parse_list_next(&cur, item, sizeof(item))) > 0) {
 		if (*n == max || prefix_parse(item, &p[*n]) < 0) {
-			snprintf(err, errlen,
-				 "bad destination '%s' (want at most %d of ADDR[/LEN])", item, max);
+			snprintf(err, errlen, "bad address '%s' (want at most %d of ADDR[/LEN])",
+				 item, max);
 			return -1;
 		}
 		(*n)++;
 	}
 	if (r < 0 || !*n) {
-		snprintf(err, errlen, "bad destination list '%s'", v);
+		snprintf(err, errlen, "bad address list '%s'", v);
 		return -1;
 	}
 	return 0;
@@ -281,5 +282,34 @@ int value_seq_length(int *out, const char *v, char *err, size_t errlen)
 		return -1;
 	}
 	*out = (int)n;
+	return 0;
+}
+
+/* A name is resolved through NSS now, when the configuration loads: a user that does not
+ * exist is an error here, not a rule that silently matches nobody. */
+int value_owner(struct door *d, const char *v, char *err, size_t errlen)
+{
+	char buf[4096], *end;
+	struct passwd pw, *res = NULL;
+	unsigned long uid = strtoul(v, &end, 10);
+
+	if (*v >= '0' && *v <= '9' && !*end && uid < 0xffffffffUL) {
+		d->owner_uid = (uint32_t)uid;
+		if (getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) || !res ||
+		    strlen(res->pw_name) >= sizeof(d->owner_name))
+			snprintf(d->owner_name, sizeof(d->owner_name), "%lu", uid);
+		else
+			strcpy(d->owner_name, res->pw_name);
+		d->has_owner = 1;
+		return 0;
+	}
+	if (!*v || strlen(v) >= sizeof(d->owner_name) ||
+	    getpwnam_r(v, &pw, buf, sizeof(buf), &res) || !res) {
+		snprintf(err, errlen, "owner '%s': no such user (want a user name or a uid)", v);
+		return -1;
+	}
+	d->owner_uid = (uint32_t)res->pw_uid;
+	strcpy(d->owner_name, v);
+	d->has_owner = 1;
 	return 0;
 }

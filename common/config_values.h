@@ -26,6 +26,8 @@ int value_time_of_day(int *minute_of_day, const char *v, char *err, size_t errle
 int value_days(uint8_t *days, const char *v, char *err, size_t errlen);
 /* "61000-61999": base and count; at least 16 ports. */
 int value_port_range(uint16_t *base, uint16_t *count, const char *v, char *err, size_t errlen);
+/* owner = USER|UID: a user name (looked up now, it must exist) or a numeric uid. */
+int value_owner(struct door *d, const char *v, char *err, size_t errlen);
 int value_seq_length(int *out, const char *v, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ttlrule.h"
+
 static const char *const verbs[] = {"list", "status", "flush", "revoke", "open", "reload"};
 
 static int parse_arg(struct ctl_request *r, const char *tok, char *err, size_t errlen)
@@ -16,7 +18,7 @@ static int parse_arg(struct ctl_request *r, const char *tok, char *err, size_t e
 	if (!strcmp(tok, "json")) {
 		r->json = 1;
 	} else if (r->verb == CTL_OPEN && !strncmp(tok, "ttl=", 4)) {
-		if (parse_uint(tok + 4, 30UL * 86400, &v, err, errlen) < 0)
+		if (parse_uint(tok + 4, TTL_LIMIT, &v, err, errlen) < 0)
 			return -1;
 		r->ttl = (uint32_t)v;
 	} else if (r->verb == CTL_OPEN && !strncmp(tok, "addr=", 5)) {

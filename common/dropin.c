@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cfgfile.h"
+#include "pathtrust.h"
 
 int dropin_check_pattern(const char *pattern, char *err, size_t errlen)
 {
@@ -47,12 +48,17 @@ static int check_dir(const char *pattern, char *err, size_t errlen)
 	dir[n] = '\0';
 	if (!n)
 		strcpy(dir, "/");
-	if (stat(dir, &st) < 0) {
+	if (pathtrust_dirs(dir, reason, sizeof(reason)) < 0) {
+		snprintf(err, errlen, "include: %s", reason);
+		return -1;
+	}
+	if (lstat(dir, &st) < 0) {
 		snprintf(err, errlen, "include: %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "include: %s: not a directory", dir);
+		snprintf(err, errlen, "include: %s: not a directory%s", dir,
+			 S_ISLNK(st.st_mode) ? " (a symbolic link: name the real path)" : "");
 		return -1;
 	}
 	if (cfg_check_trusted(dir, &st, reason, sizeof(reason)) < 0) {

@@ -1,5 +1,6 @@
 /* Ed25519 key files: base64 of the 32-byte seed, mode 0600; public keys as base64 text. */
 #include "keys.h"
+#include "knownkeys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "pathtrust.h"
 
 #define SEED_LEN 32
 
@@ -99,12 +102,11 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 
 int keys_read_private(const char *path, struct keypair *kp, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int fd = pathtrust_open(path, 1, &st, err, errlen); /* never blocks on a FIFO */
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	return keys_read_private_fd(fd, path, kp, err, errlen);
 }
 
@@ -130,7 +132,9 @@ int keys_read_private_fd(int fd, const char *path, struct keypair *kp, char *err
 		goto out;
 	}
 	crypto_sign_seed_keypair(kp->pk, kp->sk, seed);
-	ret = 0;
+	ret = knownkeys_refuse(kp->pk, path, err, errlen);
+	if (ret < 0)
+		keys_wipe(kp);
 out:
 	sodium_memzero(buf, sizeof(buf));
 	sodium_memzero(seed, sizeof(seed));

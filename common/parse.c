@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ttlrule.h"
+
 int parse_uint(const char *s, unsigned long max, unsigned long *out, char *err, size_t errlen)
 {
 	char *end;
@@ -29,7 +31,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out, char *err, 
 
 int parse_duration(const char *s, uint32_t *out, char *err, size_t errlen)
 {
-	static const unsigned long max = 30UL * 24 * 3600;
+	static const unsigned long max = TTL_LIMIT;
 	unsigned long v, unit = 1;
 	char num[16];
 	size_t len = strlen(s);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clientconf.h"
+#include "clientfile.h"
 #include "profile.h"
 #include "sequence.h"
 
@@ -165,7 +166,7 @@ int group_run(const struct send_opts *o, const char *name, enum group_mode mode,
 	int ret = -1;
 
 	if (knock_config_path(o->config, path, sizeof(path)) < 0 || access(path, R_OK) < 0 ||
-	    clientconf_load(&cc, path, err, sizeof(err)) < 0)
+	    clientfile_load(&cc, path, err, sizeof(err)) < 0)
 		return -1;
 	g = clientconf_find_group(&cc, name);
 	if (!g)

@@ -11,6 +11,7 @@
 #include "send.h"
 #include "proxy.h"
 #include "sequence.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -20,7 +21,9 @@ static void usage(FILE *f)
 		   "[--spacing MS] [-v] HOST|GROUP [DOOR...]\n"
 		   "       knock [-c FILE] [-4|-6] [--copies N] [-v] --sequence HOST|GROUP\n"
 		   "       knock [-c FILE] [-4|-6] [-v] HOST|GROUP PORT[:tcp|udp]...\n"
-		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n");
+		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n"
+		   "       knock --version | --help\n"
+		   "See knock(1).\n");
 }
 
 /* A [group:] of that name knocks each member; otherwise one profile (or address). */
@@ -64,11 +67,15 @@ static int copies_opt(struct send_opts *o, int opt, const char *arg)
 
 static int send_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"ttl", required_argument, NULL, 'T'},     {"addr", required_argument, NULL, 'A'},
-	    {"help", no_argument, NULL, 'h'},          {"sequence", no_argument, NULL, 'S'},
-	    {"wait", required_argument, NULL, 'w'},    {"copies", required_argument, NULL, 'n'},
-	    {"spacing", required_argument, NULL, 'i'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
+						 {"addr", required_argument, NULL, 'A'},
+						 {"help", no_argument, NULL, 'h'},
+						 {"sequence", no_argument, NULL, 'S'},
+						 {"wait", required_argument, NULL, 'w'},
+						 {"version", no_argument, NULL, 'V'},
+						 {"copies", required_argument, NULL, 'n'},
+						 {"spacing", required_argument, NULL, 'i'},
+						 {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
 	const char *proxy = NULL;
@@ -117,6 +124,9 @@ static int send_main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("knock %s\n", KNOCK_VERSION);
 			return 0;
 		default:
 			usage(stderr);

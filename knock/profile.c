@@ -1,4 +1,5 @@
 /* A host profile with everything needed to knock it: config, our key, the pair's keys. */
+#include "clientfile.h"
 #include "profile.h"
 
 #include <sodium.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostmatch.h"
 #include "keygen.h"
 #include "paircache.h"
 
@@ -30,6 +32,26 @@ static int load_key(const struct client_config *cc, struct keypair *kp, char pat
 	return 0;
 }
 
+/* No client configuration yet: point to the sample (the Debian package's, make install's). */
+static void sample_hint(const char *path)
+{
+	static const char *const samples[] = {"/usr/share/doc/knock-auth/examples/knock.conf",
+					      "/usr/local/share/doc/knockd/knock.conf"};
+	const char *s = samples[0];
+
+	if (access(path, F_OK) == 0)
+		return;
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		if (access(samples[i], R_OK) == 0) {
+			s = samples[i];
+			break;
+		}
+	fprintf(stderr,
+		"knock: no client configuration yet: start from the sample, %s (etc/knock.conf in "
+		"the source), as %s; see knock(1)\n",
+		s, path);
+}
+
 int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 {
 	char path[PATH_MAX], key[PATH_MAX], err[512];
@@ -37,8 +59,9 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 	memset(x, 0, sizeof(*x));
 	if (knock_config_path(config, path, sizeof(path)) < 0)
 		return -1;
-	if (clientconf_load(&x->cc, path, err, sizeof(err)) < 0) {
+	if (clientfile_load(&x->cc, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knock: %s\n", err);
+		sample_hint(path);
 		return -1;
 	}
 	x->h = clientconf_find(&x->cc, host);
@@ -52,8 +75,12 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 			host, path);
 		goto fail;
 	}
+	if (!x->h)
+		x->h = hostmatch_find(&x->cc, host);
 	if (!x->h) {
-		fprintf(stderr, "knock: no [host:%s] profile (nor one with that address) in %s\n",
+		fprintf(stderr,
+			"knock: no [host:%s] profile (nor one whose address is or resolves to "
+			"that address) in %s\n",
 			host, path);
 		goto fail;
 	}

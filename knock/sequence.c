@@ -4,6 +4,7 @@
  * A TCP knock is a SYN: a non-blocking connect closed at once, so it is never retransmitted;
  * a UDP knock is an empty datagram.
  */
+#include "clientfile.h"
 #include "sequence.h"
 
 #include <errno.h>
@@ -147,7 +148,7 @@ int cmd_static(const struct send_opts *o, const char *host, char **specs, int n)
 		k[i].protocol = colon && !strcmp(colon + 1, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
 	}
 	if (knock_config_path(o->config, path, sizeof(path)) == 0 && access(path, R_OK) == 0 &&
-	    clientconf_load(&cc, path, err, sizeof(err)) == 0)
+	    clientfile_load(&cc, path, err, sizeof(err)) == 0)
 		h = clientconf_find(&cc, host);
 	ret = send_all(h ? h->address : host, o, send_copies(o, 1), k, n);
 	clientconf_free(&cc);

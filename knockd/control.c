@@ -6,6 +6,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,9 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctlproto.h"
-#include "daemon.h"
 #include "log.h"
+#include "pkt.h"
+#include "verify.h"
 
 struct sbuf {
 	char *p;
@@ -54,10 +57,28 @@ __attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char
 	}
 }
 
-int control_open(struct daemon *d, char *err, size_t errlen)
+/* The directory of the socket at path, held for control_close. */
+static int open_dir(struct control *c, const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	c->dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->dir >= 0)
+		return 0;
+	snprintf(err, errlen, "control socket %s: its directory: %s", path, strerror(errno));
+	return -1;
+}
+
+int control_open(struct control *c, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *path = d->cfg->control_socket;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -74,17 +95,29 @@ int control_open(struct daemon *d, char *err, size_t errlen)
 			close(fd);
 		return -1;
 	}
-	d->control_fd = fd;
-	return 0;
+	c->fd = fd;
+	return open_dir(c, path, err, errlen);
 }
 
-void control_close(struct daemon *d)
+/* The socket's name in its directory (control_dir). */
+static const char *base_name(const char *path)
 {
-	if (d->control_fd < 0)
-		return;
-	close(d->control_fd);
-	(void)unlink(d->cfg->control_socket);
-	d->control_fd = -1;
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Removes the socket at exit, through its directory's descriptor: the writer's seccomp
+ * filter allows unlinkat there only (sandbox_writer_filter). */
+void control_close(struct control *c, const char *path)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->fd >= 0 && c->dir >= 0 && unlinkat(c->dir, base_name(path), 0) < 0)
+		log_warn("control socket %s: not removed: %s", path, strerror(errno));
+	if (c->dir >= 0)
+		close(c->dir);
+	c->fd = c->dir = -1;
 }
 
 static int cmp_grant_id(const void *a, const void *b)
@@ -103,29 +136,57 @@ static void iso_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
+/* "2026-11-21 13:20:34 CET (in 15m)": the deadline in the host's local time, and what is
+ * left of the grant. */
+static void local_until(int64_t deadline, uint64_t left_ms, char *buf, size_t len)
 {
-	struct grant *v = malloc((d->grants.n + 1) * sizeof(*v));
-	struct grant_clock clock = daemon_clock();
+	time_t tt = (time_t)deadline;
+	uint64_t s = (left_ms + 500) / 1000;
+	size_t n;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	if (s >= 3600 && s % 3600 == 0)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "h)", s / 3600);
+	else if (s >= 3600)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "h%02" PRIu64 "m%02" PRIu64 "s)",
+			 s / 3600, s % 3600 / 60, s % 60);
+	else if (s >= 60 && s % 60 == 0)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "m)", s / 60);
+	else if (s >= 60)
+		snprintf(buf + n, len - n, " (in %" PRIu64 "m%02" PRIu64 "s)", s / 60, s % 60);
+	else
+		snprintf(buf + n, len - n, " (in %" PRIu64 "s)", s);
+}
+
+static void do_list(struct control *c, const struct ctl_request *r, struct sbuf *b)
+{
+	const struct config *cfg = grantsvc_config(c->svc);
+	size_t n;
+	const struct grant *all = grantsvc_grants(c->svc, &n);
+	struct grant *v = malloc((n + 1) * sizeof(*v));
+	struct grant_clock clock = grant_clock_now();
 	int64_t now = clock.wall_ms / 1000;
 	char a[ADDR_STRLEN], opened[32];
 
 	if (!v)
 		return;
-	memcpy(v, d->grants.v, d->grants.n * sizeof(*v));
-	qsort(v, d->grants.n, sizeof(*v), cmp_grant_id);
+	memcpy(v, all, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_grant_id);
 	if (r->json)
 		out(b, "{\"grants\":[");
 	else
-		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %s\n", "ID", "DOOR", "ADDRESS", "OPENED",
-		    "REMAINING", "ORIGIN", "STATE");
-	for (size_t i = 0; i < d->grants.n; i++) {
+		out(b, "%-6s %-16s %-40s %-20s %9s  %-8s %-8s %s\n", "ID", "DOOR", "ADDRESS",
+		    "OPENED", "REMAINING", "ORIGIN", "STATE", "OWNER");
+	for (size_t i = 0; i < n; i++) {
 		const struct grant *g = &v[i];
 		/* live: until knockd removes it; revoking: until the kernel stops matching */
 		int64_t left = g->ending
 				   ? g->deadline + 1 - now
 				   : ((int64_t)g->expires_ms - (int64_t)clock.mono_ms + 999) / 1000;
 		const char *state = g->ending ? "revoking" : "live";
+		const struct door *dr = &cfg->doors[g->door];
 
 		addr_format(&g->addr, a, sizeof(a));
 		iso_time(g->opened, opened, sizeof(opened));
@@ -133,14 +194,17 @@ static void do_list(struct daemon *d, const struct ctl_request *r, struct sbuf *
 			out(b,
 			    "%s{\"id\":%" PRIu32 ",\"door\":\"%s\",\"address\":\"%s\","
 			    "\"opened\":\"%s\",\"deadline\":%" PRId64 ",\"remaining\":%" PRId64
-			    ",\"origin\":\"%s\",\"state\":\"%s\"}",
-			    i ? "," : "", g->id, d->cfg->doors[g->door].name, a, opened,
-			    g->deadline, left > 0 ? left : 0, daemon_origin_names[g->origin],
-			    state);
-		else
-			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s\n", g->id,
-			    d->cfg->doors[g->door].name, a, opened, left > 0 ? left : 0,
-			    daemon_origin_names[g->origin], state);
+			    ",\"origin\":\"%s\",\"state\":\"%s\"%s%s%s}",
+			    i ? "," : "", g->id, dr->name, a, opened, g->deadline,
+			    left > 0 ? left : 0, grantsvc_origin_names[g->origin], state,
+			    dr->has_owner ? ",\"owner\":\"" : "",
+			    dr->has_owner ? dr->owner_name : "", dr->has_owner ? "\"" : "");
+		else /* OWNER only for an owner-bound door: other rows end with STATE */
+			out(b, "%-6" PRIu32 " %-16s %-40s %-20s %8" PRId64 "s  %-8s %s%*s%s\n",
+			    g->id, dr->name, a, opened, left > 0 ? left : 0,
+			    grantsvc_origin_names[g->origin], state,
+			    dr->has_owner ? 9 - (int)strlen(state) : 0, "",
+			    dr->has_owner ? dr->owner_name : "");
 	}
 	if (r->json)
 		out(b, "]}\n");
@@ -165,25 +229,28 @@ static void json_escape(const char *s, char *out, size_t len)
 	out[n] = '\0';
 }
 
-static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf *b)
+static void do_status(struct control *c, const struct ctl_request *r, struct sbuf *b)
 {
-	int64_t up = daemon_clock().wall_ms / 1000 - d->started;
+	const struct config *cfg = grantsvc_config(c->svc);
+	const struct fw_backend *fw = grantsvc_backend(c->svc);
+	int64_t up = grant_clock_now().wall_ms / 1000 - c->started;
 	const char *q = r->json ? "\"" : "";
-	char ifaces[sizeof(d->cfg->interfaces) * 6 + 1];
+	char ifaces[sizeof(cfg->interfaces) * 6 + 1];
 	struct ps_stats st;
+	size_t n;
 
-	daemon_stats(d, &st);
+	(void)grantsvc_grants(c->svc, &n);
+	c->stats(c->arg, &st);
 	if (r->json) /* an interface name may hold a quote or a backslash */
-		json_escape(d->cfg->interfaces, ifaces, sizeof(ifaces));
+		json_escape(cfg->interfaces, ifaces, sizeof(ifaces));
 	else
-		snprintf(ifaces, sizeof(ifaces), "%s", d->cfg->interfaces);
+		snprintf(ifaces, sizeof(ifaces), "%s", cfg->interfaces);
 	out(b,
 	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s%s\",\"interfaces\":\"%s\","
 		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,\"counters\":{"
 		    : "uptime %" PRId64 "s\nbackend %s (%s)\n"
 		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\ncounters:",
-	    up, d->fw.b->name, r->json ? "" : d->fw.b->what, ifaces, d->cfg->spa_port, d->grants.n,
-	    d->cfg->max_grants);
+	    up, fw->name, r->json ? "" : fw->what, ifaces, cfg->spa_port, n, cfg->max_grants);
 	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, st.frames);
 	out(b, r->json ? ",%spacket-oversized%s:%" PRIu64 : " %spacket-oversized%s=%" PRIu64, q, q,
 	    st.oversized);
@@ -203,28 +270,24 @@ static void do_status(struct daemon *d, const struct ctl_request *r, struct sbuf
 	    st.refused);
 }
 
-/* A local maintenance window: exactly the TTL asked for, never above the door's max_ttl. */
-static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b, char *err,
+/* A local maintenance window: exactly the TTL asked for, never above the door's max_ttl
+ * (the grant service's admission says so); its outcome is the commit's, for this grant. */
+static int do_open(struct control *c, const struct ctl_request *r, struct sbuf *b, char *err,
 		   size_t errlen)
 {
-	int i = config_door_index(d->cfg, r->door);
-	struct grant_req g = {.ttl = r->ttl, .exact = 1, .origin = ORIGIN_LOCAL, .who = "local"};
-	struct grant_clock now = daemon_clock();
+	const struct config *cfg = grantsvc_config(c->svc);
+	int i = config_door_index(cfg, r->door), ok = 0;
+	struct grantsvc_req g = {.ttl = r->ttl, .exact = 1, .origin = ORIGIN_LOCAL, .who = "local"};
+	struct grant_clock now = grant_clock_now();
 	const struct door *door;
-	struct grant *gr;
-	int64_t want;
+	const struct grant *gr;
 	uint32_t id;
 
 	if (i < 0) {
 		snprintf(err, errlen, "no door '%s'", r->door);
 		return -1;
 	}
-	door = &d->cfg->doors[i];
-	if (r->ttl > door->max_ttl) {
-		snprintf(err, errlen, "ttl %us is above door %s's max_ttl (%us)", r->ttl,
-			 door->name, door->max_ttl);
-		return -1;
-	}
+	door = &cfg->doors[i];
 	if (door->direction != DIR_OUT && !r->addr.family) {
 		snprintf(err, errlen,
 			 "door %s is direction = %s: give the address to let in (--addr)",
@@ -235,56 +298,52 @@ static int do_open(struct daemon *d, const struct ctl_request *r, struct sbuf *b
 	g.addr = r->addr;
 	if (!g.addr.family)
 		g.addr.family = 4; /* an egress grant for the host itself: 0.0.0.0 names it */
-	id = daemon_open(d, &g, &now);
-	if (!id) {
-		snprintf(err, errlen, "the grant table is full (max_grants %u)",
-			 d->cfg->max_grants);
+	id = grantsvc_request(c->svc, &g, &now, err, errlen);
+	if (!id)
 		return -1;
-	}
-	gr = grants_get(&d->grants, id);
-	want = gr ? gr->deadline : -1;
-	(void)daemon_commit(d); /* may fail for another grant's deletion only */
-	/* by id: a failed commit takes a new grant back, restores a refreshed one's deadline */
-	gr = grants_get(&d->grants, id);
-	if (!gr || gr->ending || gr->deadline != want) {
+	(void)grantsvc_commit(c->svc, id, &ok); /* may fail for other grants only */
+	gr = ok ? grants_get(&c->svc->grants, id) : NULL;
+	if (!gr || gr->ending) {
 		snprintf(err, errlen, "firewall commit failed (see the log)");
 		return -1;
 	}
-	out(b,
-	    r->json ? "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n"
-		    : "opened grant %" PRIu32 " until %" PRId64 "\n",
-	    gr->id, gr->deadline);
+	if (r->json) {
+		out(b, "{\"id\":%" PRIu32 ",\"deadline\":%" PRId64 "}\n", gr->id, gr->deadline);
+	} else {
+		char until[128];
+
+		local_until(gr->deadline, gr->expires_ms - now.mono_ms, until, sizeof(until));
+		out(b, "opened grant %" PRIu32 " until %s\n", gr->id, until);
+	}
 	return 0;
 }
 
-static int do_revoke(struct daemon *d, const struct ctl_request *r, struct sbuf *b, char *err,
+static int do_revoke(struct control *c, const struct ctl_request *r, struct sbuf *b, char *err,
 		     size_t errlen)
 {
-	size_t n = 0;
+	size_t n = 1, left;
+	int ok = 1;
 
-	if (r->verb == CTL_REVOKE) {
-		if (daemon_revoke(d, r->id, GRANT_REVOKED) < 0) {
-			snprintf(err, errlen, "no grant %" PRIu32, r->id);
-			return -1;
-		}
-		n = 1;
-	} else {
-		for (size_t i = 0; i < d->grants.n; i++)
-			n += daemon_revoke(d, d->grants.v[i].id, GRANT_FLUSHED) == 0;
+	if (r->verb == CTL_REVOKE && grantsvc_revoke(c->svc, r->id, GRANT_REVOKED) < 0) {
+		snprintf(err, errlen, "no grant %" PRIu32, r->id);
+		return -1;
 	}
-	(void)daemon_commit(d);
-	if (r->verb == CTL_REVOKE ? grants_get(&d->grants, r->id) != NULL : d->grants.n > 0) {
+	if (r->verb != CTL_REVOKE)
+		n = grantsvc_revoke_all(c->svc, GRANT_FLUSHED);
+	(void)grantsvc_commit(c->svc, r->verb == CTL_REVOKE ? r->id : 0, &ok);
+	(void)grantsvc_grants(c->svc, &left);
+	if (r->verb == CTL_REVOKE ? !ok : left > 0) {
 		snprintf(err, errlen,
 			 "firewall commit failed (see the log): %zu grant(s) listed as revoking, "
 			 "retried until their rules are gone",
-			 d->grants.nending);
+			 c->svc->grants.nending);
 		return -1;
 	}
 	out(b, r->json ? "{\"revoked\":%zu}\n" : "revoked %zu grant(s)\n", n);
 	return 0;
 }
 
-static int dispatch(struct daemon *d, const char *line, struct sbuf *b, char *err, size_t errlen)
+static int dispatch(struct control *c, const char *line, struct sbuf *b, char *err, size_t errlen)
 {
 	struct ctl_request r;
 
@@ -292,20 +351,20 @@ static int dispatch(struct daemon *d, const char *line, struct sbuf *b, char *er
 		return -1;
 	switch (r.verb) {
 	case CTL_LIST:
-		do_list(d, &r, b);
+		do_list(c, &r, b);
 		return 0;
 	case CTL_STATUS:
-		do_status(d, &r, b);
+		do_status(c, &r, b);
 		return 0;
 	case CTL_OPEN:
-		return do_open(d, &r, b, err, errlen);
+		return do_open(c, &r, b, err, errlen);
 	case CTL_RELOAD:
-		if (daemon_reload(d, err, errlen) < 0)
+		if (c->reload(c->arg, err, errlen) < 0)
 			return -1;
-		out(b, r.json ? "{\"reloaded\":\"%s\"}\n" : "reloaded %s\n", d->config_path);
+		out(b, r.json ? "{\"reloaded\":\"%s\"}\n" : "reloaded %s\n", c->config_path);
 		return 0;
 	default:
-		return do_revoke(d, &r, b, err, errlen);
+		return do_revoke(c, &r, b, err, errlen);
 	}
 }
 
@@ -335,14 +394,14 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-void control_serve(struct daemon *d)
+void control_serve(struct control *c)
 {
 	struct timeval tv = {1, 0};
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	char line[CTL_LINE_MAX + 2], err[256] = "";
 	struct sbuf body = {0};
-	int fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC), r;
+	int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC), r;
 
 	if (fd < 0)
 		return;
@@ -353,14 +412,14 @@ void control_serve(struct daemon *d)
 		close(fd);
 		return;
 	}
-	d->serving_fd = fd; /* a parser forked by a reload must not keep it open */
+	c->serving_fd = fd; /* a parser forked by a reload must not keep it open */
 	if (read_line(fd, line, sizeof(line)) < 0) {
 		snprintf(err, sizeof(err), "no request line within 1 s");
 		r = -1;
 	} else {
-		r = dispatch(d, line, &body, err, sizeof(err));
+		r = dispatch(c, line, &body, err, sizeof(err));
 	}
-	d->serving_fd = -1;
+	c->serving_fd = -1;
 	if (r == 0 && body.failed) {
 		snprintf(err, sizeof(err), "out of memory for the answer");
 		r = -1;

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "privsep.h"
+#include "gate.h"
 #include "log.h"
 #include "timer.h"
 #include "windows.h"
@@ -28,7 +30,7 @@
 /* Whether a static sequence's lines may be logged now; says how many were not. */
 static int unauth_log_ok(struct daemon *d)
 {
-	int64_t now = (int64_t)(daemon_clock().mono_ms / 1000);
+	int64_t now = (int64_t)(grant_clock_now().mono_ms / 1000);
 
 	if (now - d->unauth_log.window >= 10) {
 		if (d->unauth_log.suppressed)
@@ -47,21 +49,21 @@ static int unauth_log_ok(struct daemon *d)
 /* A grant request from the packet parser: checked against the configuration, then made. */
 static int on_request(struct daemon *d, const struct ps_msg *m)
 {
-	struct grant_clock now = daemon_clock();
-	struct grant_req g = {
+	struct grant_clock now = grant_clock_now();
+	struct grantsvc_req g = {
 	    .doors = m->doors, .addr = m->addr, .ttl = m->ttl, .origin = (int)m->origin};
 	char who[NAME_MAX_LEN + 16], err[256], a[ADDR_STRLEN];
 
-	if (privsep_check(d->cfg, m, err, sizeof(err)) < 0) {
+	if (privsep_check(d->svc.cfg, m, err, sizeof(err)) < 0) {
 		log_err("privsep: refused a request from the packet parser (%s); closing the "
 			"channel",
 			err);
 		return -1;
 	}
 	if (m->client >= 0) {
-		g.who = d->cfg->clients[m->client].name;
+		g.who = d->svc.cfg->clients[m->client].name;
 	} else {
-		snprintf(who, sizeof(who), "sequence:%s", d->cfg->seqs[m->seq].name);
+		snprintf(who, sizeof(who), "sequence:%s", d->svc.cfg->seqs[m->seq].name);
 		addr_format(&m->addr, a, sizeof(a));
 		g.unauth = 1;
 		g.quiet = !unauth_log_ok(d);
@@ -69,7 +71,7 @@ static int on_request(struct daemon *d, const struct ps_msg *m)
 			log_warn("unauthenticated static %s completed by %s", who, a);
 		g.who = who;
 	}
-	(void)daemon_open(d, &g, &now);
+	(void)grantsvc_request(&d->svc, &g, &now, err, sizeof(err)); /* refusals are logged */
 	return 0;
 }
 
@@ -137,7 +139,7 @@ int daemon_ask(struct daemon *d, struct ps_msg *req, const int *fds, int nfds, u
 /* Everything the parser has queued (up to a commit's worth), so a burst is one commit. */
 static int drain_channel(struct daemon *d)
 {
-	for (int i = 0; i < PENDING_MAX; i++) {
+	for (int i = 0; i < GRANTSVC_PENDING_MAX; i++) {
 		struct pollfd p = {.fd = d->chan, .events = POLLIN};
 
 		if (i && poll(&p, 1, 0) != 1)
@@ -220,14 +222,14 @@ static void log_counters(struct daemon *d)
 /* Opens the windows whose start has come, and schedules their next occurrence. */
 static void windows_tick(struct daemon *d)
 {
-	struct grant_clock now = daemon_clock();
+	struct grant_clock now = grant_clock_now();
 	int64_t wall_ms = now.wall_ms + d->clock_offset * 1000;
 	int64_t t = wall_ms / 1000;
-	char who[NAME_MAX_LEN + 8];
+	char who[NAME_MAX_LEN + 8], err[256];
 
-	for (size_t i = 0; i < d->cfg->nwindows; i++) {
-		const struct window *w = &d->cfg->windows[i];
-		struct grant_req g = {.doors = w->doors, .exact = 1, .origin = ORIGIN_WINDOW};
+	for (size_t i = 0; i < d->svc.cfg->nwindows; i++) {
+		const struct window *w = &d->svc.cfg->windows[i];
+		struct grantsvc_req g = {.doors = w->doors, .exact = 1, .origin = ORIGIN_WINDOW};
 		int64_t end = d->win_next[i] + w->duration;
 
 		if (d->win_next[i] < 0 || d->win_next[i] > t)
@@ -238,7 +240,7 @@ static void windows_tick(struct daemon *d)
 		if (end > t) {
 			g.ttl_ms = (uint64_t)(end * 1000 - wall_ms); /* closes as the window ends */
 			g.ttl = (uint32_t)((g.ttl_ms + 999) / 1000);
-			(void)daemon_open(d, &g, &now);
+			(void)grantsvc_request(&d->svc, &g, &now, err, sizeof(err));
 		}
 		d->win_next[i] = window_occurrence(w, end);
 	}
@@ -249,13 +251,13 @@ static void windows_tick(struct daemon *d)
  * itself, not a millisecond count from a truncated now. */
 static int64_t next_deadline(const struct daemon *d)
 {
-	struct grant_clock now = daemon_clock();
-	int64_t t = grants_next_timeout(&d->grants, now.mono_ms);
+	struct grant_clock now = grant_clock_now();
+	int64_t t = grantsvc_next_timeout(&d->svc, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
 
-	if ((d->grants.nending || d->rewrite_due) && (t < 0 || t > DAEMON_RETRY_MS))
-		t = DAEMON_RETRY_MS;
-	for (size_t i = 0; i < d->cfg->nwindows; i++) {
+	if (gate_dirty(d->svc.fw[0].gate) && (t < 0 || t > GRANTSVC_RETRY_MS))
+		t = GRANTSVC_RETRY_MS;
+	for (size_t i = 0; i < d->svc.cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 
 		if (d->win_next[i] >= 0 && (t < 0 || ms < t))
@@ -268,36 +270,42 @@ static int64_t next_deadline(const struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
-	struct pollfd pfd[3];
+	struct grant_clock now;
+	struct pollfd pfd[4];
 	int ret = 0;
 
 	windows_tick(d);
-	(void)daemon_commit(d);
+	(void)grantsvc_commit(&d->svc, 0, NULL);
 	while (!d->stop) {
 		int r;
 
 		/* rebuilt each time: a reload replaces the parser and its channel */
 		pfd[0] = (struct pollfd){.fd = d->chan, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
-		pfd[2] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
-		r = timer_poll(pfd, 3, next_deadline(d));
+		pfd[2] = (struct pollfd){.fd = d->ctl.fd, .events = POLLIN};
+		pfd[3] = (struct pollfd){.fd = gate_watch_fd(d->svc.fw[0].gate), .events = POLLIN};
+		r = timer_poll(pfd, 4, next_deadline(d));
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (r == 0) /* the deadline: its deletion first, waiting for nothing else */
-			daemon_expire(d);
+		if (r == 0) { /* the deadline: its deletion first, waiting for nothing else */
+			now = grant_clock_now();
+			grantsvc_expire(&d->svc, &now);
+		}
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && drain_channel(d) < 0) {
 			ret = 1; /* fail closed; live grants stay until their deadlines */
 			break;
 		}
-		(void)daemon_commit(d);
+		(void)grantsvc_commit(&d->svc, 0, NULL);
 		if (pfd[1].revents & POLLIN)
 			on_signal(d);
 		if (pfd[2].revents & POLLIN)
-			control_serve(d);
+			control_serve(&d->ctl);
 		windows_tick(d);
-		daemon_expire(d);
+		now = grant_clock_now();
+		grantsvc_expire(&d->svc, &now);
+		daemon_gate_tick(d, pfd[3].revents & POLLIN);
 	}
 	if (!ret && !d->failed)
 		log_counters(d);

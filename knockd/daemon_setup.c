@@ -1,6 +1,6 @@
 /*
- * Daemon start-up and shutdown: keys, verifier, replay state, grant table, firewall
- * (with reconciliation of rules left by a previous run), captures and signals.
+ * Daemon start-up and shutdown: keys, verifier, replay state, the grant service (with
+ * reconciliation of rules left by a previous run), captures and signals.
  */
 #include "daemon.h"
 
@@ -15,79 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "sandbox.h"
 #include "windows.h"
 #include "replay_store.h"
-
-struct grant_clock daemon_clock(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return (struct grant_clock){(uint64_t)m.tv_sec * 1000 + (uint64_t)m.tv_nsec / 1000000,
-				    (int64_t)r.tv_sec * 1000 + r.tv_nsec / 1000000};
-}
-
-static int adopt(struct daemon *d, const struct fw_found *f, int door,
-		 const struct grant_clock *now)
-{
-	struct grant g;
-
-	for (size_t i = 0; i < d->grants.n; i++)
-		if (d->grants.v[i].id == f->id)
-			return 0; /* the same grant's IPv6 twin */
-	memset(&g, 0, sizeof(g));
-	g.id = f->id;
-	g.door = (uint16_t)door;
-	g.origin = ORIGIN_ADOPTED;
-	g.addr = f->addr;
-	g.opened = now->wall_ms / 1000;
-	g.deadline = f->deadline;
-	return grants_adopt(&d->grants, &g, now);
-}
-
-/* Rules from a previous run: live ones are adopted with their deadline, the rest go. */
-static int reconcile(struct daemon *d, char *err, size_t errlen)
-{
-	size_t max = (size_t)d->cfg->max_grants * 2, n = 0, ndel = 0;
-	struct fw_found *f = calloc(max, sizeof(*f));
-	struct door *doors = calloc(max, sizeof(*doors));
-	struct fw_change *del = calloc(max, sizeof(*del));
-	struct grant_clock now = daemon_clock();
-	int ret = -1;
-
-	if (!f || !doors || !del || fw_list(&d->fw, f, max, &n, err, errlen) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		int door = config_door_index(d->cfg, f[i].door);
-
-		if (door >= 0 && d->cfg->doors[door].direction == f[i].direction &&
-		    f[i].deadline >= now.wall_ms / 1000 && adopt(d, &f[i], door, &now) == 0)
-			continue;
-		/* Expired, or its door is gone: delete it by id from the chain it sits in. */
-		snprintf(doors[ndel].name, sizeof(doors[ndel].name), "%s", f[i].door);
-		doors[ndel].direction = f[i].direction;
-		del[ndel].op = FW_DEL;
-		del[ndel].rule.id = f[i].id;
-		del[ndel].rule.addr = f[i].addr; /* which table(s) it is in */
-		del[ndel].rule.door = &doors[ndel];
-		ndel++;
-	}
-	if (fw_commit(&d->fw, del, ndel, err, errlen) < 0)
-		goto out;
-	if (n)
-		log_info("reconcile: %zu rule(s) found, %zu grant(s) adopted, %zu removed", n,
-			 d->grants.n, ndel);
-	ret = 0;
-out:
-	free(f);
-	free(doors);
-	free(del);
-	return ret;
-}
 
 /*
  * What the kernel passes up: the token port, the knock ports, and IPv6 packets whose first
@@ -176,27 +109,45 @@ int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
 	if (d->clock_offset)
 		log_warn("KNOCKD_TEST_CLOCK_OFFSET=%lld: window schedule shifted (testing only)",
 			 (long long)d->clock_offset);
-	now = daemon_clock().wall_ms / 1000 + d->clock_offset;
-	d->win_next = calloc(d->cfg->nwindows + 1, sizeof(*d->win_next));
+	now = grant_clock_now().wall_ms / 1000 + d->clock_offset;
+	d->win_next = calloc(d->svc.cfg->nwindows + 1, sizeof(*d->win_next));
 	if (!d->win_next) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < d->cfg->nwindows; i++)
-		d->win_next[i] = window_occurrence(&d->cfg->windows[i], now);
+	for (size_t i = 0; i < d->svc.cfg->nwindows; i++)
+		d->win_next[i] = window_occurrence(&d->svc.cfg->windows[i], now);
 	return 0;
+}
+
+/* The control socket's ways into the rest of the daemon. */
+static void stats_hook(void *arg, struct ps_stats *out)
+{
+	daemon_stats(arg, out);
+}
+
+static int reload_hook(void *arg, char *err, size_t errlen)
+{
+	return daemon_reload(arg, err, errlen);
 }
 
 int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct keypair server;
+	struct grant_clock now;
 	uint8_t hashkey[16];
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	d->cfg = cfg;
+	d->svc.cfg = cfg;
 	d->config_path = path;
-	d->sigfd = d->stage.replay_fd = d->control_fd = d->chan = d->serving_fd = -1;
+	d->sigfd = d->stage.replay_fd = d->ctl.fd = d->chan = d->ctl.serving_fd = -1;
+	d->ctl.dir = -1;
+	d->ctl.svc = &d->svc;
+	d->ctl.config_path = path;
+	d->ctl.arg = d;
+	d->ctl.stats = stats_hook;
+	d->ctl.reload = reload_hook;
 	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
 	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
 		return -1;
@@ -213,16 +164,19 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 					       (int64_t)time(NULL), err, errlen);
 	if (d->stage.replay_fd < 0)
 		return -1;
-	if (grants_init(&d->grants, cfg->max_grants) < 0) {
-		snprintf(err, errlen, "out of memory");
+	now = grant_clock_now();
+	if (grantsvc_init(&d->svc, cfg, err, errlen) < 0 ||
+	    grantsvc_reconcile(&d->svc, &now, err, errlen) < 0)
+		return -1;
+	if (daemon_gate_sync(d) < 0) {
+		snprintf(err, errlen, "cannot write the gate (table inet knockd)");
 		return -1;
 	}
-	if (fw_open(&d->fw, cfg, err, errlen) < 0 || reconcile(d, err, errlen) < 0)
-		return -1;
 	if (daemon_open_captures(cfg, d->stage.sniffs, &d->stage.nsniffs, err, errlen) < 0 ||
-	    open_signals(d, err, errlen) < 0 || control_open(d, err, errlen) < 0)
+	    open_signals(d, err, errlen) < 0 ||
+	    control_open(&d->ctl, cfg->control_socket, err, errlen) < 0)
 		return -1;
-	d->started = daemon_clock().wall_ms / 1000;
+	d->ctl.started = grant_clock_now().wall_ms / 1000;
 	return daemon_windows_init(d, err, errlen);
 }
 
@@ -232,27 +186,22 @@ int daemon_start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	if (sandbox_writer(err, errlen) < 0)
 		return -1;
-	return sandbox_writer_filter(err, errlen);
+	return sandbox_writer_filter(d->ctl.dir, err, errlen);
 }
 
 void daemon_free(struct daemon *d)
 {
 	daemon_retire_parser(d);
-	control_close(d);
+	if (d->svc.cfg)
+		control_close(&d->ctl, d->svc.cfg->control_socket);
 	free(d->win_next);
 	for (int i = 0; i < d->stage.nsniffs; i++)
 		sniff_close(&d->stage.sniffs[i]);
-	fw_close(&d->fw);
-	grants_free(&d->grants);
+	grantsvc_free(&d->svc); /* the firewall, the grants, the configuration */
 	seq_free(&d->stage.seq);
 	verify_free(&d->stage.ver);
 	if (d->stage.replay_fd >= 0)
 		close(d->stage.replay_fd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
-	if (d->cfg) {
-		config_free(d->cfg);
-		free(d->cfg);
-		d->cfg = NULL;
-	}
 }

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "gate.h"
+#include "log.h"
 
 /* What can drop a door's traffic on this host, as each backend sees it. */
 struct situation {
@@ -112,11 +116,16 @@ int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
 
 	fw->b = NULL;
 	fw->lost = 0;
+	fw->gate = NULL;
 	if (look(&s, c, err, errlen) < 0)
 		return -1;
 	fw->b = backend_for(c, &s, err, errlen);
 	if (fw->b && fw->b->open(&fw->st, c, err, errlen) < 0) {
 		fw->b = NULL;
+		return -1;
+	}
+	if (fw->b && gate_open(&fw->gate, err, errlen) < 0) {
+		fw_close(fw);
 		return -1;
 	}
 	return fw->b ? 0 : -1;
@@ -192,17 +201,48 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 	return 0;
 }
 
+/* The committed grants, as set elements of the gate (their deadline: the kernel rule's). */
+static void gate_commit(struct fw *fw, const struct fw_change *ch, size_t n)
+{
+	struct gate_grant *v = calloc(n, sizeof(*v));
+	int *del = calloc(n, sizeof(*del));
+	struct timespec ts;
+	char err[256];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (size_t i = 0; v && del && i < n; i++) {
+		v[i].id = ch[i].rule.id;
+		v[i].door = ch[i].rule.door;
+		v[i].addr = ch[i].rule.addr;
+		v[i].deadline_ms = (ch[i].rule.deadline + 1) * 1000;
+		del[i] = ch[i].op == FW_DEL;
+	}
+	if (!v || !del ||
+	    gate_grants(fw->gate, v, del, n, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, err,
+			sizeof(err)) < 0)
+		log_warn("%s: the gate is written again", v && del ? err : "out of memory");
+	free(v);
+	free(del);
+}
+
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
 	int r = n ? fw->b->commit(fw->st, ch, n, err, errlen) : 0;
 
 	fw->lost |= r > 0;
-	return r < 0 ? -1 : 0;
+	if (r >= 0 && n && fw->gate)
+		gate_commit(fw, ch, n);
+	return r < 0 ? (r == -2 ? -2 : -1) : 0;
 }
 
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
 {
 	return fw->b->list(fw->st, out, max, n, err, errlen);
+}
+
+int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
+{
+	return fw->b && fw->b->reconfigure ? fw->b->reconfigure(fw->st, c, err, errlen) : 0;
 }
 
 int fw_take_lost(struct fw *fw)
@@ -218,4 +258,6 @@ void fw_close(struct fw *fw)
 	if (fw->b)
 		fw->b->close(fw->st);
 	fw->b = NULL;
+	gate_close(fw->gate); /* the table stays: fail closed */
+	fw->gate = NULL;
 }

@@ -35,7 +35,8 @@ enum fw_op { FW_ADD, FW_DEL }; /* FW_ADD of an id already present replaces its r
 
 struct fw_change {
 	int op;
-	int fresh; /* FW_ADD of a grant just created: none of its rules can exist yet */
+	int fresh;             /* FW_ADD of a grant just created: none of its rules can exist yet */
+	int64_t undo_deadline; /* FW_ADD of an existing grant: the deadline its rules had before */
 	struct fw_rule rule;
 };
 
@@ -71,10 +72,15 @@ struct fw_backend {
 	const char *what; /* for knockctl status: the library and the tables */
 	int (*open)(void **st, const struct config *c, char *err, size_t errlen);
 	/* 0, or 1 if one of our chains had to be created: a ruleset reload had taken it, and
-	 * the live grants' rules with it. -1 on failure (nothing applied). */
+	 * the live grants' rules with it. -1 on failure: nothing applied, across families
+	 * and tables (a backend that writes in parts undoes the parts written, fw_parts.h).
+	 * -2: failed, and some of it may be applied (undoing it failed too). */
 	int (*commit)(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen);
 	int (*list)(void *st, struct fw_found *out, size_t max, size_t *n, char *err,
 		    size_t errlen);
+	/* A new configuration is in force (a reload): what its doors need (forward chains,
+	 * nat). The keys that need a restart are unchanged. May be NULL. */
+	int (*reconfigure)(void *st, const struct config *c, char *err, size_t errlen);
 	void (*close)(void *st);
 	/* For knockd -t: describes, in msg, what the base ruleset lacks. Reads only. */
 	int (*check)(const struct config *c, char *msg, size_t len);
@@ -83,19 +89,28 @@ struct fw_backend {
 	int (*probe)(const struct config *c, struct fw_probe *p, char *err, size_t errlen);
 };
 
+struct gate;
+
 struct fw {
 	const struct fw_backend *b;
 	void *st;
-	int lost; /* a commit since fw_open created one of our chains again */
+	int lost;          /* a commit since fw_open created one of our chains again */
+	struct gate *gate; /* knockd's own table (gate.h): each commit's grants go there too */
 };
 
 extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
 
+/* Opens the backend and the gate's sockets (the gate is written by daemon_gate_sync). */
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* Commits to the backend, then the same grants to the gate: a gate that fails is marked
+ * dirty (gate_dirty) for the daemon to sync, the backend's commit stands. 0; -1 failed,
+ * nothing applied; -2 failed, some of it may be applied (see commit above). */
 int fw_commit(struct fw *fw, const struct fw_change *ch, size_t n, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create

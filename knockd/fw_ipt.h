@@ -14,15 +14,15 @@
 
 #define FWXT_LOCK_PATH "/run/xtables.lock"
 
-/* Each family: apply changes in one commit (retrying EAGAIN; *missing set if one of our
- * chains had to be created), or list our rules. */
+/* Each family: apply changes to one table (nat, or filter) in one commit (retrying EAGAIN;
+ * *missing set if one of our chains had to be created), or list our rules. */
 enum { FWIPT_FORWARD = 1, FWIPT_NAT = 2 }; /* what the config needs besides INPUT/OUTPUT */
-int fw_ipt4_apply(const struct fw_change *ch, size_t n, unsigned flags, int *missing, char *err,
-		  size_t errlen);
+int fw_ipt4_apply(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
+		  char *err, size_t errlen);
 int fw_ipt4_list(struct fw_found *out, size_t max, size_t *n, unsigned flags, char *err,
 		 size_t errlen);
-int fw_ipt6_apply(const struct fw_change *ch, size_t n, unsigned flags, int *missing, char *err,
-		  size_t errlen);
+int fw_ipt6_apply(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
+		  char *err, size_t errlen);
 int fw_ipt6_list(struct fw_found *out, size_t max, size_t *n, unsigned flags, char *err,
 		 size_t errlen);
 /* What INPUT [0], OUTPUT [1] and FORWARD [2] of one family's filter table do. Loads the table if it

@@ -6,10 +6,9 @@
  *   XT_ENTRY     struct ipt_entry / struct ip6t_entry
  *   XT_FAMILY    4 or 6
  *   xt_fill(e, rule, dst, reply)  fills the entry's address/protocol part
- * libiptc itself builds libip6tc the same way. A commit writes the nat table first (only
- * when a door has nat_port), then the filter table: two libiptc commits, so a failure in
- * the second leaves the first applied (a translation without its forward rule opens
- * nothing, and stops matching at its deadline).
+ * libiptc itself builds libip6tc the same way. Each table is its own libiptc commit: the
+ * backend (fw_iptables.c) writes them as the parts of one commit (fw_parts.h), which puts
+ * back the parts written when a later one fails.
  */
 
 #define XT_LOOP_MAX 10 /* commits retried on EAGAIN (the table changed under us) */
@@ -317,14 +316,11 @@ static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned 
 	return -1;
 }
 
-/* The nat table first: a revoked grant stops being translated before it stops being let
- * through. Not atomic across the two tables: a failure leaves the caller to roll back. */
-int XT_FN(apply)(const struct fw_change *ch, size_t n, unsigned flags, int *missing, char *err,
-		 size_t errlen)
+/* One table's part of a commit: the nat table (nat), or the filter table. */
+int XT_FN(apply)(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
+		 char *err, size_t errlen)
 {
-	if ((flags & FWIPT_NAT) && commit_table(1, ch, n, flags, missing, err, errlen) < 0)
-		return -1;
-	return commit_table(0, ch, n, flags, missing, err, errlen);
+	return commit_table(nat, ch, n, flags, missing, err, errlen);
 }
 
 /* Our rules in one table's chains. */

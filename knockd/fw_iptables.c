@@ -7,6 +7,7 @@
  * The xtables lock (/run/xtables.lock, as iptables -w) is held around each init..commit.
  */
 #include "fw_ipt.h"
+#include "fw_parts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 struct ipt_state {
 	int lock_fd;
 	unsigned flags; /* FWIPT_*: from the config's doors */
+	int lost;       /* one of our chains was created again, not told yet */
 };
 
 /* FWIPT_*: the chains and tables the config's doors need besides INPUT/OUTPUT. */
@@ -52,31 +54,51 @@ static int lock_xtables(struct ipt_state *s, char *err, size_t errlen)
 	return -1;
 }
 
+/* What one commit writes: which families, and which tables besides filter. */
+struct ipt_commit {
+	int fam[2]; /* [0] IPv4, [1] IPv6 */
+	unsigned flags;
+	int missing;
+};
+
+/* Part p: IPv4 nat, IPv4 filter, IPv6 nat, IPv6 filter (nat first: a revoked grant stops
+ * being translated before it stops being let through). */
+static int write_part(void *st, int p, const struct fw_change *ch, size_t n, char *err,
+		      size_t errlen)
+{
+	struct ipt_commit *c = st;
+	int nat = !(p & 1), six = p >= 2;
+
+	if (!c->fam[six] || (nat && !(c->flags & FWIPT_NAT)))
+		return 0;
+	return (six ? fw_ipt6_apply : fw_ipt4_apply)(nat, ch, n, c->flags, &c->missing, err,
+						     errlen);
+}
+
+static const struct fw_parts ipt_parts = {.n = 4, .write = write_part};
+
 static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
 	struct ipt_state *s = st;
-	int ret, missing = 0;
-
-	int fam4 = !n, fam6 = !n; /* an empty commit (start-up) sets up both */
-
-	unsigned flags = s->flags; /* and a door a reload brought in: */
+	struct ipt_commit c = {.fam = {!n, !n}, .flags = s->flags}; /* empty: set up both */
+	int ret, lost;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct door *d = ch[i].rule.door;
-		int out = d->direction == DIR_OUT;
+		int out = ch[i].rule.door->direction == DIR_OUT;
 
-		fam4 |= out || ch[i].rule.addr.family == 4;
-		fam6 |= out || ch[i].rule.addr.family == 6;
-		if (d->direction == DIR_FWD)
-			flags |= FWIPT_FORWARD | (d->nat_port ? FWIPT_NAT : 0);
+		c.fam[0] |= out || ch[i].rule.addr.family == 4;
+		c.fam[1] |= out || ch[i].rule.addr.family == 6;
 	}
 	if (lock_xtables(s, err, errlen) < 0)
 		return -1;
-	ret = fam4 ? fw_ipt4_apply(ch, n, flags, &missing, err, errlen) : 0;
-	if (ret == 0 && fam6)
-		ret = fw_ipt6_apply(ch, n, flags, &missing, err, errlen);
+	ret = fw_parts_commit(&ipt_parts, &c, ch, n, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
-	return ret < 0 ? -1 : missing;
+	s->lost |= c.missing; /* told with the next commit that succeeds */
+	if (ret < 0)
+		return ret;
+	lost = s->lost;
+	s->lost = 0;
+	return lost;
 }
 
 static int ipt_list(void *st, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen)
@@ -112,7 +134,21 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 	}
 	*st = s;
 	/* An empty commit creates our chains and jumps, and proves we may write the tables. */
-	return ipt_commit(s, NULL, 0, err, errlen) < 0 ? -1 : 0;
+	if (ipt_commit(s, NULL, 0, err, errlen) < 0)
+		return -1;
+	s->lost = 0; /* the open's own set-up: no grant's rules went with it */
+	return 0;
+}
+
+/* A reload: the chains and tables its doors need (a forward door, a nat_port). */
+static int ipt_reconfigure(void *st, const struct config *c, char *err, size_t errlen)
+{
+	struct ipt_state *s = st;
+
+	(void)err;
+	(void)errlen;
+	s->flags = config_flags(c);
+	return 0;
 }
 
 static void ipt_close(void *st)
@@ -208,6 +244,7 @@ const struct fw_backend fw_backend_iptables = {
     .open = ipt_open,
     .commit = ipt_commit,
     .list = ipt_list,
+    .reconfigure = ipt_reconfigure,
     .close = ipt_close,
     .check = ipt_check,
     .probe = ipt_probe,

@@ -1,12 +1,16 @@
 /*
  * The nftables backend (libnftnl, libmnl; no nft command). Grants go into the base chains
- * on the input/output hooks that the scan (nftprobe.c) finds (fw_nft_target.c):
- *  - iptables-nft tables (ip filter / ip6 filter, chains INPUT/OUTPUT): our chains
- *    KNOCKD-INPUT/KNOCKD-OUTPUT hold rules iptables-nft -S / -L / -save keep reading;
- *  - the configured native table (nft_table, nft_input_chain, nft_output_chain): our chains
- *    knockd_input/knockd_output, native expressions only (fw_nft_expr.c).
+ * on the input/output hooks, and for forward doors the forward hook, that the scan
+ * (nftprobe.c) finds (fw_nft_target.c):
+ *  - iptables-nft tables (ip filter / ip6 filter, chains INPUT/OUTPUT/FORWARD): our chains
+ *    KNOCKD-INPUT/-OUTPUT/-FORWARD hold rules iptables-nft -S / -L / -save keep reading;
+ *  - the configured native table (nft_table, nft_input_chain, nft_output_chain,
+ *    nft_forward_chain): our chains knockd_input/_output/_forward, native expressions only
+ *    (fw_nft_expr.c);
+ *  - a nat_port door's DNAT: our own table inet knockd, base chain knockd_dnat on prerouting.
  * Either way the kernel stops matching a rule at its deadline; our chains are jumped to from
- * the top of the base chains; each commit is one netlink batch, all tables at once. Nothing
+ * the top of the base chains; each commit is one netlink batch, all tables at once; the base
+ * chains are read again only when the ruleset's generation moved under us. Nothing
  * but our chains, their rules and the jumps to them is ever written or deleted. This file:
  * the batch, commit and list.
  */
@@ -17,7 +21,6 @@
 #include <errno.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/gen.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -236,7 +239,7 @@ static int emit_deletions(struct fwnft_state *st, struct batch *b, const struct 
 
 		if (ch[i].fresh)
 			continue;
-		hit = bsearch(&key, idx, nidx, sizeof(*idx), fwnft_cmp_found);
+		hit = nidx ? bsearch(&key, idx, nidx, sizeof(*idx), fwnft_cmp_found) : NULL;
 		while (hit && hit > idx && hit[-1].id == key.id)
 			hit--;
 		for (; hit && hit < idx + nidx && hit->id == key.id; hit++) {
@@ -358,31 +361,6 @@ static int send_batch(struct fwnft_state *st, struct batch *b, char *err, size_t
 	return read_answer(st, b, err, errlen);
 }
 
-static int on_gen(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_gen *g = nftnl_gen_alloc();
-	int r = MNL_CB_ERROR;
-
-	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0) {
-		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
-		r = MNL_CB_OK;
-	}
-	if (g)
-		nftnl_gen_free(g);
-	return r;
-}
-
-/* The ruleset's generation, read before anything else: the kernel refuses a batch that
- * carries an older one (ERESTART), so nothing is written from a stale reading. */
-static int read_genid(struct fwnft_state *st, uint32_t *genid)
-{
-	char req[256];
-	struct nlmsghdr *nlh =
-	    nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, ++st->s.seq);
-
-	return nftprobe_query(&st->s, nlh, on_gen, genid);
-}
-
 static int has_add(const struct fw_change *ch, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -399,16 +377,7 @@ static int try_commit(struct fwnft_state *st, const struct fw_change *ch, size_t
 	int r;
 
 	b.seq = &st->s.seq;
-	for (size_t i = 0; i < n; i++) /* a forward door a reload brought in */
-		if (ch[i].op == FW_ADD && ch[i].rule.door->direction == DIR_FWD) {
-			st->nat.fwd = 1;
-			st->nat.nat |= ch[i].rule.door->nat_port != 0;
-		}
-	if (read_genid(st, &b.genid) < 0) {
-		snprintf(err, errlen, "nftables: reading the generation: %s", strerror(errno));
-		return -1;
-	}
-	if (fwnft_refresh(st, err, errlen) < 0)
+	if (fwnft_current(st, &b.genid, err, errlen) < 0)
 		return -1;
 	if (!st->nt && has_add(ch, n)) {
 		snprintf(err, errlen,
@@ -423,6 +392,7 @@ static int try_commit(struct fwnft_state *st, const struct fw_change *ch, size_t
 	else if (b.nmsg > 2)
 		r = send_batch(st, &b, err, errlen);
 	free(b.buf);
+	fwnft_after_commit(st, b.genid, b.nmsg > 2, r);
 	return r;
 }
 
@@ -439,6 +409,18 @@ static int nft_commit(void *p, const struct fw_change *ch, size_t n, char *err, 
 	}
 	return r == 0 ? st->missing : -1;
 }
+/* A reload: whether its doors need the forward chains and the DNAT table. */
+static int nft_reconfigure(void *p, const struct config *c, char *err, size_t errlen)
+{
+	struct fwnft_state *st = p;
+
+	(void)err;
+	(void)errlen;
+	fwnft_native_from_config(&st->nat, c);
+	st->scan_valid = 0; /* the base chains to write for may differ */
+	return 0;
+}
+
 static void nft_close(void *p)
 {
 	struct fwnft_state *st = p;
@@ -482,6 +464,7 @@ const struct fw_backend fw_backend_nftables = {
     .open = nft_open,
     .commit = nft_commit,
     .list = fwnft_list,
+    .reconfigure = nft_reconfigure,
     .close = nft_close,
     .check = fwnft_check,
     .probe = fwnft_probe,

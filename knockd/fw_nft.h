@@ -17,7 +17,7 @@
 #include "nftprobe.h"
 
 #define FWNFT_TARGETS   16
-#define FWNFT_OWN_TABLE "knockd" /* inet: our DNAT base chain */
+#define FWNFT_OWN_TABLE "knockd_nat" /* inet: our DNAT base chain (inet knockd: the gate) */
 
 /* One base chain we write for: its table, the hook's direction, our chain beside it. */
 struct fwnft_target {
@@ -56,6 +56,10 @@ struct fwnft_state {
 	struct fwnft_target t[FWNFT_TARGETS];
 	int nt;
 	int missing; /* this commit has to create one of our chains */
+	/* The ruleset generation the targets above were read at, if they are still what the
+	 * kernel holds: a commit then reads no base chain again (only the small GETGEN). */
+	uint32_t scan_gen;
+	int scan_valid;
 };
 
 /* One of our rules found in our chains. */
@@ -80,6 +84,15 @@ int fwnft_walk_own(struct fwnft_state *st, struct fwnft_collect *c);
 int fwnft_cmp_found(const void *a, const void *b);
 /* Re-reads the base chains: tables come and go (nft -f, firewalld reloads). */
 int fwnft_refresh(struct fwnft_state *st, char *err, size_t errlen);
+/*
+ * The ruleset generation, read first (the kernel refuses a batch that carries an older
+ * one, ERESTART, so nothing is written from a stale reading), and the base chains read
+ * again only if it moved since the last reading (fw_nft_gen.c).
+ */
+int fwnft_current(struct fwnft_state *st, uint32_t *genid, char *err, size_t errlen);
+/* After a commit read at genid: whether the targets still hold (sent: a batch went out;
+ * r: its outcome). */
+void fwnft_after_commit(struct fwnft_state *st, uint32_t genid, int sent, int r);
 /* The backend's list operation (fw.h). */
 int fwnft_list(void *p, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
 

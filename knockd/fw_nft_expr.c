@@ -242,6 +242,18 @@ static int match_ct(struct nftnl_rule *nr, int mode)
 		   : 0;
 }
 
+/* `meta skuid UID`: an out door's owner, as fwxt.c's owner match (never on a reply rule). */
+static int match_owner(struct nftnl_rule *nr, const struct fwnft_spec *s)
+{
+	const struct door *d = s->r->door;
+	uint32_t uid = d->owner_uid;
+
+	if (!d->has_owner || d->direction != DIR_OUT || s->mode == FWXT_REPLY ||
+	    s->mode == FWXT_DNAT)
+		return 0;
+	return e_meta(nr, NFT_META_SKUID) || e_cmp(nr, NFT_CMP_EQ, &uid, 4) ? -1 : 0;
+}
+
 /* Native: ct direction/state (not in a nat chain, which sees only a connection's first
  * packet), `meta time < end of the deadline second`, comment. */
 static int match_tail_native(struct nftnl_rule *nr, const struct fwnft_spec *s)
@@ -251,6 +263,8 @@ static int match_tail_native(struct nftnl_rule *nr, const struct fwnft_spec *s)
 	struct nftnl_udata_buf *ud;
 
 	if (s->mode != FWXT_DNAT && match_ct(nr, s->mode) < 0)
+		return -1;
+	if (match_owner(nr, s) < 0)
 		return -1;
 	if (e_meta(nr, NFT_META_TIME_NS) || e_hton64(nr) || e_cmp(nr, NFT_CMP_LT, &end, 8))
 		return -1;

@@ -9,6 +9,7 @@
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_owner.h>
 #include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter/xt_time.h>
@@ -59,6 +60,19 @@ static void port_match(uint8_t **p, const struct door *d, int mode)
 	other[1] = 0xffff;
 }
 
+/* `-m owner --uid-owner UID`: an out door's owner. Not on a reply rule: the owner of a
+ * socket is known on output only, and a reply belongs to a connection the owner began. */
+static void owner_match(uint8_t **p, const struct door *d, int mode)
+{
+	struct xt_owner_match_info *o;
+
+	if (!d->has_owner || d->direction != DIR_OUT || mode == FWXT_REPLY || mode == FWXT_DNAT)
+		return;
+	o = add_match(p, "owner", 1, sizeof(*o));
+	o->uid_min = o->uid_max = d->owner_uid;
+	o->match = XT_OWNER_UID;
+}
+
 static void conntrack_match(uint8_t **p, int mode)
 {
 	struct xt_conntrack_mtinfo3 *ct = add_match(p, "conntrack", 3, sizeof(*ct));
@@ -82,6 +96,7 @@ size_t fwxt_matches(uint8_t *p, const struct fw_rule *r, int mode)
 	struct xt_comment_info *cm;
 
 	port_match(&p, r->door, mode);
+	owner_match(&p, r->door, mode);
 	if (mode != FWXT_DNAT) /* the nat table sees only a connection's first packet */
 		conntrack_match(&p, mode);
 	tm = add_match(&p, "time", 0, sizeof(*tm));

@@ -3,6 +3,8 @@
  * and prints the answer; exit 1 with the daemon's reason when it refuses.
  *   knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload | revoke ID
  *                                 | open DOOR [--ttl DUR] [--addr IP]
+ *                                 | run DOOR [--ttl DUR] [--addr IP] -- COMMAND [ARG...]
+ * (run: knockctl_run.c)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +17,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "ctlproto.h"
+#include "knockctl.h"
+#include "knockctl_gate.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET "/run/knockd.sock"
 
@@ -25,16 +31,55 @@ static void usage(FILE *f)
 		"usage: knockctl [-S SOCKET | -c FILE] [--json] list | status | flush | reload\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] revoke ID\n"
 		"       knockctl [-S SOCKET | -c FILE] [--json] open DOOR [--ttl DUR] [--addr IP]\n"
-		"  -c FILE  take the socket from knockd.conf's control_socket\n");
+		"       knockctl [-S SOCKET | -c FILE] run DOOR [--ttl DUR] [--addr IP] -- COMMAND "
+		"[ARG...]\n"
+		"       knockctl [-S SOCKET | -c FILE] gate [status|remove]\n"
+		"       knockctl --version | --help\n"
+		"  -c FILE  take the socket from knockd.conf's control_socket\n"
+		"See knockctl(8).\n");
 }
 
-/* knockctl -c FILE: the socket named by the server's configuration (which must parse). */
-static int socket_from_config(const char *file, char *out, size_t len)
+/* A [knockd] control_socket line, read without parsing the rest (which may be broken). */
+static void socket_scan(const char *file, char *out, size_t len)
+{
+	char line[1024], *v, *e;
+	int in_knockd = 0;
+	FILE *f = fopen(file, "r");
+
+	snprintf(out, len, "%s", DEFAULT_SOCKET);
+	for (int n = 0; f && n < 100000 && fgets(line, sizeof(line), f); n++) {
+		if (line[0] == '[')
+			in_knockd = !strncmp(line, "[knockd]", 8);
+		if (!in_knockd || strncmp(line, "control_socket", 14))
+			continue;
+		v = line + 14 + strspn(line + 14, " \t");
+		if (*v++ != '=')
+			continue;
+		v += strspn(v, " \t");
+		e = v + strcspn(v, ";\r\n");
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		snprintf(out, len, "%.*s", (int)(e - v), v);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * knockctl -c FILE: the socket named by the server's configuration, which must parse --
+ * except for reload: the daemon then reads the broken file itself and answers with the
+ * same refusal it logs (and shows in systemctl status), so the socket line is scanned.
+ */
+static int socket_from_config(const char *file, int reload, char *out, size_t len)
 {
 	struct config c;
 	char err[512];
 
 	if (config_load(&c, file, err, sizeof(err)) < 0) {
+		if (reload) {
+			socket_scan(file, out, len);
+			return 0;
+		}
 		fprintf(stderr, "knockctl: %s\n", err);
 		return -1;
 	}
@@ -61,14 +106,28 @@ static int connect_socket(const char *path)
 	return -1;
 }
 
-/* Sends the request, copies the body to stdout; the first line says OK or ERR reason. */
-static int exchange(const char *path, const char *line)
+/* Appends what the daemon said to body (NUL-terminated, truncated), or to stdout. */
+static void put_body(const char *s, char *body, size_t bodylen)
+{
+	size_t have;
+
+	if (!body) {
+		fputs(s, stdout);
+		return;
+	}
+	have = strlen(body);
+	snprintf(body + have, bodylen - have, "%s", s);
+}
+
+int knockctl_exchange(const char *path, const char *line, char *body, size_t bodylen)
 {
 	char buf[4096], *nl;
 	size_t have = 0;
 	ssize_t n;
 	int fd = connect_socket(path), ok = -1, werr = 0;
 
+	if (body)
+		body[0] = '\0';
 	if (fd < 0)
 		return 1;
 	/* A refusing daemon may answer and close before our request is written: read on. */
@@ -83,10 +142,10 @@ static int exchange(const char *path, const char *line)
 			if (!ok)
 				fprintf(stderr, "knockctl: %s\n",
 					strncmp(buf, "ERR ", 4) ? buf : buf + 4);
-			fputs(nl + 1, stdout);
+			put_body(nl + 1, body, bodylen);
 			have = 0;
 		} else if (ok >= 0) {
-			fputs(buf, stdout);
+			put_body(buf, body, bodylen);
 			have = 0;
 		}
 	}
@@ -128,18 +187,43 @@ static int build(struct ctl_request *r, int argc, char **argv, const char *ttl, 
 	return 0;
 }
 
+/* run's COMMAND: everything after the first "--", cut off argv for getopt. */
+static char **split_command(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			argv[i] = NULL;
+			*argc = i;
+			return argv + i + 1;
+		}
+	}
+	return NULL;
+}
+
+/* run takes exactly DOOR before "--" and a COMMAND after it; nothing else takes "--". */
+static int check_run(int run, int nargs, char **cmd)
+{
+	if (run == (cmd != NULL) && (!run || (cmd[0] && nargs == 2)))
+		return 0;
+	fprintf(stderr, "knockctl: %s\n",
+		run ? "usage: knockctl run DOOR [--ttl DUR] [--addr IP] -- COMMAND [ARG...]"
+		    : "-- COMMAND goes with run");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"ttl", required_argument, NULL, 'T'},
-						 {"addr", required_argument, NULL, 'A'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},       {"ttl", required_argument, NULL, 'T'},
+	    {"addr", required_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0}};
 	const char *sock = DEFAULT_SOCKET, *ttl = NULL, *addr = NULL, *conf = NULL;
 	struct ctl_request r;
-	char line[CTL_LINE_MAX + 8], path[PATH_MAX];
-	int opt, json = 0;
+	char line[CTL_LINE_MAX + 8], path[PATH_MAX], **cmd;
+	static char open_verb[] = "open";
+	int opt, json = 0, run;
 
+	cmd = split_command(&argc, argv);
 	while ((opt = getopt_long(argc, argv, "S:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
@@ -160,6 +244,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("knockctl %s\n", KNOCK_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 1;
@@ -170,15 +257,27 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a refusing daemon may close first: report, don't die */
+	if (!strcmp(argv[optind], "gate")) { /* the kernel's, read here: no daemon needed */
+		if (conf && socket_from_config(conf, 1, path, sizeof(path)) < 0)
+			return 1;
+		return knockctl_gate(argc - optind - 1, argv + optind + 1, conf ? path : sock);
+	}
+	run = !strcmp(argv[optind], "run");
+	if (check_run(run, argc - optind, cmd) < 0)
+		return 1;
+	if (run)
+		argv[optind] = open_verb; /* run opens as open does, then holds the grant */
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
 	if (conf) {
-		if (socket_from_config(conf, path, sizeof(path)) < 0)
+		if (socket_from_config(conf, r.verb == CTL_RELOAD, path, sizeof(path)) < 0)
 			return 1;
 		sock = path;
 	}
-	r.json = json;
+	r.json = json && !run;
 	if (ctl_format(&r, line, sizeof(line)) < 0)
 		return 1;
-	return exchange(sock, line);
+	if (run)
+		return knockctl_run(sock, r.door, line, cmd);
+	return knockctl_exchange(sock, line, NULL, 0);
 }

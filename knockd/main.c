@@ -9,21 +9,47 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "daemon.h"
 #include "fw.h"
+#include "gate.h"
+#include "ifcheck.h"
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
+#include "seqcost.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-v]\n"
+	fprintf(f, "usage: knockd [-c FILE] [-f] [-t] [-G] [-v] | --version | --help\n"
 		   "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		   "  -f       stay in the foreground, log to stderr\n"
 		   "  -t       check the configuration and keys, then exit\n"
-		   "  -v       verbose logging\n");
+		   "  -G       write the gate (every door closed) unless it is there, then exit\n"
+		   "  -v       verbose logging\n"
+		   "See knockd(8) and knockd.conf(5).\n");
+}
+
+/* Sequences above the floor (config.c refuses below) but cheaper to guess than advised. */
+static void warn_seq_cost(const struct config *c, int to_log)
+{
+	char cost[96], msg[PATH_MAX + 512];
+
+	if (seqcost_knocks(c->seq_count, c->seq_len) >= SEQCOST_WARN)
+		return;
+	seqcost_describe(c->seq_count, c->seq_len, cost, sizeof(cost));
+	snprintf(msg, sizeof(msg),
+		 "%s:%d: warning: sequence_ports %u-%u with sequence_length %d: a host without "
+		 "the key opens a client's doors after %s; %.0e or more advised",
+		 c->file, c->seq_line, c->seq_base, c->seq_base + c->seq_count - 1u, c->seq_len,
+		 cost, SEQCOST_WARN);
+	if (to_log)
+		log_warn("%s", msg);
+	else
+		printf("%s\n", msg);
 }
 
 /* -t: everything start-up would refuse, without touching the firewall or the network. */
@@ -46,6 +72,11 @@ static int check_only(const struct config *c)
 		return 1;
 	}
 	verify_free(&v);
+	warn_seq_cost(c, 0);
+	if (ifcheck_config(c, stdout, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
 	if (geteuid() == 0) {
 		char msg[4096];
 
@@ -59,6 +90,9 @@ static int check_only(const struct config *c)
 			printf("%s: note: %s\n", c->file, msg);
 		else
 			fputs(msg, stdout);
+		msg[0] = '\0';
+		gate_describe(c, msg, sizeof(msg));
+		fputs(msg, stdout);
 	} else {
 		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
 	}
@@ -69,12 +103,37 @@ static int check_only(const struct config *c)
 	return 0;
 }
 
+/* knockd -G (the boot unit knockd-gate.service, before the network): the gate, closed, unless
+ * it is there already. */
+static int gate_only(const struct config *c)
+{
+	struct gate *g;
+	char err[512];
+	int r;
+
+	if (gate_open(&g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "knockd: %s\n", err);
+		return 1;
+	}
+	r = gate_create(g, c, err, sizeof(err));
+	gate_close(g); /* the table stays (persist flag, or none: not owned) */
+	if (r < 0)
+		fprintf(stderr, "knockd: %s\n", err);
+	else
+		printf("knockd: gate (table inet %s) %s\n", GATE_TABLE,
+		       r ? "already in place: left as it is" : "written: every door closed");
+	return r < 0;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'V'},
+						 {NULL, 0, NULL, 0}};
 	const char *path = DEFAULT_CONFIG;
-	int foreground = 0, test = 0, verbose = 0, opt, ret;
+	int foreground = 0, test = 0, verbose = 0, gate = 0, opt, ret;
 	char err[512], abspath[PATH_MAX];
-	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct config *cfg;
 	struct daemon d;
 
 	sandbox_close_inherited(); /* neither the writer nor the parser gets the caller's */
@@ -86,7 +145,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 128 << 10);
-	while ((opt = getopt(argc, argv, "c:ftvh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fGtvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -97,11 +156,17 @@ int main(int argc, char **argv)
 		case 't':
 			test = 1;
 			break;
+		case 'G':
+			gate = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("knockd %s\n", KNOCK_VERSION);
 			return 0;
 		default:
 			usage(stderr);
@@ -120,18 +185,20 @@ int main(int argc, char **argv)
 	 * daemon runs in /). */
 	if (!realpath(path, abspath))
 		snprintf(abspath, sizeof(abspath), "%s", path);
+	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
 		free(cfg);
 		return 1;
 	}
-	if (test) {
-		ret = check_only(cfg);
+	if (test || gate) {
+		ret = test ? check_only(cfg) : gate_only(cfg);
 		config_free(cfg);
 		free(cfg);
 		return ret;
 	}
 	log_init("knockd", foreground, verbose);
+	warn_seq_cost(cfg, 1);
 	if (daemon_init(&d, cfg, abspath, err, sizeof(err)) < 0) {
 		if (!foreground) /* the admin starting us by hand must see why, too */
 			fprintf(stderr, "knockd: %s\n", err);
@@ -150,8 +217,8 @@ int main(int argc, char **argv)
 	malloc_trim(0); /* start-up's freed memory back to the system */
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted, backend %s",
-		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.grants.n,
-		 fw_name(&d.fw));
+		 cfg->ndoors, cfg->nclients, cfg->spa_port, cfg->interfaces, d.svc.grants.n,
+		 grantsvc_backend(&d.svc)->name);
 	notify_systemd("READY=1");
 	ret = daemon_run(&d);
 	notify_systemd("STOPPING=1");

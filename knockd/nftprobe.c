@@ -1,7 +1,8 @@
 /*
  * Which ruleset is in force: a read-only look at nftables over netlink (libmnl, libnftnl).
- * A base chain on the input or output hook that can drop (policy drop, a drop or reject
- * rule) decides whether a packet gets through, whatever the legacy tables accept; on such a
+ * A base chain on the input, output or forward hook that can drop (policy drop, a drop or
+ * reject rule) decides whether a packet gets through, whatever the legacy tables accept (nat
+ * chains on prerouting are listed too, for a DNAT door's own table); on such a
  * host (iptables-nft on Debian 11+, Ubuntu 22.04+, or a native nftables.conf) grants must go
  * into nftables. The backend uses the same socket helpers to read its own chains.
  */
@@ -275,6 +276,8 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 	hook = chain_hook(c);
 	if (!nftprobe_family_name(fam) || hook < 0)
 		goto out;
+	if (fam == NFPROTO_INET && !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), "knockd"))
+		goto out; /* the gate (gate.h) drops only what knockd grants: not a host ruleset */
 	if (scan->n == NFTPROBE_MAX) {
 		scan->n++; /* reported by the caller */
 		goto out;

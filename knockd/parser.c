@@ -15,13 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grants.h"
+#include "grantreq.h"
 #include "log.h"
 #include "replay_store.h"
 
 #define REFUSAL_LINES 20 /* per 10 s: a flood cannot fill syslog */
 
-static void refusal(struct parser *p, const char *reason, const struct addr *src, const char *who)
+/* door: the door refused (reason=door), or NULL */
+static void refusal(struct parser *p, const char *reason, const struct addr *src, const char *who,
+		    const char *door)
 {
 	struct parser_ratelimit *rl = &p->rl;
 	int64_t now = (int64_t)time(NULL);
@@ -40,7 +42,34 @@ static void refusal(struct parser *p, const char *reason, const struct addr *src
 		return;
 	}
 	addr_format(src, a, sizeof(a));
-	log_warn("refuse reason=%s src=%s client=%s", reason, a, who);
+	if (door)
+		log_warn("refuse reason=%s src=%s client=%s door=%s", reason, a, who,
+			 *door ? door : "(none)");
+	else
+		log_warn("refuse reason=%s src=%s client=%s", reason, a, who);
+}
+
+/*
+ * A token of the right size and version whose key hint names no client: junk, or a client
+ * whose keys do not match ours (a stale server_public_key, a key not listed, a clock far
+ * off). Logged, unlike other junk, because it is the only trace such a client leaves, but
+ * at most one line per 10 s whatever the rate, with the count since the previous line.
+ */
+static void unknown_hint(struct parser *p, const struct addr *src, int64_t now)
+{
+	struct parser_hintlog *h = &p->hl;
+	char a[ADDR_STRLEN];
+
+	h->count++;
+	if (h->last_line && now - h->last_line < 10 && now >= h->last_line)
+		return;
+	addr_format(src, a, sizeof(a));
+	log_warn("refuse reason=unknown-hint src=%s count=%" PRIu64
+		 ": a token no client's key explains (is the client's server_public_key this "
+		 "server's key, its public_key listed here, its clock right?)",
+		 a, h->count);
+	h->last_line = now;
+	h->count = 0;
 }
 
 /* A nonce or a (client, step) sequence is spent: remember it, durably, before acting. */
@@ -53,20 +82,24 @@ static int spend(struct parser *p, const uint8_t id[REPLAY_ID_LEN], int64_t expi
 	return 0;
 }
 
-static void request(struct parser *p, int origin, int client, int seq, uint32_t doors, uint32_t ttl,
-		    const struct addr *a)
+/* Sends what the writer accepts; anything else the parser answers itself, one log line. */
+static void request(struct parser *p, const struct grantreq_in *in)
 {
 	struct ps_msg m;
+	char why[200], reason[240], a[ADDR_STRLEN];
+	const char *who =
+	    in->client >= 0 ? p->cfg->clients[in->client].name : p->cfg->seqs[in->seq].name;
 
-	memset(&m, 0, sizeof(m));
-	m.magic = PS_MAGIC;
-	m.type = PS_GRANT;
-	m.origin = (uint32_t)origin;
-	m.client = client;
-	m.seq = seq;
-	m.doors = doors;
-	m.ttl = ttl;
-	m.addr = *a;
+	switch (grantreq_make(p->cfg, in, &m, why, sizeof(why))) {
+	case GRANTREQ_REFUSED:
+		snprintf(reason, sizeof(reason), "request (%s)", why);
+		refusal(p, reason, &in->addr, who, NULL);
+		return;
+	case GRANTREQ_CUT:
+		addr_format(&in->addr, a, sizeof(a));
+		log_info("cut addr=%s client=%s: %s", a, who, why);
+		break;
+	}
 	if (privsep_send(p->chan, &m) < 0)
 		log_err("grant request lost: %s", strerror(errno));
 }
@@ -81,10 +114,15 @@ static void on_token(struct parser *p, const struct pkt *k)
 	/* The verifier holds the nonce in memory once the token passed every check. */
 	if (verify_spent(r) && spend(p, v.nonce_id, v.nonce_expires) < 0)
 		return;
-	if (r == V_OK)
-		request(p, ORIGIN_TOKEN, v.client, -1, v.doors, v.ttl, &v.addr);
-	else if (verify_logged(r)) /* only tokens that opened with a client's key */
-		refusal(p, verify_strresult(r), &k->src, p->cfg->clients[v.client].name);
+	if (r == V_OK) {
+		struct grantreq_in in = {ORIGIN_TOKEN, v.client, -1, v.doors, v.ttl, v.addr};
+
+		request(p, &in);
+	} else if (verify_logged(r)) /* only tokens that opened with a client's key */
+		refusal(p, verify_strresult(r), &k->src, p->cfg->clients[v.client].name,
+			r == V_DOOR ? v.door : NULL);
+	else if (r == V_HINT)
+		unknown_hint(p, &k->src, wall);
 }
 
 static void on_knock(struct parser *p, const struct pkt *k)
@@ -102,19 +140,27 @@ static void on_knock(struct parser *p, const struct pkt *k)
 	case SEQ_AUTH:
 		if (replay_add(&p->ver->replay, s.replay_id, s.replay_expires, s.client, wall) <
 		    0) {
-			refusal(p, "replay-full", &k->src, p->cfg->clients[s.client].name);
+			refusal(p, "replay-full", &k->src, p->cfg->clients[s.client].name, NULL);
 			return;
 		}
-		if (spend(p, s.replay_id, s.replay_expires) == 0)
-			request(p, ORIGIN_SEQUENCE, s.client, -1, p->cfg->clients[s.client].doors,
-				0, &k->src);
+		if (spend(p, s.replay_id, s.replay_expires) == 0) {
+			struct grantreq_in in = {
+			    ORIGIN_SEQUENCE, s.client, -1, p->cfg->clients[s.client].doors, 0,
+			    k->src};
+
+			request(p, &in);
+		}
 		break;
 	case SEQ_AUTH_REPLAY:
-		refusal(p, "sequence-replay", &k->src, p->cfg->clients[s.client].name);
+		refusal(p, "sequence-replay", &k->src, p->cfg->clients[s.client].name, NULL);
 		break;
-	case SEQ_STATIC:
-		request(p, ORIGIN_SEQUENCE, -1, s.seq, p->cfg->seqs[s.seq].doors, 0, &k->src);
+	case SEQ_STATIC: {
+		struct grantreq_in in = {ORIGIN_SEQUENCE,           -1, s.seq,
+					 p->cfg->seqs[s.seq].doors, 0,  k->src};
+
+		request(p, &in);
 		break;
+	}
 	}
 }
 

@@ -34,6 +34,12 @@ struct parser_ratelimit {
 	uint64_t suppressed;
 };
 
+/* Tokens no client's key explains: one line per 10 s, with how many since the last line. */
+struct parser_hintlog {
+	int64_t last_line; /* wall-clock second of the last line, 0 = none yet */
+	uint64_t count;    /* unknown-hint tokens since that line, this one included */
+};
+
 struct parser {
 	const struct config *cfg;
 	struct verifier *ver;
@@ -44,6 +50,7 @@ struct parser {
 	int replay_fd; /* state_dir/replay, append-only */
 	struct ps_stats st;
 	struct parser_ratelimit rl;
+	struct parser_hintlog hl;
 };
 
 /* Runs until the rule writer closes the channel. Returns the exit status. */

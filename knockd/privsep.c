@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "grants.h"
+#include "ttlrule.h"
 
 static int check_addr(const struct addr *a)
 {
@@ -60,7 +60,7 @@ int privsep_check(const struct config *c, const struct ps_msg *m, char *err, siz
 		snprintf(err, errlen, "bad address family %u", m->addr.family);
 		return -1;
 	}
-	if (m->ttl > 30 * 86400) {
+	if (!ttlrule_ok(m->ttl)) {
 		snprintf(err, errlen, "ttl %u out of range", m->ttl);
 		return -1;
 	}

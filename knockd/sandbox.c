@@ -229,6 +229,20 @@ static void writer_socket(struct prog *p, unsigned *at)
 	ret(p, SECCOMP_RET_ERRNO | EACCES);
 }
 
+/* unlinkat: a file (no directory) in unlink_dir only, if it is a descriptor; else EPERM. */
+static void writer_unlinkat(struct prog *p, unsigned *at, int unlink_dir)
+{
+	land(p, at, 1);
+	if (unlink_dir >= 0) {
+		load_fd(p);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						     (uint32_t)unlink_dir, 0, 3));
+		load_arg(p, 2);
+		on_nr(p, 0, SECCOMP_RET_ALLOW); /* flags 0: not AT_REMOVEDIR */
+	}
+	ret(p, SECCOMP_RET_ERRNO | EPERM);
+}
+
 /* ioctl: socket requests only (0x89xx: interface index, flags, address for libpcap). */
 static void writer_ioctl(struct prog *p, unsigned *at)
 {
@@ -243,10 +257,12 @@ static void writer_ioctl(struct prog *p, unsigned *at)
  * The rule writer's loop and its reloads: firewall commits (netlink; libiptc's raw socket
  * and get/setsockopt; the xtables lock), the control socket, signalfd, captures opened
  * again (libpcap), the configuration and key files opened read-only, a memfd for the
- * parser. Not allowed: execve, fork, ptrace, opening a file for writing, connect (no
- * talking to PID 1 or D-Bus), unlink, mount, module loading, and all else not listed.
+ * parser, and at exit the removal of the control socket (unlinkat in its directory's
+ * descriptor, unlink_dir). Not allowed: execve, fork, ptrace, opening a file for writing,
+ * connect (no talking to PID 1 or D-Bus), any other unlink, mount, module loading, and all
+ * else not listed.
  */
-static int install_writer_filter(void)
+static int install_writer_filter(int unlink_dir)
 {
 	static const long allow[] = {
 	    __NR_read,
@@ -284,7 +300,7 @@ static int install_writer_filter(void)
 	    __NR_sysinfo /* qsort */,
 	};
 	struct prog p;
-	unsigned op[1], so[1], io[1];
+	unsigned op[1], so[1], io[1], ul[1];
 
 	start(&p);
 	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
@@ -294,8 +310,11 @@ static int install_writer_filter(void)
 	jump_if(&p, __NR_socket, &so[0]);
 	jump_if(&p, __NR_ioctl, &io[0]);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
+	/* owner = USER in a reload: NSS modules past "files" (libnss_systemd) read links */
+	on_nr(&p, __NR_readlinkat, SECCOMP_RET_ERRNO | EACCES);
+	on_nr(&p, __NR_readlink, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
-	on_nr(&p, __NR_unlinkat, SECCOMP_RET_ERRNO | EPERM);
+	jump_if(&p, __NR_unlinkat, &ul[0]);
 #ifdef __NR_clone3
 	on_nr(&p, __NR_clone3, SECCOMP_RET_ERRNO | ENOSYS); /* the C library falls back */
 #endif
@@ -303,12 +322,13 @@ static int install_writer_filter(void)
 	writer_openat(&p, op);
 	writer_socket(&p, so);
 	writer_ioctl(&p, io);
+	writer_unlinkat(&p, ul, unlink_dir);
 	return install(&p);
 }
 
-int sandbox_writer_filter(char *err, size_t errlen)
+int sandbox_writer_filter(int unlink_dir, char *err, size_t errlen)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_writer_filter() < 0) {
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_writer_filter(unlink_dir) < 0) {
 		snprintf(err, errlen, "rule writer: cannot install its seccomp filter: %s",
 			 strerror(errno));
 		return -1;

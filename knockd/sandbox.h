@@ -36,8 +36,11 @@ int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbo
 /*
  * Parent, once started: PR_SET_NO_NEW_PRIVS and a seccomp allowlist of what its loop and
  * its reloads do; execve, ptrace, a write-open, connect and the rest kill or fail.
+ * unlink_dir (or -1): the directory descriptor in which unlinkat of a file still works
+ * (the control socket's, removed at exit); every other unlink fails with EPERM.
  */
-int sandbox_writer_filter(char *err, size_t errlen) __attribute__((warn_unused_result));
+int sandbox_writer_filter(int unlink_dir, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 /* Parent, once the parser runs: keeps CAP_NET_ADMIN and CAP_NET_RAW only (effective,
  * permitted, bounding; no inheritable), no core dumps. */
 int sandbox_writer(char *err, size_t errlen) __attribute__((warn_unused_result));

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ttlrule.h"
+
 struct hint_slot {
 	uint64_t hint; /* 0 = empty (a zero hint is skipped on insert: 2^-64) */
 	int client;
@@ -139,13 +141,6 @@ int verify_logged(int r)
 	}
 }
 
-uint32_t verify_door_ttl(const struct door *d, uint32_t requested)
-{
-	if (!requested)
-		return d->ttl;
-	return requested < d->max_ttl ? requested : d->max_ttl;
-}
-
 static int lookup(struct verifier *v, const uint8_t *hint, int64_t now)
 {
 	uint64_t h = hint_u64(hint), step = (uint64_t)now / TIME_STEP;
@@ -159,7 +154,8 @@ static int lookup(struct verifier *v, const uint8_t *hint, int64_t now)
 	return -1;
 }
 
-static int check_doors(const struct verifier *v, const struct token *t, int client, uint32_t *mask)
+static int check_doors(const struct verifier *v, const struct token *t, int client, uint32_t *mask,
+		       char bad[NAME_MAX_LEN + 1])
 {
 	size_t off = 0;
 	const char *name;
@@ -168,8 +164,10 @@ static int check_doors(const struct verifier *v, const struct token *t, int clie
 	*mask = 0;
 	while ((name = token_next_door(t, &off))) {
 		i = config_door_index(v->cfg, name);
-		if (i < 0 || !(v->cfg->clients[client].doors & (1u << i)))
+		if (i < 0 || !(v->cfg->clients[client].doors & (1u << i))) {
+			snprintf(bad, NAME_MAX_LEN + 1, "%s", name);
 			return V_DOOR;
+		}
 		*mask |= 1u << i;
 	}
 	return *mask ? V_OK : V_DOOR;
@@ -267,7 +265,7 @@ int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struc
 		if (addr_is_unspecified(&t.addr))
 			out->addr = *src;
 	}
-	r = check_doors(v, &t, c, &out->doors);
+	r = check_doors(v, &t, c, &out->doors, out->door);
 	/* Only a token that opens spends a slot of its client's share, remembered until its
 	 * timestamp leaves the window (then the clock check refuses it). */
 	if (r == V_OK && replay_add(&v->replay, t.nonce, out->nonce_expires, c, now) < 0)

@@ -47,6 +47,7 @@ struct verdict {
 	uint8_t nonce_id[REPLAY_ID_LEN];
 	int64_t nonce_expires;
 	uint64_t timestamp;
+	char door[NAME_MAX_LEN + 1]; /* V_DOOR: the door refused, "" = none asked for */
 };
 
 struct hint_slot;
@@ -83,8 +84,6 @@ int verify_logged(int r);
 /* src is the packet's source address; now is wall-clock seconds. */
 int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struct addr *src,
 		 int64_t now, struct verdict *out);
-/* The TTL a door gets for a request: the door default, or the request capped at max_ttl. */
-uint32_t verify_door_ttl(const struct door *d, uint32_t requested);
 const char *verify_strresult(int r);
 
 #endif

@@ -24,6 +24,8 @@ expect() { # expect DESCRIPTION WANTED-TEXT knock-args...
 conf "$TMP/good.conf" "$TMP/id" "$SPK"
 expect "unknown host profile" "no [host:staging] profile" -c "$TMP/good.conf" staging
 expect "no config file" "knock.conf: No such file or directory" prod
+expect "no config file: points to the sample" \
+	"no client configuration yet: start from the sample, /usr/share/doc/knock-auth/examples/knock.conf" prod
 conf "$TMP/nokey.conf" "$TMP/missing" "$SPK"
 expect "missing key file" "missing: No such file or directory (create one with: knock keygen)" \
 	-c "$TMP/nokey.conf" prod

@@ -4,7 +4,9 @@
 # knockd (with apt, as the README says), upgrades to a second build (+test1), reinstalls,
 # removes and purges them with dpkg in a throwaway root: a copy-on-write overlay of this
 # system, in private mount and PID namespaces, so the maintainer scripts really run and
-# this machine is left unchanged. No service is started, none enabled.
+# this machine is left unchanged. No service is started. In that root, knockd-auth.service is
+# enabled, and Debian's knockd is purged (its postrm's deb-systemd-helper calls, then dpkg
+# -P): our unit must stay enabled.
 set -u
 : "${KNOCK_SRC:?}"
 bail() { echo "Bail out! $*"; exit 1; }
@@ -29,8 +31,11 @@ ARCH=$(dpkg --print-architecture)
 host_state() {
 	dpkg-query -W -f='${Package} ${db:Status-Status} ${Version}\n' knockd knockd-auth \
 		knock-auth 2>&1
-	md5sum /usr/sbin/knockd /usr/bin/knock /lib/systemd/system/knockd.service 2>&1
-	ls -ld /etc/knockd /var/lib/knockd /etc/systemd/system/multi-user.target.wants/knockd.service 2>&1
+	md5sum /usr/sbin/knockd /usr/bin/knock /lib/systemd/system/knockd.service \
+		/lib/systemd/system/knockd-auth.service 2>&1
+	ls -ld /etc/knockd /var/lib/knockd /etc/systemd/system/knockd.service \
+		/etc/systemd/system/multi-user.target.wants/knockd.service \
+		/etc/systemd/system/multi-user.target.wants/knockd-auth.service 2>&1
 }
 before=$(host_state)
 
@@ -55,9 +60,17 @@ for f in ./usr/sbin/knockd ./usr/sbin/knockctl; do check "server: $f, 0755" has 
 check "client: ./usr/bin/knock, 0755" has client -rwxr-xr-x ./usr/bin/knock
 check "server: /etc/knockd/knockd.conf mode 0600" has server -rw------- ./etc/knockd/knockd.conf
 check "server: /etc/knockd mode 0700" has server drwx------ ./etc/knockd/
-check "server: the unit in /lib/systemd/system" has server -rw-r--r-- ./lib/systemd/system/knockd.service
+check "server: /etc/knockd/clients.d (drop-ins) mode 0700" has server drwx------ ./etc/knockd/clients.d/
+check "server: the unit in /lib/systemd/system, as knockd-auth.service" \
+	has server -rw-r--r-- ./lib/systemd/system/knockd-auth.service
+check "server: no knockd.service (Debian's knockd's unit name)" \
+	eval '! grep -q "/knockd.service\$" "$TMP/server.list"' 
 check "server: README and copyright" eval 'has server -rw-r--r-- ./usr/share/doc/knockd-auth/copyright &&
 	has server -rw-r--r-- ./usr/share/doc/knockd-auth/README.md.gz'
+check "server: the apt drop-ins, shipped but not enabled (nothing in /etc/systemd)" \
+	eval 'has server -rw-r--r-- ./usr/share/knockd/apt-daily.service.d/knockd.conf &&
+	has server -rw-r--r-- ./usr/share/knockd/apt-daily-upgrade.service.d/knockd.conf &&
+	! grep -q " ./etc/systemd" "$TMP/server.list"'
 check "client: knock.conf example, copyright" eval 'has client -rw-r--r-- ./usr/share/doc/knock-auth/examples/knock.conf &&
 	has client -rw-r--r-- ./usr/share/doc/knock-auth/copyright'
 # Every man page of the tree is in exactly one package: sections 5 and 8 in the server,
@@ -72,9 +85,11 @@ check "server has no knock" eval '! grep -q " ./usr/bin/" "$TMP/server.list"'
 ctl() { dpkg-deb --ctrl-tarfile "$1" | tar -xOf - "./$2" 2>/dev/null; }
 check "server conffiles: /etc/knockd/knockd.conf only" [ "$(ctl "$S" conffiles)" = /etc/knockd/knockd.conf ]
 check "client: no conffiles" [ -z "$(ctl "$C" conffiles)" ]
-dpkg-deb --fsys-tarfile "$S" | tar -xOf - ./lib/systemd/system/knockd.service >"$TMP/unit"
+dpkg-deb --fsys-tarfile "$S" | tar -xOf - ./lib/systemd/system/knockd-auth.service >"$TMP/unit"
 check "unit paths filled in for /usr and /etc" \
 	grep -qx 'ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf' "$TMP/unit"
+check "unit: no Alias= (an alias link would sit where Debian knockd's scripts look for knockd.service)" \
+	eval '! grep -q "^Alias=" "$TMP/unit"' 
 for p in "$S" "$C"; do
 	check "$(basename "$p"): Conflicts and Replaces Debian's knockd" \
 		eval '[ "$(dpkg-deb -f "$p" Conflicts)" = knockd ] && [ "$(dpkg-deb -f "$p" Replaces)" = knockd ]'
@@ -101,15 +116,19 @@ log() { in_root "$@" >>"$TMP/root.log" 2>&1; }
 st() { in_root dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || echo not-installed; }
 mode() { [ "$(stat -c %a "$M$1" 2>/dev/null)" = "$2" ]; }
 no_knockd() { ! pgrep -x knockd >/dev/null; }
-wants=$M/etc/systemd/system/multi-user.target.wants/knockd.service
-not_enabled() { [ ! -e "$wants" ] && [ ! -L "$wants" ] && ! in_root deb-systemd-helper --quiet was-enabled knockd.service; }
+wants=$M/etc/systemd/system/multi-user.target.wants/knockd-auth.service
+dwants=$M/etc/systemd/system/multi-user.target.wants/knockd.service # Debian knockd's
+# (deb-systemd-helper was-enabled says "enabled" for a unit it has no state for: not used)
+not_enabled() { [ ! -e "$wants" ] && [ ! -L "$wants" ] &&
+	[ -z "$(find "$M/etc/systemd" -name knockd-auth.service 2>/dev/null)" ]; }
+enabled() { [ -L "$wants" ] && [ "$(in_root systemctl is-enabled knockd-auth.service 2>&1)" = enabled ]; }
 check "no /run/systemd/system in the root: no service can be started there" [ ! -d "$M/run/systemd/system" ]
 
 # Debian's knockd installed and its unit enabled by its admin, as on a host switching over.
 [ "$(st knockd)" = installed ] || log apt-get install -y --no-install-recommends knockd
 check "Debian's knockd installed in the root" [ "$(st knockd)" = installed ]
 log systemctl enable knockd.service
-check "... its knockd.service enabled" [ -L "$wants" ]
+check "... its knockd.service enabled" [ -L "$dwants" ]
 
 check "apt-get install ./knockd-auth ./knock-auth ($V) over it" \
 	log apt-get install -y "/tmp/debs/knockd-auth_${V}_$ARCH.deb" "/tmp/debs/knock-auth_${V}_$ARCH.deb"
@@ -120,11 +139,33 @@ check "... /usr/sbin/knockd is ours" eval 'in_root dpkg -S /usr/sbin/knockd | gr
 check "... /etc/knockd/knockd.conf mode 0600, a registered conffile" eval 'mode /etc/knockd/knockd.conf 600 &&
 	in_root dpkg-query -W -f="\${Conffiles}" knockd-auth | grep -q "^ /etc/knockd/knockd.conf "'
 check "... /etc/knockd mode 0700" mode /etc/knockd 700
+check "... /etc/knockd/clients.d mode 0700" mode /etc/knockd/clients.d 700
 check "... /var/lib/knockd created, mode 0700" mode /var/lib/knockd 700
-check "... unit installed" [ -f "$M/lib/systemd/system/knockd.service" ]
+check "... unit installed as knockd-auth.service" [ -f "$M/lib/systemd/system/knockd-auth.service" ]
 check "... and not enabled (Debian knockd's enablement not carried over)" not_enabled
 check "... no knockd running" no_knockd
 check "knock keygen makes the server key in the root" log knock keygen /etc/knockd/server.key
+
+# Purging Debian's knockd, at any time after the switch, leaves ours enabled. Its postrm
+# (kept while it is in config-files state) is where the calls come from: extracted, then
+# made exactly as it makes them, then the real thing (dpkg -P runs that postrm).
+check "the admin enables knockd-auth.service" log systemctl enable knockd-auth.service
+check "... enabled" enabled
+pr=$M/var/lib/dpkg/info/knockd.postrm
+grep -o "deb-systemd-helper [a-z]* 'knockd.service'" "$pr" 2>/dev/null | sort -u >"$TMP/dsh.calls"
+sed 's/^/#   Debian knockd postrm: /' "$TMP/dsh.calls"
+check "Debian knockd's postrm purges knockd.service's enablement (deb-systemd-helper purge)" \
+	grep -qx "deb-systemd-helper purge 'knockd.service'" "$TMP/dsh.calls"
+while read -r _ verb unit; do
+	unit=${unit//\'/}
+	check "DPKG_MAINTSCRIPT_PACKAGE=knockd deb-systemd-helper $verb $unit: ours still enabled" \
+		eval 'in_root env DPKG_MAINTSCRIPT_PACKAGE=knockd DPKG_MAINTSCRIPT_NAME=postrm \
+			deb-systemd-helper "$verb" "$unit" >>"$TMP/root.log" 2>&1; enabled'
+done <"$TMP/dsh.calls"
+check "dpkg -P knockd (Debian's)" log dpkg -P knockd
+check "... Debian's knockd unknown to dpkg" [ "$(st knockd)" = not-installed ]
+check "... knockd-auth.service still enabled" enabled
+check "the admin disables it again" eval 'log systemctl disable knockd-auth.service && [ ! -L "$wants" ]'
 
 # The admin's edit and the daemon's state survive an upgrade and a reinstall.
 echo "# edited by the admin" >>"$M/etc/knockd/knockd.conf"
@@ -141,7 +182,7 @@ check "... configuration still the admin's" grep -q "edited by the admin" "$M/et
 
 check "dpkg -r knockd-auth knock-auth" log dpkg -r knockd-auth knock-auth
 check "... binaries, unit and man pages gone" eval '[ ! -e "$M/usr/sbin/knockd" ] && [ ! -e "$M/usr/bin/knock" ] &&
-	[ ! -e "$M/lib/systemd/system/knockd.service" ] && [ ! -e "$M/usr/share/man/man8/knockd.8.gz" ]'
+	[ ! -e "$M/lib/systemd/system/knockd-auth.service" ] && [ ! -e "$M/usr/share/man/man8/knockd.8.gz" ]'
 check "... configuration and state kept (status $(st knockd-auth))" eval '[ "$(st knockd-auth)" = config-files ] &&
 	[ -f "$M/etc/knockd/knockd.conf" ] && [ -f "$M/var/lib/knockd/replay" ]'
 check "dpkg -P knockd-auth knock-auth" log dpkg -P knockd-auth knock-auth

@@ -62,6 +62,9 @@ expect "[knockd] in a drop-in" "$DIR/20-b.conf:1: [knockd] belongs in the main f
 printf '%s\n' "[door:web]" "ports = 80" "" "[client:b]" "public_key = $PK2" "doors = web" \
 	>"$DIR/20-b.conf"
 expect_ok "doors and clients in a drop-in" "2 door(s), 2 client(s)"
+printf '%s\n' "[door:inner]" "ports = 22" "nat_port = 2222" >"$DIR/20-b.conf"
+expect "a forward-door error in a drop-in names the drop-in" \
+	"$DIR/20-b.conf:3: door 'inner': nat_port needs direction = forward"
 client "$DIR/20-b.conf" b "$PK2"
 chmod 0664 "$DIR/20-b.conf"
 expect "a group-writable drop-in" \

@@ -7,7 +7,15 @@ secs=${FUZZ_SMOKE_SECONDS:-3}
 n=0 fail=0
 scratch=$(mktemp -d /tmp/knockfuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-for name in pkt token config; do
+# The harnesses the Makefile builds: every tests/fuzz/fuzz_NAME.c.
+names=()
+for f in "$KNOCK_SRC"/tests/fuzz/fuzz_*.c; do
+	[ -e "$f" ] || continue
+	f=${f##*/}
+	names+=("${f%.c}")
+done
+[ "${#names[@]}" -gt 0 ] || { echo "Bail out! no harness in $KNOCK_SRC/tests/fuzz"; exit 1; }
+for name in "${names[@]#fuzz_}"; do
 	n=$((n + 1))
 	mkdir -p "$scratch/$name"
 	out=$("$KNOCK_FUZZ/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \

@@ -25,20 +25,32 @@ done
 check "sample configuration installed as /etc/knockd/knockd.conf, mode 600" mode /etc/knockd/knockd.conf 600
 check "/etc/knockd is mode 700" mode /etc/knockd 700
 check "/etc/knockd/clients.d (drop-in files) is mode 700" mode /etc/knockd/clients.d 700
-U=$D/usr/lib/systemd/system/knockd.service
+U=$D/usr/lib/systemd/system/knockd-auth.service
 check "unit installed with its paths filled in" \
 	eval 'grep -q "^ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf$" "$U" && ! grep -q @ "$U"'
 check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability bounding set" \
 	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
 	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
 	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP$" "$U"'
+G=$D/usr/lib/systemd/system/knockd-gate.service
+check "gate unit installed: knockd -G before network-pre.target, wanted by knockd-auth.service" \
+	eval 'grep -q "^ExecStart=/usr/sbin/knockd -G -c /etc/knockd/knockd.conf$" "$G" &&
+	      grep -q "^Before=network-pre.target" "$G" && grep -q "^DefaultDependencies=no$" "$G" &&
+	      grep -q "^Wants=network-pre.target knockd-gate.service$" "$U" && ! grep -q @ "$G"'
+for u in apt-daily apt-daily-upgrade; do
+	f=$D/usr/share/knockd/$u.service.d/knockd.conf
+	check "$u drop-in shipped with its paths filled in" \
+		eval 'grep -q "^ExecStart=/usr/sbin/knockctl run apt -- /usr/lib/apt/apt.systemd.daily " "$f" &&
+		      ! grep -q @ "$f"'
+	check "... and not enabled (nothing under /etc/systemd)" [ ! -e "$D/etc/systemd" ]
+done
 # systemd-analyze verify checks the commands and man pages the unit names, so verify a
 # second install whose PREFIX is real (not DESTDIR), with its man pages on MANPATH.
 P=$TMP/prefix
 make -s -C "$KNOCK_SRC" BUILD="$KNOCK_BUILD" PREFIX="$P" SYSCONFDIR="$P/etc" install \
 	>"$TMP/prefix.log" 2>&1
 out=$(cd "$TMP" && MANPATH="$P/share/man" SYSTEMD_UNIT_PATH="$P/lib/systemd/system:" \
-	systemd-analyze verify knockd.service 2>&1)
+	systemd-analyze verify knockd-auth.service knockd-gate.service 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
 check "systemd-analyze verify accepts the unit, its commands and man pages (exit $rc)" \

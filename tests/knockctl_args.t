@@ -22,5 +22,13 @@ expect "open, a 6,000-character argument, then another" "too long" open "$long" 
 expect "many arguments adding up past the line limit" "too long" revoke $(seq 1 2000)
 expect "a 70,000-character argument" "too long" open "$(head -c 70000 /dev/zero | tr '\0' y)"
 expect "an ordinary request reaches the socket" "is knockd running?" status
+expect "run without -- COMMAND" "usage: knockctl run DOOR" run apt
+expect "run with -- but no COMMAND" "usage: knockctl run DOOR" run apt --
+expect "run without a door" "usage: knockctl run DOOR" run -- true
+expect "-- COMMAND with another command" "-- COMMAND goes with run" open apt -- true
+expect "run with a bad --ttl" "--ttl" run apt --ttl 5x -- true
+expect "run with a 6,000-character door name" "too long" run "$long" -- true
+expect "run without a daemon: COMMAND not run" "not opened: touch not run" \
+	run apt -- touch /nonexistent-knockctl-run-test
 echo "1..$T_N"
 [ "$T_FAIL" = 0 ]

@@ -112,8 +112,10 @@ daemon_stop() {
 	for _ in $(seq 50); do kill -0 "$KNOCKD_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$KNOCKD_PID" 2>/dev/null
 	wait "$KNOCKD_PID" 2>/dev/null
-	# Nothing of one daemon may help the next: their chains and rules go.
+	# Nothing of one daemon may help the next: their chains and rules go (and this
+	# knockd's gate, which stays when it stops and would close the others' doors).
 	in_ns "$SRV" iptables-legacy -F KNOCKD-INPUT 2>/dev/null
+	in_ns "$SRV" nft delete table inet knockd 2>/dev/null
 	in_ns "$SRV" iptables-legacy-save | grep -- '-A INPUT -s .* --dport 22 -j ACCEPT' |
 		sed 's/^-A/-D/' | while read -r rule; do
 			# shellcheck disable=SC2086

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "token.h"
 #include "verify.h"
 

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "clientconf.h"
+#include "clientfile.h"
 #include "config.h"
+#include "config_load.h"
 #include "ctlproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* every configuration error names the file */
 		break;
 	case 1:
-		if (clientconf_parse(&cc, "fuzz.conf", text, size - 1, err, sizeof(err)) == 0)
+		if (clientfile_parse(&cc, "fuzz.conf", text, size - 1, err, sizeof(err)) == 0)
 			clientconf_free(&cc);
 		break;
 	default:

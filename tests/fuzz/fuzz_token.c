@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "token.h"
 #include "verify.h"
+#include "../unit/vector_cfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,12 +35,13 @@ static void setup(void)
 	crypto_sign_seed_keypair(client.pk, client.sk, seed);
 	memset(seed, 2, sizeof(seed));
 	crypto_sign_seed_keypair(server.pk, server.sk, seed);
-	keys_format_public(client.pk, b64);
+	stand_in_key(b64); /* the vector key itself is refused by configurations */
 	snprintf(text, sizeof(text),
 		 "[door:ssh]\nports = 22\nmax_ttl = 1h\n[door:web]\nports = 80,443\n"
 		 "direction = out\n[client:c]\npublic_key = %s\ndoors = ssh, web\nnat = yes\n",
 		 b64);
 	if (config_parse(&cfg, "fuzz.conf", text, strlen(text), err, sizeof(err)) < 0 ||
+	    !use_vector_keys(&cfg, client.pk, NULL) ||
 	    verify_init(&ver, &cfg, &server, err, sizeof(err)) < 0 ||
 	    crypto_pair_derive(&keys, &client, server.pk, client.pk, server.pk) < 0)
 		abort();

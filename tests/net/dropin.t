@@ -45,6 +45,30 @@ check "a broken drop-in is refused with its file:line (exit $rc): $out" \
 	eval '[ $rc = 1 ] && [[ $out == *"$DIR/30-c3.conf:2: bad public_key '"'"'nope'"'"'"* ]]'
 rm "$DIR/30-c3.conf"
 
+# The rule writer's reload, under its seccomp filter: a FIFO drop-in is refused at once
+# (a blocking open would hang the writer), and so is a drop-in directory whose parent
+# others may write; knockd keeps running on the configuration it had.
+mkfifo -m 0600 "$DIR/30-fifo.conf"
+out=$(timeout 20 "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+rc=$?
+check "reload with a FIFO drop-in: refused at once (exit $rc): $out" \
+	eval '[ $rc = 1 ] && [[ $out == *"$DIR/30-fifo.conf: not a regular file (a FIFO)"* ]]'
+rm "$DIR/30-fifo.conf"
+mkdir -m 0777 "$TMP/open" && mv "$DIR" "$TMP/open/clients.d" && ln -s "$TMP/open/clients.d" "$DIR"
+out=$(timeout 20 "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+rc=$?
+check "reload with the drop-in directory behind a symbolic link: refused (exit $rc): $out" \
+	eval '[ $rc = 1 ] && [[ $out == *"$DIR: not a directory (a symbolic link"* ]]'
+rm "$DIR" && mv "$TMP/open/clients.d" "$DIR"
+sed -i "s|^include = .*|include = $TMP/open/d/*.conf|" "$TMP/knockd.conf"
+mkdir -m 0700 "$TMP/open/d" && cp -p "$DIR"/*.conf "$TMP/open/d/"
+out=$(timeout 20 "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
+rc=$?
+check "reload with an other-writable directory above the drop-ins: refused, naming it (exit $rc): $out" \
+	eval '[ $rc = 1 ] && [[ $out == *"$TMP/open: directory writable by group or others (mode 0777)"* ]]'
+sed -i "s|^include = .*|include = $DIR/*.conf|" "$TMP/knockd.conf"
+check "knockd is still running after the refused reloads" kill -0 "$KNOCKD_PID"
+
 rm "$DIR/10-c1.conf"
 out=$(ctl reload 2>&1)
 check "knockctl reload after removing a drop-in: $out" eval '[[ $out == "reloaded "* ]]'

@@ -35,8 +35,8 @@ legacy | iptnft)
 	nat_rule_re() { echo "^-A KNOCKD-DNAT -s $1/\(32\|128\) -p tcp -m tcp --dport 2222 -m time --datestop 20[0-9-]*T[0-9:]* -m comment --comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\" -j DNAT --to-destination \[\?$2\]\?:22\$"; }
 	;;&
 iptnft)
-	# the nftables backend keeps its DNAT chain in a table of its own: inet knockd
-	nat_rules() { in_ns "$SRV" nft list table inet knockd 2>/dev/null | grep "dnat.*comment \"knockd id=.*addr=$([ "$1" = 6 ] && echo "$C16" || echo "$C14") " || true; }
+	# the nftables backend keeps its DNAT chain in a table of its own: inet knockd_nat
+	nat_rules() { in_ns "$SRV" nft list table inet knockd_nat 2>/dev/null | grep "dnat.*comment \"knockd id=.*addr=$([ "$1" = 6 ] && echo "$C16" || echo "$C14") " || true; }
 	nat_rule_re() { echo "ip6\? saddr $1 tcp dport 2222 meta time < \"20[0-9-]* [0-9:]*\" counter packets [0-9]* bytes [0-9]* dnat ip6\? to \[\?$2\]\?:22 comment \"knockd id=[0-9]* door=$3 addr=$1 exp=[0-9]*\""; }
 	;;
 inet)
@@ -193,7 +193,7 @@ if [ "$RULESET" = inet ]; then
 	h=$(in_ns "$SRV" nft -a list chain inet filter forward | sed -n 's/.*jump knockd_forward # handle \([0-9]*\)/\1/p')
 	in_ns "$SRV" nft delete rule inet filter forward handle "$h"
 	in_ns "$SRV" nft delete chain inet filter knockd_forward
-	in_ns "$SRV" nft delete table inet knockd
+	in_ns "$SRV" nft delete table inet knockd_nat
 else
 	for t in "$IPT4" "$IPT6"; do
 		in_ns "$SRV" "$t" -D FORWARD -j KNOCKD-FORWARD
@@ -202,7 +202,7 @@ else
 			in_ns "$SRV" "$t" -t nat -D PREROUTING -j KNOCKD-DNAT
 			in_ns "$SRV" "$t" -t nat -X KNOCKD-DNAT
 		else
-			in_ns "$SRV" nft delete table inet knockd 2>/dev/null
+			in_ns "$SRV" nft delete table inet knockd_nat 2>/dev/null
 		fi
 	done
 fi

@@ -9,7 +9,10 @@ TTL=30s write_server_conf "$TMP/knockd.conf" "$CPK"
 printf '%s\n' '[door:web-egress]' 'direction = out' 'ports = 80,443' 'ttl = 10m' 'max_ttl = 1h' \
 	>>"$TMP/knockd.conf"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$SRV4"
-start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
+# A time zone half an hour off any whole-hour one: knockctl open prints local time. The
+# log file plays the journal: JOURNAL_STREAM names its device and inode, as systemd does.
+: >"$TMP/knockd.log"
+KNOCKD_ENV="TZ=Asia/Kolkata JOURNAL_STREAM=$(stat -c %d:%i "$TMP/knockd.log")" start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
 ctl() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" "$@"; }
 all_rules() { in_ns "$SRV" iptables-legacy-save -t filter | grep -- '-A KNOCKD-' || true; }
 
@@ -18,8 +21,13 @@ out=$(ctl status)
 check "status: uptime, backend, counters" eval '[[ $out == *"uptime "*"backend iptables"*"token-ok=0"* ]]'
 check "nothing open: egress blocked" cannot_connect "$SRV" "$OUT4" 80
 
+t0=$(date +%s)
 out=$(ctl open web-egress --ttl 30m)
-check "open web-egress --ttl 30m: $out" eval '[[ $out == "opened grant 1 until "* ]]'
+local_at() { TZ=Asia/Kolkata date -d "@$1" '+%Y-%m-%d %H:%M:%S %Z'; }
+check "open web-egress --ttl 30m: the deadline in local time (IST) and what is left: $out" \
+	eval '[ "$out" = "opened grant 1 until $(local_at $((t0 + 1800))) (in 30m)" ] ||
+		[ "$out" = "opened grant 1 until $(local_at $((t0 + 1801))) (in 30m)" ] ||
+		[ "$out" = "opened grant 1 until $(local_at $((t0 + 1799))) (in 30m)" ]'
 check "... the host reaches outside:80" wait_until 10 can_connect "$SRV" "$OUT4" 80
 out=$(ctl list)
 echo "$out" | sed 's/^/#   /'
@@ -94,5 +102,8 @@ check "even with the socket opened up, the daemon refuses a non-root peer: $err"
 	eval '[[ $err == *"root only"* ]]'
 chmod 0600 "$TMP/knockd.sock"
 chmod 0700 "$TMP"
+check "stderr is the journal: lines carry a <priority>, not knockd's name (journald adds it)" \
+	eval 'grep -q "^<6>started: " "$TMP/knockd.log" && grep -q "^<6>revoke door=ssh" "$TMP/knockd.log" &&
+		! grep -q "knockd: " "$TMP/knockd.log" && ! grep -qv "^<[0-7]>" "$TMP/knockd.log"'
 sed 's/^/#   /' "$TMP/knockd.log"
 done_testing

@@ -61,7 +61,7 @@ nothing_opens "unknown client key"
 
 in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" prod web
 nothing_opens "door 'web' not allowed for this client"
-check "door refusal logged" logged "refuse reason=door src=$A1 client=laptop"
+check "door refusal logged, naming the door" logged "refuse reason=door src=$A1 client=laptop door=web$"
 
 in_ns "$C2" "$KNOCK_BUILD/knock" -c "$TMP/knock.conf" --addr "$A1" prod
 nothing_opens "token from $A2 naming $A1"

@@ -1,8 +1,12 @@
 /*
- * The fake firewall backend (fake_fw.h): rules in an array, all-or-nothing commits like
- * the real backends' (a failed commit applies nothing), failures on demand.
+ * The fake firewall backend (fake_fw.h): rules in an array, each held by one or more parts
+ * (family and table) written one after the other as libiptc does, through the same
+ * fw_parts_commit (which undoes the parts written when a later one fails); failures on
+ * demand, of a whole commit or of one part after the earlier ones were written.
  */
 #include "fake_fw.h"
+
+#include "fw_parts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,17 +47,36 @@ static int should_fail(struct fake_fw *f, const struct fw_change *ch, size_t n)
 	}
 }
 
-static void apply(struct fake_fw *f, const struct fw_change *c)
+/* The parts (bit mask) holding a change's rules, chosen as the libiptc backend does. */
+static unsigned parts_of(const struct fw_change *c)
+{
+	const struct door *d = c->rule.door;
+	unsigned fam = c->rule.addr.family == 6 ? 1u << FAKE_V6_FILTER : 1u << FAKE_V4_FILTER;
+
+	if (d->direction == DIR_OUT) {
+		fam = d->ndests ? 0 : (1u << FAKE_V4_FILTER) | (1u << FAKE_V6_FILTER);
+		for (int i = 0; i < d->ndests; i++)
+			fam |= d->dests[i].addr.family == 6 ? 1u << FAKE_V6_FILTER
+							    : 1u << FAKE_V4_FILTER;
+	}
+	if (d->direction == DIR_FWD && d->nat_port)
+		fam |= fam >> 1; /* the nat part of the same family */
+	return fam;
+}
+
+static void apply(struct fake_fw *f, const struct fw_change *c, int part)
 {
 	size_t i = find(f, c->rule.id);
 	struct fake_fw_rule *r = i < f->n ? &f->r[i] : NULL;
 
+	if (!(parts_of(c) & (1u << part)))
+		return;
 	if (c->op == FW_DEL) {
-		if (r)
+		if (r && !(r->parts &= ~(1u << part)))
 			*r = f->r[--f->n];
 		return;
 	}
-	if (r && c->fresh)
+	if (r && c->fresh && (r->parts & (1u << part)))
 		f->misuse++;
 	if (!r) {
 		if (f->n == FAKE_FW_MAX) {
@@ -61,18 +84,49 @@ static void apply(struct fake_fw *f, const struct fw_change *c)
 			return;
 		}
 		r = &f->r[f->n++];
+		memset(r, 0, sizeof(*r));
 	}
-	memset(r, 0, sizeof(*r));
 	r->id = c->rule.id;
 	snprintf(r->door, sizeof(r->door), "%s", c->rule.door->name);
 	r->direction = c->rule.door->direction;
 	r->addr = c->rule.addr;
 	r->deadline = c->rule.deadline;
+	r->parts |= 1u << part;
+	r->pdeadline[part] = c->rule.deadline;
 }
+
+static int writes(const struct fw_change *ch, size_t n, int part)
+{
+	for (size_t i = 0; i < n; i++)
+		if (parts_of(&ch[i]) & (1u << part))
+			return 1;
+	return 0;
+}
+
+/* One part's commit: all of its changes, or (failure on demand) none. */
+static int write_part(void *st, int p, const struct fw_change *ch, size_t n, char *err,
+		      size_t errlen)
+{
+	struct fake_fw *f = st;
+
+	if (!writes(ch, n, p))
+		return 0;
+	if (f->fail_part == p + 1) {
+		f->fail_part = 0;
+		snprintf(err, errlen, "fake backend: part %d failed on demand", p);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		apply(f, &ch[i], p);
+	return 0;
+}
+
+static const struct fw_parts fake_parts = {.n = FAKE_NPARTS, .write = write_part};
 
 static int fake_commit(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
 	struct fake_fw *f = st;
+	int r;
 
 	f->commits++;
 	if (should_fail(f, ch, n)) {
@@ -82,14 +136,29 @@ static int fake_commit(void *st, const struct fw_change *ch, size_t n, char *err
 	}
 	if (f->lose) /* the chains, with every rule, were gone: created again */
 		f->n = 0;
-	for (size_t i = 0; i < n; i++)
-		apply(f, &ch[i]);
+	r = fw_parts_commit(&fake_parts, f, ch, n, err, errlen);
+	if (r < 0) {
+		f->failed++;
+		return r;
+	}
 	f->changes += (unsigned)n;
 	if (f->lose) {
 		f->lose = 0;
 		return 1;
 	}
 	return 0;
+}
+
+int fake_fw_whole(const struct fake_fw *f, uint32_t id, int64_t deadline)
+{
+	const struct fake_fw_rule *r = fake_fw_find(f, id);
+
+	if (!r || !r->parts)
+		return 0;
+	for (int p = 0; p < FAKE_NPARTS; p++)
+		if ((r->parts & (1u << p)) && r->pdeadline[p] != deadline)
+			return 0;
+	return 1;
 }
 
 static int fake_list(void *st, struct fw_found *out, size_t max, size_t *n, char *err,

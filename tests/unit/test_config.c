@@ -5,11 +5,13 @@
 
 #include "cfgfile.h"
 #include "clientconf.h"
+#include "clientfile.h"
 #include "config.h"
+#include "config_load.h"
 #include "tap.h"
 
-#define PK1 "iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w="
-#define PK2 "gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q="
+#define PK1 "iw4SVMXIEfUnwRu6Qo/+90WurpTViOB0UFYKAe7XgxI="
+#define PK2 "qRW+cMyFxY3Df/ywRR5IqQspGc182JvgngUkySw4lCc="
 
 static const char good[] = "# comment\n"
 			   "[knockd]\n"
@@ -106,6 +108,15 @@ static const struct {
     {"[door:ssh]\nports = 22\n[window:w]\ndoors = ssh\nat = 25:00\n",
      "bad.conf:5: bad time '25:00'"},
     {"[knockd]\n", "bad.conf:1: no [door:NAME] section"},
+    {"[door:ssh]\nprotocol = tcp\n  ports = 22\n",
+     "bad.conf:3: indented line: indentation continues the value of 'protocol'"},
+    {"[door:ssh]\nports = 22\n[door:web]\nprotocol = tcp\n\tports = 80\n",
+     "bad.conf:5: indented line: indentation continues the value of 'protocol'"},
+    {"[door:a]\ndirection = out\nports = 80\nowner = no-such-user-knockd\n",
+     "bad.conf:4: owner 'no-such-user-knockd': no such user"},
+    {"[door:a]\nports = 22\nowner = root\n", "bad.conf:3: door 'a': owner needs direction = out"},
+    {"[door:a]\ndirection = out\nports = 80\nowner = 12x\n", "bad.conf:4: owner '12x'"},
+    {"[door:a]\ndirection = out\nports = 80\nowner =\n", "bad.conf:4: "},
 };
 
 static void refuses_bad(void)
@@ -118,6 +129,44 @@ static void refuses_bad(void)
 
 		ok(r < 0 && !strncmp(err, bad[i].want, strlen(bad[i].want)), "refused: %s", err);
 	}
+}
+
+/* Positive controls for the indentation check: indented comments and blank lines, and an
+ * indented first key of a section (inih has nothing to continue), still parse. */
+static void indented_fine(void)
+{
+	static const char text[] = "[door:ssh]\nports = 22\n   ; an indented comment\n"
+				   "\t# another\n   \n[door:web]\n  ports = 80\n";
+	struct config c;
+	char err[512] = "";
+
+	ok(config_parse(&c, "ok.conf", text, strlen(text), err, sizeof(err)) == 0 && c.ndoors == 2,
+	   "indented comments, blank lines and a section's indented first key parse: %s", err);
+	config_free(&c);
+}
+
+/* etc/knock.conf holds a placeholder, not a key: refused as it is, parses once filled in. */
+static void sample_client(struct client_config *cc, char *err, size_t errlen)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+
+	ok(clientfile_load(cc, "etc/knock.conf", err, errlen) < 0 &&
+	       strstr(err, "PASTE-SERVER-PUBKEY"),
+	   "sample etc/knock.conf: its placeholder is refused: %s", err);
+	ok(cfg_read_file("etc/knock.conf", &text, &len, err, errlen) == 0 &&
+	       (p = strstr(text, "PASTE-SERVER-PUBKEY")) != NULL,
+	   "sample etc/knock.conf has server_public_key = PASTE-SERVER-PUBKEY");
+	if (text && (p = strstr(text, "= PASTE-SERVER-PUBKEY"))) {
+		char filled[8192];
+
+		snprintf(filled, sizeof(filled), "%.*s= " PK2 "%s", (int)(p - text), text,
+			 p + strlen("= PASTE-SERVER-PUBKEY"));
+		ok(clientfile_parse(cc, "etc/knock.conf", filled, strlen(filled), err, errlen) == 0,
+		   "sample etc/knock.conf parses with a key pasted in: %s", err);
+		clientconf_free(cc);
+	}
+	free(text);
 }
 
 static void sample_and_client(void)
@@ -137,16 +186,14 @@ static void sample_and_client(void)
 	   "sample etc/knockd.conf parses: %s", err);
 	free(text);
 	config_free(&c);
-	ok(clientconf_load(&cc, "etc/knock.conf", err, sizeof(err)) == 0,
-	   "sample etc/knock.conf parses: %s", err);
-	clientconf_free(&cc);
-	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
+	sample_client(&cc, err, sizeof(err));
+	ok(clientfile_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) == 0 &&
 	       cc.nhosts == 1 && clientconf_find(&cc, "prod") &&
 	       clientconf_find(&cc, "prod")->spa_port == 62201,
 	   "client profile with default spa_port: %s", err);
 	clientconf_free(&cc);
 	ctext = "[host:prod]\naddress = 192.0.2.1\n";
-	ok(clientconf_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
+	ok(clientfile_parse(&cc, "k.conf", ctext, strlen(ctext), err, sizeof(err)) < 0 &&
 	       !strcmp(err, "k.conf:1: host 'prod' needs address and server_public_key"),
 	   "client profile without a server key refused: %s", err);
 }
@@ -184,11 +231,43 @@ static void parses_forward(void)
 	config_free(&c);
 }
 
+/* owner = USER|UID: names resolved when the file loads (root is uid 0 everywhere). */
+static void parses_owner(void)
+{
+	static const char text[] = "[door:apt]\n"
+				   "direction = out\n"
+				   "ports = 80,443\n"
+				   "owner = root\n"
+				   "[door:num]\n"
+				   "direction = out\n"
+				   "ports = 80\n"
+				   "owner = 4242424\n"
+				   "[door:any]\n"
+				   "direction = out\n"
+				   "ports = 80\n";
+	struct config c;
+	char err[512] = "";
+
+	if (!ok(config_parse(&c, "own.conf", text, strlen(text), err, sizeof(err)) == 0,
+		"owner doors parse: %s", err))
+		return;
+	ok(c.doors[0].has_owner && c.doors[0].owner_uid == 0 &&
+	       !strcmp(c.doors[0].owner_name, "root"),
+	   "owner = root: uid 0");
+	ok(c.doors[1].has_owner && c.doors[1].owner_uid == 4242424 &&
+	       !strcmp(c.doors[1].owner_name, "4242424"),
+	   "owner = 4242424: a uid without a name is taken as it is");
+	ok(!c.doors[2].has_owner, "no owner: every socket");
+	config_free(&c);
+}
+
 int main(void)
 {
 	parses_good();
+	parses_owner();
 	parses_forward();
 	refuses_bad();
+	indented_fine();
 	sample_and_client();
 	return tap_done();
 }

@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "clientconf.h"
+#include "clientfile.h"
 #include "tap.h"
 
-#define PK      "gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q="
+#define PK      "qRW+cMyFxY3Df/ywRR5IqQspGc182JvgngUkySw4lCc="
 #define HOST(n) "[host:" n "]\naddress = " n ".example.org\nserver_public_key = " PK "\n"
 
 static void members(void)
@@ -18,7 +19,7 @@ static void members(void)
 	const struct host_group *g;
 	char err[512] = "";
 
-	if (!ok(clientconf_parse(&c, "k.conf", text, strlen(text), err, sizeof(err)) == 0,
+	if (!ok(clientfile_parse(&c, "k.conf", text, strlen(text), err, sizeof(err)) == 0,
 		"groups parse: %s", err))
 		return;
 	g = clientconf_find_group(&c, "all");
@@ -54,7 +55,7 @@ static void refused(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ok(clientconf_parse(&c, "k.conf", bad[i].text, strlen(bad[i].text), err,
+		ok(clientfile_parse(&c, "k.conf", bad[i].text, strlen(bad[i].text), err,
 				    sizeof(err)) < 0 &&
 		       !strncmp(err, bad[i].want, strlen(bad[i].want)),
 		   "refused: %s (want %s)", err, bad[i].want);

@@ -8,7 +8,38 @@
 #include <sodium.h>
 
 #include "keys.h"
+#include "knownkeys.h"
 #include "tap.h"
+
+/* The knock-protocol(7) vector seeds (32 x 0x01, 32 x 0x02): refused as key files, and
+ * their public keys are known; a fresh key is not. */
+static void published_keys(const char *path)
+{
+	static const char *const seeds[] = {"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+					    "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="};
+	uint8_t seed[32], pk[32], sk[64];
+	struct keypair kp;
+	char err[512];
+	FILE *f;
+
+	for (int i = 0; i < 2; i++) {
+		memset(seed, i + 1, sizeof(seed));
+		crypto_sign_seed_keypair(pk, sk, seed);
+		ok(knownkeys_published(pk) != NULL, "seed 32 x 0x0%d: published key", i + 1);
+		f = fopen(path, "w");
+		fprintf(f, "%s\n", seeds[i]);
+		fclose(f);
+		chmod(path, 0600);
+		ok(keys_read_private(path, &kp, err, sizeof(err)) < 0 &&
+		       strstr(err, "test-vector") && strstr(err, "knock keygen"),
+		   "key file with seed 0x0%d refused: %s", i + 1, err);
+		unlink(path);
+	}
+	ok(keys_generate_file(path, &kp, err, sizeof(err)) == 0 && !knownkeys_published(kp.pk) &&
+	       keys_read_private(path, &kp, err, sizeof(err)) == 0,
+	   "a fresh key is not a published one (positive control)");
+	unlink(path);
+}
 
 int main(void)
 {
@@ -49,6 +80,7 @@ int main(void)
 	unlink(path);
 	ok(keys_read_private(path, &back, err, sizeof(err)) < 0 && strstr(err, "No such file"),
 	   "missing key file: %s", err);
+	published_keys(path);
 	rmdir(dir);
 	return tap_done();
 }

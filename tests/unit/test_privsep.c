@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "grants.h"
+#include "config_load.h"
 #include "privsep.h"
 #include "tap.h"
 
 static const char conf[] = "[door:ssh]\nports = 22\n[door:web]\nports = 80\n"
 			   "[door:admin]\nports = 8443\n"
-			   "[client:a]\npublic_key = iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=\n"
+			   "[client:a]\npublic_key = iw4SVMXIEfUnwRu6Qo/+90WurpTViOB0UFYKAe7XgxI=\n"
 			   "doors = ssh, web\n"
 			   "[sequence:legacy]\nports = 7000,8000\ndoors = web\n";
 

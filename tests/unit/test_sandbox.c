@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -100,9 +102,24 @@ enum writer_attempt {
 	W_CONNECT,
 	W_UNIX_STREAM,
 	W_UNLINK,
+	W_UNLINK_DIR,
 	W_NETLINK,
 	W_FORK
 };
+
+/* A directory with a file f and a directory sub; dir_fd (O_PATH) is the one the writer's
+ * filter lets it unlink in (the control socket's, in knockd). */
+static char tdir[] = "/tmp/knockd-sandbox-XXXXXX", tfile[64], tsub[64];
+static int dir_fd = -1;
+
+static int unlink_denied(void)
+{
+	int other = open(tdir, O_PATH | O_DIRECTORY); /* the same directory, another fd */
+
+	return unlink(tfile) < 0 && errno == EPERM && unlinkat(AT_FDCWD, tfile, 0) < 0 &&
+	       errno == EPERM && other >= 0 && unlinkat(other, "f", 0) < 0 && errno == EPERM &&
+	       unlinkat(dir_fd, "sub", AT_REMOVEDIR) < 0 && errno == EPERM;
+}
 
 /* The rule writer's filter in a forked child: its wait status (0: the call was refused or,
  * for the allowed ones, worked as expected). */
@@ -116,7 +133,7 @@ static int run_writer(enum writer_attempt a)
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		int fd;
 
-		if (sandbox_writer_filter(err, sizeof(err)) < 0)
+		if (sandbox_writer_filter(dir_fd, err, sizeof(err)) < 0)
 			_exit(92);
 		switch (a) {
 		case W_READ_ONLY:
@@ -143,8 +160,9 @@ static int run_writer(enum writer_attempt a)
 		case W_UNIX_STREAM:
 			_exit(socket(AF_UNIX, SOCK_STREAM, 0) < 0 && errno == EACCES ? 0 : 95);
 		case W_UNLINK:
-			_exit(unlink("/tmp/knockd-writer-no-such-file") < 0 && errno == EPERM ? 0
-											      : 96);
+			_exit(unlink_denied() ? 0 : 96);
+		case W_UNLINK_DIR:
+			_exit(unlinkat(dir_fd, "f", 0) == 0 ? 0 : 99);
 		case W_FORK:
 			(void)fork();
 			break;
@@ -207,6 +225,23 @@ int main(void)
 	ok(exited0(run_writer(W_CONNECT)), "writer filter: connect fails (EACCES)");
 	ok(exited0(run_writer(W_UNIX_STREAM)),
 	   "writer filter: a Unix stream socket (systemd, D-Bus) fails (EACCES)");
-	ok(exited0(run_writer(W_UNLINK)), "writer filter: unlink fails (EPERM)");
+	if (!mkdtemp(tdir) || dir_fd >= 0) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(tfile, sizeof(tfile), "%s/f", tdir);
+	snprintf(tsub, sizeof(tsub), "%s/sub", tdir);
+	dir_fd = open(tdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 || close(open(tfile, O_WRONLY | O_CREAT, 0600)) < 0 || mkdir(tsub, 0700)) {
+		printf("Bail out! %s: %s\n", tdir, strerror(errno));
+		return 1;
+	}
+	ok(exited0(run_writer(W_UNLINK)) && access(tfile, F_OK) == 0 && access(tsub, F_OK) == 0,
+	   "writer filter: unlink, unlinkat elsewhere or of a directory fail (EPERM), "
+	   "nothing removed");
+	ok(exited0(run_writer(W_UNLINK_DIR)) && access(tfile, F_OK) < 0,
+	   "writer filter: unlinkat of a file in its control socket's directory works");
+	(void)rmdir(tsub);
+	(void)rmdir(tdir);
 	return tap_done();
 }

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_load.h"
 #include "seq.h"
 #include "tap.h"
+#include "vector_cfg.h"
 
 #define NOW 1767225600 /* a step boundary */
 
@@ -218,11 +220,12 @@ int main(void)
 		crypto_sign_seed_keypair(i ? client[i - 1].pk : server.pk,
 					 i ? client[i - 1].sk : server.sk, seed);
 	}
-	keys_format_public(client[0].pk, b1);
-	keys_format_public(client[1].pk, b2);
+	stand_in_key(b1);
+	stand_in_key(b2);
 	snprintf(text, sizeof(text), conf_fmt, b1, b2);
-	if (!ok(config_parse(&c, "t.conf", text, strlen(text), err, sizeof(err)) == 0, "config: %s",
-		err))
+	if (!ok(config_parse(&c, "t.conf", text, strlen(text), err, sizeof(err)) == 0 &&
+		    use_vector_keys(&c, client[0].pk, client[1].pk),
+		"config: %s", err))
 		return tap_done();
 	for (int i = 0; i < 2; i++)
 		if (crypto_pair_derive(&keys[i], &server, client[i].pk, client[i].pk, server.pk) <

@@ -11,8 +11,11 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "config_load.h"
+#include "grantsvc.h"
 #include "seqgen.h"
 #include "tap.h"
+#include "vector_cfg.h"
 #include "token.h"
 #include "verify.h"
 
@@ -325,13 +328,14 @@ static void vectors_verified(int nat)
 	uint32_t doors[4];
 	int r[4];
 
-	keys_format_public(client.pk, b64);
+	stand_in_key(b64);
 	snprintf(text, sizeof(text),
 		 "[door:ssh]\nports = 22\nttl = 30s\nmax_ttl = 1h\n[door:web-egress]\n"
 		 "direction = out\nports = 80,443\nttl = 10m\nmax_ttl = 1h\n"
 		 "[client:laptop]\npublic_key = %s\ndoors = ssh, web-egress\nnat = %s\n",
 		 b64, nat ? "yes" : "no");
 	if (!ok(config_parse(&c, "t.conf", text, strlen(text), err, sizeof(err)) == 0 &&
+		    use_vector_keys(&c, client.pk, NULL) &&
 		    verify_init(&v, &c, &server, err, sizeof(err)) == 0,
 		"vector server (nat = %s): %s", nat ? "yes" : "no", err))
 		return;
@@ -387,10 +391,11 @@ static void verifier(void)
 	struct addr src;
 	uint8_t tok[TOKEN_SIZE];
 
-	keys_format_public(client.pk, b1);
-	keys_format_public(natty.pk, b2);
+	stand_in_key(b1);
+	stand_in_key(b2);
 	snprintf(text, sizeof(text), conf_fmt, b1, b2);
-	if (!ok(config_parse(&c, "t.conf", text, strlen(text), err, sizeof(err)) == 0,
+	if (!ok(config_parse(&c, "t.conf", text, strlen(text), err, sizeof(err)) == 0 &&
+		    use_vector_keys(&c, client.pk, natty.pk),
 		"test config parses: %s", err) ||
 	    !ok(verify_init(&v, &c, &server, err, sizeof(err)) == 0, "verifier init"))
 		return;
@@ -456,10 +461,13 @@ static void verifier(void)
 		ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_OK &&
 		       vd.addr.a[3] == 99 && vd.doors == 2,
 		   "nat = yes client: the token's address is opened");
-		ok(verify_door_ttl(&c.doors[1], vd.ttl) == 600 &&
-		       verify_door_ttl(&c.doors[0], 7200) == 3600 &&
-		       verify_door_ttl(&c.doors[0], 0) == 30,
-		   "TTL: capped at max_ttl, 0 means the door default");
+		ok(grantsvc_ttl(&c.doors[1], &(struct grantsvc_req){.ttl = vd.ttl}) == 600 &&
+		       grantsvc_ttl(&c.doors[0], &(struct grantsvc_req){.ttl = 7200}) == 3600 &&
+		       grantsvc_ttl(&c.doors[0], &(struct grantsvc_req){.ttl = 0}) == 30 &&
+		       grantsvc_ttl(&c.doors[0], &(struct grantsvc_req){.ttl = 7200, .exact = 1}) ==
+			   7200,
+		   "TTL (the grant service's rule): capped at max_ttl, 0 means the door default, "
+		   "an exact (window) TTL as given");
 		make_token(tok, &kr, &natty, T0, "0.0.0.0", "ssh", 0);
 		ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_OK &&
 		       addr_equal(&vd.addr, &src),
