@@ -25,6 +25,11 @@ static int decode32(const char *b64, size_t len, uint8_t out[32])
 	return (outlen == 32 && end == b64 + len) ? 0 : -1;
 }
 
+int keys_decode_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
+{
+	return decode32(b64, strlen(b64), pk);
+}
+
 int keys_parse_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
 {
 	uint8_t curve[32];
