@@ -75,10 +75,23 @@ reload_measured() {
 		END { print $m // 0 }' "$TMP/probe")
 }
 
+# Port 2323 is no door: only the manager's ruleset closes it, so it shows that ruleset is whole.
+ip netns exec "$SRV" socat TCP6-LISTEN:2323,fork,reuseaddr,ipv6only=0 SYSTEM:'echo ok' \
+	</dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+# mgr_whole WHEN: the manager's ruleset still closes port 2323 (IPv6: unless left open)
+mgr_whole() {
+	check "$MGR $1: its ruleset is whole: the bystander cannot reach port 2323 (IPv4)" \
+		cannot_connect "$C2" "$SRV4" 2323
+	[ -n "${BYSTANDER6_OPEN:-}" ] ||
+		check "$MGR $1: ... nor over IPv6" cannot_connect "$C2" "$SRV6" 2323
+}
 check "control ($MGR): before any firewall the bystander connects over IPv4" \
 	can_connect "$C2" "$SRV4" 22
 check "control ($MGR): ... and over IPv6" can_connect "$C2" "$SRV6" 22
+check "control ($MGR): ... and to port 2323" wait_until 10 can_connect "$C2" "$SRV4" 2323
 mgr_base || bail "$MGR: the manager's ruleset did not load"
+mgr_whole "loaded"
 check "$MGR drops the door's port over IPv4 without knockd" cannot_connect "$C1" "$SRV4" 22
 if [ -n "${BYSTANDER6_OPEN:-}" ]; then
 	check "control ($MGR): the admin left IPv6 open: the bystander connects" \
@@ -108,6 +121,7 @@ diag "$MGR reload during a grant: took $RELOAD_MS ms; the knocker's connections 
 	"$GRANTS_REWRITTEN rewrite(s) of the live grants so far"
 check "$MGR: the manager's reload during a grant succeeds (exit $RELOAD_RC)" [ "$RELOAD_RC" = 0 ]
 sed 's/^/#   reload: /' "$TMP/reload.err"
+mgr_whole "after its reload during a grant"
 todo_check "$MGR: after the reload the grant works again within $BOUND_MS ms (${LOCKOUT_MS:-no} ms)" \
 	eval '[ -n "$LOCKOUT_MS" ] && [ "$LOCKOUT_MS" -le "$BOUND_MS" ]'
 todo_check "$MGR IPv4: the knocker connects after the reload" can_connect "$C1" "$SRV4" 22
@@ -136,6 +150,7 @@ check "$MGR: after kill -9 the grant works until its deadline" can_connect "$C1"
 check "$MGR: after kill -9 the kernel closes it at the deadline" \
 	wait_until 80 cannot_connect "$C1" "$SRV4" 22
 check "$MGR: with knockd dead the manager's reload succeeds" mgr_reload
+mgr_whole "after its reload with knockd dead"
 for fam in 4 6; do
 	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
 	check "$MGR IPv$fam: knockd dead, after a reload the bystander cannot connect" \
