@@ -125,7 +125,9 @@ mgr_whole "after its reload during a grant"
 todo_check "$MGR: after the reload the grant works again within $BOUND_MS ms (${LOCKOUT_MS:-no} ms)" \
 	eval '[ -n "$LOCKOUT_MS" ] && [ "$LOCKOUT_MS" -le "$BOUND_MS" ]'
 todo_check "$MGR IPv4: the knocker connects after the reload" can_connect "$C1" "$SRV4" 22
-todo_check "$MGR IPv6: the knocker connects after the reload" can_connect "$C1" "$SRV6" 22
+# where IPv6 has no host ruleset (left open) the grant is in the gate alone: no TODO there
+v6check=todo_check && [ -n "${BYSTANDER6_OPEN:-}" ] && v6check=check
+$v6check "$MGR IPv6: the knocker connects after the reload" can_connect "$C1" "$SRV6" 22
 for fam in 4 6; do
 	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
 	check "$MGR IPv$fam: after the reload the bystander cannot connect" cannot_connect "$C2" "$srv" 22
