@@ -132,6 +132,11 @@ for fam in 4 6; do
 	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
 	check "$MGR IPv$fam: after the reload the bystander cannot connect" cannot_connect "$C2" "$srv" 22
 done
+# A re-knock that does not move the deadline (a shorter TTL) still ends with the grant in
+# the kernel (issue 22 item 3): the knocker is not locked out for the rest of the grant.
+knock 4 --ttl 1s
+check "$MGR: after the reload a re-knock (shorter TTL) lets the knocker in within 1 s" \
+	wait_until 10 can_connect "$C1" "$SRV4" 22
 for fam in 4 6; do
 	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
 	check "$MGR IPv$fam: closed to the knocker at the TTL" wait_until 150 cannot_connect "$C1" "$srv" 22
