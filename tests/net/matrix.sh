@@ -108,14 +108,24 @@ for fam in 4 6; do
 	check "$MGR IPv$fam: before a grant the bystander cannot connect" cannot_connect "$C2" "$srv" 22
 	check "$MGR IPv$fam: before a grant the client cannot connect" cannot_connect "$C1" "$srv" 22
 done
-knock 4 || not_ok "$MGR: knock -4 failed"
-knock 6 || not_ok "$MGR: knock -6 failed"
+# A grant, closed at its TTL (6 s)
+knock 4 --ttl 6s || not_ok "$MGR: knock -4 failed"
+knock 6 --ttl 6s || not_ok "$MGR: knock -6 failed"
 for fam in 4 6; do
 	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
 	check "$MGR IPv$fam: the knocker connects during the grant" wait_until 10 can_connect "$C1" "$srv" 22
 	check "$MGR IPv$fam: the bystander cannot connect during the grant" cannot_connect "$C2" "$srv" 22
 done
+for fam in 4 6; do
+	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
+	check "$MGR IPv$fam: closed to the knocker at the TTL" wait_until 100 cannot_connect "$C1" "$srv" 22
+	check "$MGR IPv$fam: the bystander cannot connect after the grant" cannot_connect "$C2" "$srv" 22
+done
 
+# The manager's reload during a grant (60 s: a ufw reload takes seconds on a loaded machine)
+knock 4 --ttl 60s && knock 6 --ttl 60s || not_ok "$MGR: knock failed"
+check "$MGR: a 60 s grant opens (IPv4)" wait_until 10 can_connect "$C1" "$SRV4" 22
+check "$MGR: ... and IPv6" wait_until 10 can_connect "$C1" "$SRV6" 22
 reload_measured "$SRV4"
 diag "$MGR reload during a grant: took $RELOAD_MS ms; the knocker's connections worked again" \
 	"${LOCKOUT_MS:-never within 3 s}${LOCKOUT_MS:+ ms} after it returned; longest run of" \
@@ -139,10 +149,12 @@ done
 knock 4 --ttl 1s
 check "$MGR: after the reload a re-knock (shorter TTL) lets the knocker in within 1 s" \
 	wait_until 10 can_connect "$C1" "$SRV4" 22
+check "$MGR: knockctl flush ends the 60 s grants" \
+	in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" flush
 for fam in 4 6; do
 	srv=$SRV4 && [ "$fam" = 6 ] && srv=$SRV6
-	check "$MGR IPv$fam: closed to the knocker at the TTL" wait_until 150 cannot_connect "$C1" "$srv" 22
-	check "$MGR IPv$fam: the bystander cannot connect after the grant" cannot_connect "$C2" "$srv" 22
+	check "$MGR IPv$fam: after the flush the knocker cannot connect" \
+		wait_until 20 cannot_connect "$C1" "$srv" 22
 done
 
 # kill -9 during a grant: the gate stays; the grant still works until its deadline, then the
