@@ -39,6 +39,9 @@ struct daemon {
 	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */
 	int stop;
 	int failed; /* stop with exit status 1 */
+	struct {
+		uint64_t first_ms, quiet_ms; /* mono ms; first_ms 0: no change waiting */
+	} host_settle; /* daemon_gate.c: the host's tables changed; our accepts wait for quiet */
 };
 
 /* Takes ownership of cfg (heap-allocated, loaded from path) even when it fails. */
@@ -75,5 +78,8 @@ int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
 int daemon_gate_sync(struct daemon *d);
 /* From the poll loop: reads the watch (readable) and restores the gate if it must. */
 void daemon_gate_tick(struct daemon *d, int readable);
+/* Milliseconds until daemon_gate_tick must run again (accepts waiting for the host's
+ * tables to settle); -1 for none. */
+int64_t daemon_gate_timeout(const struct daemon *d, uint64_t now_ms);
 
 #endif
