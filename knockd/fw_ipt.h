@@ -11,6 +11,7 @@
 #include "fw.h"
 #include "fw_comment.h"
 #include "fwxt.h"
+#include "rswalk.h"
 
 #define FWXT_LOCK_PATH "/run/xtables.lock"
 
@@ -25,11 +26,13 @@ int fw_ipt6_apply(int nat, const struct fw_change *ch, size_t n, unsigned flags,
 		  char *err, size_t errlen);
 int fw_ipt6_list(struct fw_found *out, size_t max, size_t *n, unsigned flags, char *err,
 		 size_t errlen);
-/* What INPUT [0], OUTPUT [1] and FORWARD [2] of one family's filter table do. Loads the table if it
- * is not there yet: ask fw_legacy_loaded() first where that matters. */
+/* What INPUT [0], OUTPUT [1] and FORWARD [2] of one family's filter table do, jumps followed. Loads
+ * the table if it is not there yet: ask fw_legacy_loaded() first where that matters. */
 struct fwxt_base {
-	int established[3]; /* accepts established traffic (policy or rule) */
-	int drops[3];       /* policy DROP, or a DROP/REJECT rule */
+	int established[3]; /* accepts established traffic (policy, or a rule there or in a
+			       chain it jumps to, rswalk.h) */
+	int drops[3];       /* policy DROP, or a DROP/REJECT rule (there too) */
+	char drop_chain[3][RSWALK_NAME]; /* the first chain found to drop, or "" */
 };
 int fw_ipt4_base(struct fwxt_base *b, char *err, size_t errlen);
 int fw_ipt6_base(struct fwxt_base *b, char *err, size_t errlen);

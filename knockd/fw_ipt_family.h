@@ -63,19 +63,51 @@ static int add_rules(struct xtc_handle *h, const struct fw_rule *r, int mode)
 	return d->ndests ? 0 : append_rule(h, chain, r, NULL, mode);
 }
 
-static int chain_accepts_established(struct xtc_handle *h, const char *chain)
+/* One chain of a jump walk (rswalk.h): what each rule does, and the user chain it jumps or
+ * goes to (not ours: they only accept grants). */
+static int walk_read(struct rswalk *w, const char *chain, void *ctx)
+{
+	struct xtc_handle *h = ctx;
+	const XT_ENTRY *e;
+
+	if (!XT(is_chain)(chain, h))
+		return 0;
+	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h)) {
+		const char *t = XT(get_target)(e, h);
+		unsigned what = 0;
+
+		if (!strcmp(t, "DROP") || !strcmp(t, "REJECT"))
+			what = RSWALK_DROP;
+		else if (!strcmp(t, "ACCEPT") &&
+			 fwxt_accepts_established(e->elems, e->target_offset - sizeof(*e)))
+			what = RSWALK_ESTABLISHED;
+		rswalk_rule(w, what, XT(is_chain)(t, h) && strncmp(t, "KNOCKD-", 7) ? t : NULL);
+	}
+	return 0;
+}
+
+/* What a built-in chain does, following its jumps: its policy, then its rules' and the user
+ * chains'. An unreadable or too deep walk counts as dropping. */
+static void chain_walk(struct xtc_handle *h, const char *chain, struct rswalk *w, int *est,
+		       int *drops)
 {
 	struct xt_counters c;
 	const char *policy = XT(get_policy)(chain, &c, h);
-	const XT_ENTRY *e;
 
-	if (policy && !strcmp(policy, "ACCEPT"))
-		return 1;
-	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h))
-		if (!strcmp(XT(get_target)(e, h), "ACCEPT") &&
-		    fwxt_accepts_established(e->elems, e->target_offset - sizeof(*e)))
-			return 1;
-	return 0;
+	(void)rswalk_run(w, chain, walk_read, h);
+	*est = (policy && !strcmp(policy, "ACCEPT")) || w->established;
+	*drops = (policy && !strcmp(policy, "DROP")) || w->drops;
+	if (policy && !strcmp(policy, "DROP"))
+		w->drop_chain[0] = '\0'; /* the policy's drop, not a rule's */
+}
+
+static int chain_accepts_established(struct xtc_handle *h, const char *chain)
+{
+	struct rswalk w;
+	int est, drops;
+
+	chain_walk(h, chain, &w, &est, &drops);
+	return est;
 }
 
 struct idpos {
@@ -370,33 +402,19 @@ int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, unsigned flags, cha
 	return 0;
 }
 
-/* Whether a built-in chain can drop: policy DROP, or a DROP/REJECT rule in it. */
-static int chain_drops(struct xtc_handle *h, const char *chain)
-{
-	struct xt_counters c;
-	const char *policy = XT(get_policy)(chain, &c, h);
-	const XT_ENTRY *e;
-
-	if (policy && !strcmp(policy, "DROP"))
-		return 1;
-	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h))
-		if (!strcmp(XT(get_target)(e, h), "DROP") ||
-		    !strcmp(XT(get_target)(e, h), "REJECT"))
-			return 1;
-	return 0;
-}
-
 int XT_FN(base)(struct fwxt_base *b, char *err, size_t errlen)
 {
 	struct xtc_handle *h = XT(init)("filter");
+	struct rswalk w;
 
 	if (!h) {
 		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
 		return -1;
 	}
 	for (int i = 0; i < 3; i++) {
-		b->established[i] = chain_accepts_established(h, builtins[i]);
-		b->drops[i] = chain_drops(h, builtins[i]);
+		chain_walk(h, builtins[i], &w, &b->established[i], &b->drops[i]);
+		snprintf(b->drop_chain[i], sizeof(b->drop_chain[i]), "%s",
+			 w.truncated ? "(too many jumps to follow)" : w.drop_chain);
 	}
 	XT(free)(h);
 	return 0;

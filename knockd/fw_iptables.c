@@ -209,6 +209,14 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 	return 0;
 }
 
+/* The user chain a built-in chain's drop was found in (jumps followed), or "". */
+static const char *via(const struct fwxt_base *b, int i)
+{
+	static const char *const chain[3] = {"INPUT", "OUTPUT", "FORWARD"};
+
+	return strcmp(b->drop_chain[i], chain[i]) ? b->drop_chain[i] : "";
+}
+
 /* Which legacy base chains can drop; a table not loaded yet is not read (that would load
  * it). Never fails: an unreadable table counts as dropping. */
 static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
@@ -230,9 +238,11 @@ static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size
 		for (int i = 0; i < nch; i++)
 			if (b.drops[i]) {
 				p->drops = 1;
-				fw_probe_append(
-				    p->drops_what, sizeof(p->drops_what), "%s filter %s",
-				    f == 4 ? "iptables-legacy" : "ip6tables-legacy", chain[i]);
+				fw_probe_append(p->drops_what, sizeof(p->drops_what),
+						"%s filter %s%s%s%s",
+						f == 4 ? "iptables-legacy" : "ip6tables-legacy",
+						chain[i], via(&b, i)[0] ? " (a drop in " : "",
+						via(&b, i), via(&b, i)[0] ? ")" : "");
 			}
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include "nftprobe.h"
 
 #include "fwxt.h"
+#include "rswalk.h"
 
 #include <errno.h>
 #include <libnftnl/chain.h>
@@ -182,12 +183,11 @@ int nftprobe_rule_drops(const struct nftnl_rule *r)
 	return k.reject || k.vmap || k.verdict == NF_DROP;
 }
 
-/* A base chain and the regular chains it jumps to (breadth first, bounded; not ours). */
+/* A base chain's walk (rswalk.h): the chains it jumps or goes to, to any depth (bounded). */
 struct walk {
+	struct nftprobe_sock *s;
 	struct nftprobe_chain *b;
-	char q[16][NFTPROBE_NAME];
-	int nq;
-	int in_base, nrules; /* reading the base chain itself; its rules so far */
+	int nrules; /* the base chain's rules so far */
 };
 
 static int own_chain(const char *name)
@@ -214,37 +214,48 @@ static int chain_hook(struct nftnl_chain *c)
 					   : -1;
 }
 
-static int on_base_rule(struct nftnl_rule *r, void *data)
-{
-	struct walk *w = data;
-	struct rule_kind k = classify(r);
-	int seen = own_chain(k.jump);
+struct walk_rule {
+	struct walk *wk;
+	struct rswalk *w;
+};
 
-	w->b->drops |= k.reject || k.vmap || k.verdict == NF_DROP;
-	w->b->established |= k.established && k.verdict == NF_ACCEPT;
-	if (w->in_base && w->nrules++ == 0) {
-		memcpy(w->b->top, k.jump, sizeof(k.jump));
-	} else if (w->in_base && own_chain(k.jump) && w->b->njumps < 4) {
-		w->b->jumps[w->b->njumps].handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-		memcpy(w->b->jumps[w->b->njumps++].chain, k.jump, sizeof(k.jump));
+static int on_walk_rule(struct nftnl_rule *r, void *data)
+{
+	struct walk_rule *wr = data;
+	struct nftprobe_chain *b = wr->wk->b;
+	struct rule_kind k = classify(r);
+	int in_base = wr->w->cur == 0;
+
+	if (in_base && wr->wk->nrules++ == 0) {
+		memcpy(b->top, k.jump, sizeof(k.jump));
+	} else if (in_base && own_chain(k.jump) && b->njumps < 4) {
+		b->jumps[b->njumps].handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+		memcpy(b->jumps[b->njumps++].chain, k.jump, sizeof(k.jump));
 	}
-	for (int i = 0; i < w->nq && !seen; i++)
-		seen = !strcmp(w->q[i], k.jump);
-	if (k.jump[0] && !seen && w->nq < 16)
-		memcpy(w->q[w->nq++], k.jump, sizeof(k.jump));
+	rswalk_rule(wr->w,
+		    (k.reject || k.vmap || k.verdict == NF_DROP ? RSWALK_DROP : 0) |
+			(k.established && k.verdict == NF_ACCEPT ? RSWALK_ESTABLISHED : 0),
+		    own_chain(k.jump) ? NULL : k.jump); /* our chains only accept grants */
 	return MNL_CB_OK;
+}
+
+static int walk_read(struct rswalk *w, const char *chain, void *ctx)
+{
+	struct walk *wk = ctx;
+	struct walk_rule wr = {wk, w};
+
+	return nftprobe_rules(wk->s, wk->b->family, wk->b->table, chain, on_walk_rule, &wr);
 }
 
 static int walk_base(struct nftprobe_sock *s, struct nftprobe_chain *b)
 {
-	struct walk w = {b, {{0}}, 0, 1, 0};
+	struct walk wk = {s, b, 0};
+	struct rswalk w;
 
-	if (nftprobe_rules(s, b->family, b->table, b->chain, on_base_rule, &w) < 0)
+	if (rswalk_run(&w, b->chain, walk_read, &wk) < 0)
 		return -1;
-	w.in_base = 0;
-	for (int i = 0; i < w.nq; i++) /* w.nq grows as jumps are found */
-		if (nftprobe_rules(s, b->family, b->table, w.q[i], on_base_rule, &w) < 0)
-			return -1;
+	b->drops |= w.drops;
+	b->established |= w.established;
 	return 0;
 }
 
