@@ -253,8 +253,12 @@ static int next_timeout(const struct daemon *d)
 	int64_t t = grantsvc_next_timeout(&d->svc, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
 
+	int64_t w = daemon_watch_ms(d);
+
 	if (gate_dirty(d->svc.fw[0].gate) && (t < 0 || t > GRANTSVC_RETRY_MS))
 		t = GRANTSVC_RETRY_MS;
+	if (w >= 0 && (t < 0 || w < t))
+		t = w;
 	for (size_t i = 0; i < d->svc.cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 
@@ -298,6 +302,7 @@ int daemon_run(struct daemon *d)
 		now = grant_clock_now();
 		grantsvc_expire(&d->svc, &now);
 		daemon_gate_tick(d, pfd[3].revents & POLLIN);
+		daemon_watch_tick(d);
 	}
 	if (!ret && !d->failed)
 		log_counters(d);

@@ -75,5 +75,9 @@ int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
 int daemon_gate_sync(struct daemon *d);
 /* From the poll loop: reads the watch (readable) and restores the gate if it must. */
 void daemon_gate_tick(struct daemon *d, int readable);
+/* The legacy xtables watch (daemon_watch.c): ms until its next look (-1: the backend sends
+ * events or has none to send), and the look, from the poll loop. */
+int64_t daemon_watch_ms(const struct daemon *d);
+void daemon_watch_tick(struct daemon *d);
 
 #endif

@@ -253,6 +253,16 @@ int fw_take_lost(struct fw *fw)
 	return lost;
 }
 
+int fw_watch(struct fw *fw, char *what, size_t len)
+{
+	return fw_watches(fw) ? fw->b->watch(fw->st, what, len) : 0;
+}
+
+int fw_watches(const struct fw *fw)
+{
+	return fw->b && fw->b->watch;
+}
+
 void fw_close(struct fw *fw)
 {
 	if (fw->b)

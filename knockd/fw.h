@@ -87,6 +87,11 @@ struct fw_backend {
 	/* Fills p. -1 (err says why; p->absent if the kernel lacks the backend) if the
 	 * ruleset cannot be read. */
 	int (*probe)(const struct config *c, struct fw_probe *p, char *err, size_t errlen);
+	/* For a backend whose kernel side sends no change events (legacy xtables), asked
+	 * about twice a second: 1 if our chains, jumps or rules were removed or shadowed
+	 * since its last commit (what says which), 0 if not, -1 if it cannot tell. May be
+	 * NULL. */
+	int (*watch)(void *st, char *what, size_t len);
 };
 
 struct gate;
@@ -113,6 +118,11 @@ int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *er
 int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
+/* The backend's watch (see watch above): 1 if its grants must be written again; 0 also
+ * for a backend without one. */
+int fw_watch(struct fw *fw, char *what, size_t len);
+/* Whether the backend needs fw_watch called (legacy xtables). */
+int fw_watches(const struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create
  * one of our chains (the open's own set-up does not count). */
 int fw_take_lost(struct fw *fw);

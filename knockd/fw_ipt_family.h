@@ -301,21 +301,46 @@ static int apply_nat(struct xtc_handle *h, const struct fw_change *ch, size_t n)
 	return 0;
 }
 
-/* One table's part of a commit: the filter table, or (nat) the nat table. */
-static int prepare(struct xtc_handle *h, int nat, const struct fw_change *ch, size_t n,
-		   unsigned flags, int *missing)
+/* How many rules of ours (with a grant comment) our chains hold; -1 for a chain missing. */
+static int count_ours(struct xtc_handle *h, int nch)
 {
-	if (nat)
-		return ensure_chain(h, "PREROUTING", dnat_chain, missing) < 0 ? -1
-									      : apply_nat(h, ch, n);
-	for (int i = 0; i < (flags & FWIPT_FORWARD ? 3 : 2); i++)
-		if (ensure_chain(h, builtins[i], chains[i], missing) < 0)
+	int n = 0;
+
+	for (int i = 0; i < nch; i++) {
+		const XT_ENTRY *e;
+
+		if (!XT(is_chain)(chains[i], h))
 			return -1;
-	return apply_changes(h, ch, n, flags);
+		for (e = XT(first_rule)(chains[i], h); e; e = XT(next_rule)(e, h)) {
+			const char *c = rule_comment(e);
+
+			n += c && !strncmp(c, "knockd id=", 10);
+		}
+	}
+	return n;
 }
 
-static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
-			char *err, size_t errlen)
+/* One table's part of a commit: the filter table, or (nat) the nat table. */
+static int prepare(struct xtc_handle *h, int nat, const struct fw_change *ch, size_t n,
+		   unsigned flags, struct fwipt_res *res)
+{
+	int nch = flags & FWIPT_FORWARD ? 3 : 2;
+
+	if (nat)
+		return ensure_chain(h, "PREROUTING", dnat_chain, &res->missing) < 0
+			   ? -1
+			   : apply_nat(h, ch, n);
+	for (int i = 0; i < nch; i++)
+		if (ensure_chain(h, builtins[i], chains[i], &res->missing) < 0)
+			return -1;
+	if (apply_changes(h, ch, n, flags) < 0)
+		return -1;
+	res->ours = count_ours(h, nch);
+	return 0;
+}
+
+static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned flags,
+			struct fwipt_res *res, char *err, size_t errlen)
 {
 	const char *table = nat ? "nat" : "filter";
 
@@ -328,7 +353,7 @@ static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned 
 				 XT(strerror)(errno));
 			return -1;
 		}
-		if (prepare(h, nat, ch, n, flags, missing) < 0) {
+		if (prepare(h, nat, ch, n, flags, res) < 0) {
 			snprintf(err, errlen, "IPv%d %s rule: %s", XT_FAMILY, table,
 				 XT(strerror)(errno));
 			XT(free)(h);
@@ -349,10 +374,39 @@ static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned 
 }
 
 /* One table's part of a commit: the nat table (nat), or the filter table. */
-int XT_FN(apply)(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
-		 char *err, size_t errlen)
+int XT_FN(apply)(int nat, const struct fw_change *ch, size_t n, unsigned flags,
+		 struct fwipt_res *res, char *err, size_t errlen)
 {
-	return commit_table(nat, ch, n, flags, missing, err, errlen);
+	return commit_table(nat, ch, n, flags, res, err, errlen);
+}
+
+/* The watch: our chains, the jump at the top of each built-in chain, our rules. */
+int XT_FN(intact)(unsigned flags, int ours, char *what, size_t len)
+{
+	struct xtc_handle *h = XT(init)("filter");
+	int nch = flags & FWIPT_FORWARD ? 3 : 2, n, ret = 0;
+
+	if (!h) {
+		snprintf(what, len, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
+		return -1;
+	}
+	for (int i = 0; i < nch && !ret; i++) {
+		const XT_ENTRY *e = XT(first_rule)(builtins[i], h);
+
+		if (!XT(is_chain)(chains[i], h))
+			ret = snprintf(what, len, "IPv%d chain %s was removed", XT_FAMILY,
+				       chains[i]) > 0;
+		else if (!e || strcmp(XT(get_target)(e, h), chains[i]) ||
+			 e->target_offset != sizeof(*e))
+			ret = snprintf(what, len, "IPv%d %s no longer jumps to %s first", XT_FAMILY,
+				       builtins[i], chains[i]) > 0;
+	}
+	n = ret ? 0 : count_ours(h, nch);
+	if (!ret && n < ours)
+		ret = snprintf(what, len, "IPv%d: %d of %d grant rule(s) were removed", XT_FAMILY,
+			       ours - n, ours) > 0;
+	XT(free)(h);
+	return ret;
 }
 
 /* Our rules in one table's chains. */

@@ -24,6 +24,10 @@ struct ipt_state {
 	int lock_fd;
 	unsigned flags; /* FWIPT_*: from the config's doors */
 	int lost;       /* one of our chains was created again, not told yet */
+	/* The watch, per family (IPv4, IPv6): our rules after our last commit, and the
+	 * table's info when it was last found intact (known: 0 after each commit of ours). */
+	int ours[2], known[2];
+	struct fwipt_info info[2];
 };
 
 /* FWIPT_*: the chains and tables the config's doors need besides INPUT/OUTPUT. */
@@ -59,6 +63,7 @@ struct ipt_commit {
 	int fam[2]; /* [0] IPv4, [1] IPv6 */
 	unsigned flags;
 	int missing;
+	int ours[2]; /* each family's filter part: our rules after it, -1 if not written */
 };
 
 /* Part p: IPv4 nat, IPv4 filter, IPv6 nat, IPv6 filter (nat first: a revoked grant stops
@@ -67,12 +72,16 @@ static int write_part(void *st, int p, const struct fw_change *ch, size_t n, cha
 		      size_t errlen)
 {
 	struct ipt_commit *c = st;
-	int nat = !(p & 1), six = p >= 2;
+	int nat = !(p & 1), six = p >= 2, r;
+	struct fwipt_res res = {0, -1};
 
 	if (!c->fam[six] || (nat && !(c->flags & FWIPT_NAT)))
 		return 0;
-	return (six ? fw_ipt6_apply : fw_ipt4_apply)(nat, ch, n, c->flags, &c->missing, err,
-						     errlen);
+	r = (six ? fw_ipt6_apply : fw_ipt4_apply)(nat, ch, n, c->flags, &res, err, errlen);
+	c->missing |= res.missing;
+	if (r == 0 && !nat)
+		c->ours[six] = res.ours;
+	return r;
 }
 
 static const struct fw_parts ipt_parts = {.n = 4, .write = write_part};
@@ -80,7 +89,8 @@ static const struct fw_parts ipt_parts = {.n = 4, .write = write_part};
 static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err, size_t errlen)
 {
 	struct ipt_state *s = st;
-	struct ipt_commit c = {.fam = {!n, !n}, .flags = s->flags}; /* empty: set up both */
+	struct ipt_commit c = {
+	    .fam = {!n, !n}, .flags = s->flags, .ours = {-1, -1}}; /* empty: both */
 	int ret, lost;
 
 	for (size_t i = 0; i < n; i++) {
@@ -93,6 +103,11 @@ static int ipt_commit(void *st, const struct fw_change *ch, size_t n, char *err,
 		return -1;
 	ret = fw_parts_commit(&ipt_parts, &c, ch, n, err, errlen);
 	flock(s->lock_fd, LOCK_UN);
+	for (int f = 0; f < 2; f++)
+		if (c.ours[f] >= 0 || ret == -2) { /* -2: who knows what is there */
+			s->ours[f] = c.ours[f] >= 0 ? c.ours[f] : 0;
+			s->known[f] = 0; /* the next look reads the table */
+		}
 	s->lost |= c.missing; /* told with the next commit that succeeds */
 	if (ret < 0)
 		return ret;
@@ -138,6 +153,34 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 		return -1;
 	s->lost = 0; /* the open's own set-up: no grant's rules went with it */
 	return 0;
+}
+
+/*
+ * The watch (legacy xtables send no change events): a look at each family's filter table
+ * info, and only if it changed since the table was last found intact, a read of the table.
+ * 1 if our chains, the jumps to them or grant rules of ours are gone (what says which).
+ */
+static int ipt_watch(void *st, char *what, size_t len)
+{
+	struct ipt_state *s = st;
+	struct fwipt_info now;
+	int r = 0;
+
+	for (int f = 0; f < 2 && r == 0; f++) {
+		/* no grant rules to keep: the next commit puts the chains back; a table not
+		 * loaded holds nothing of ours (loading it is the commit's) */
+		if (!s->ours[f] || !fw_legacy_loaded(f ? 6 : 4) || fw_ipt_info(f ? 6 : 4, &now) < 0)
+			continue;
+		if (s->known[f] && !memcmp(&now, &s->info[f], sizeof(now)))
+			continue;
+		if (lock_xtables(s, what, len) < 0)
+			return -1;
+		r = (f ? fw_ipt6_intact : fw_ipt4_intact)(s->flags, s->ours[f], what, len);
+		flock(s->lock_fd, LOCK_UN);
+		s->info[f] = now; /* taken before the read: a later change is seen next time */
+		s->known[f] = 1;
+	}
+	return r;
 }
 
 /* A reload: the chains and tables its doors need (a forward door, a nat_port). */
@@ -258,4 +301,5 @@ const struct fw_backend fw_backend_iptables = {
     .close = ipt_close,
     .check = ipt_check,
     .probe = ipt_probe,
+    .watch = ipt_watch,
 };
