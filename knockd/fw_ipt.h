@@ -50,6 +50,7 @@ struct fwxt_base {
 			       chain it jumps to, rswalk.h) */
 	int drops[3];       /* policy DROP, or a DROP/REJECT rule (there too) */
 	char drop_chain[3][RSWALK_NAME]; /* the first chain found to drop, or "" */
+	int docker_user; /* a DOCKER-USER chain: forward grants are jumped to from there */
 };
 int fw_ipt4_base(struct fwxt_base *b, char *err, size_t errlen);
 int fw_ipt6_base(struct fwxt_base *b, char *err, size_t errlen);

@@ -215,6 +215,17 @@ static void base_warning(char *msg, size_t len, int family, const char *chain)
 		 family, chain, family == 6 ? "6" : "", chain);
 }
 
+static void docker_note(char *msg, size_t len, int family)
+{
+	size_t n = strlen(msg);
+
+	snprintf(msg + n, len - n,
+		 "note: Docker (chain DOCKER-USER in the IPv%d filter table): forward grants are "
+		 "jumped to first in DOCKER-USER, which Docker jumps to first from FORWARD and "
+		 "never rewrites\n",
+		 family);
+}
+
 int fw_legacy_loaded(int family)
 {
 	FILE *f =
@@ -248,6 +259,8 @@ static int ipt_check(const struct config *c, char *msg, size_t len)
 			base_warning(msg, len, f ? 6 : 4, "OUTPUT");
 		if ((config_flags(c) & FWIPT_FORWARD) && !b[f].established[2])
 			base_warning(msg, len, f ? 6 : 4, "FORWARD");
+		if ((config_flags(c) & FWIPT_FORWARD) && b[f].docker_user)
+			docker_note(msg, len, f ? 6 : 4);
 	}
 	return 0;
 }
