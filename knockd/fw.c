@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fwmgr.h"
 #include "gate.h"
 #include "log.h"
 
@@ -166,6 +167,22 @@ static void forwarding_note(const struct config *c, char *msg, size_t len)
 	}
 }
 
+/* Appends "manager: ..." (fwmgr.h) to msg. 1 if the configured nft_table is owned by another
+ * process (writing into it fails), else 0. */
+static int name_manager(const struct config *c, char *msg, size_t len)
+{
+	struct fwmgr m;
+	char err[256];
+	size_t n = strlen(msg);
+
+	if (fwmgr_scan(c, &m, err, sizeof(err)) < 0) {
+		snprintf(msg + n, len - n, "manager: cannot tell (%s)\n", err);
+		return 0;
+	}
+	snprintf(msg + n, len - n, "manager: %s\n", m.names);
+	return m.target_owned;
+}
+
 int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 {
 	struct situation s;
@@ -180,6 +197,18 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 	snprintf(msg, len, "found: nftables: %s; legacy xtables: %s\n",
 		 s.nft.drops_what[0] ? s.nft.drops_what : "nothing that drops",
 		 s.legacy.drops_what[0] ? s.legacy.drops_what : "nothing that drops");
+	if (b == &fw_backend_nftables && name_manager(c, msg, len) > 0)
+		b = refuse(
+		    err, sizeof(err),
+		    "table %s is owned by another process (firewalld with "
+		    "NftablesTableOwner=yes): knockd cannot write into it and would fail at "
+		    "start; remove nft_table and nft_*_chain, and let the doors' ports "
+		    "through in firewalld (firewall-cmd --permanent --add-service=ssh, or "
+		    "--add-port=PORT/tcp; firewall-cmd --reload): the gate keeps them closed "
+		    "to everyone without a grant",
+		    c->nft_table);
+	else if (b != &fw_backend_nftables)
+		(void)name_manager(c, msg, len);
 	n = strlen(msg);
 	if (!b) {
 		snprintf(msg + n, len - n, "%s", err);

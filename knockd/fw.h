@@ -126,6 +126,9 @@ int fw_watches(const struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create
  * one of our chains (the open's own set-up does not count). */
 int fw_take_lost(struct fw *fw);
+/* Whether family 4 or 6 has a legacy filter table already (reads /proc, loads nothing;
+ * fw_iptables.c). */
+int fw_legacy_loaded(int family);
 /* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
 const char *fw_name(const struct fw *fw);
 /*

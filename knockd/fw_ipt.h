@@ -54,7 +54,5 @@ struct fwxt_base {
 };
 int fw_ipt4_base(struct fwxt_base *b, char *err, size_t errlen);
 int fw_ipt6_base(struct fwxt_base *b, char *err, size_t errlen);
-/* Whether family 4 or 6 has a legacy filter table already (reads /proc, loads nothing). */
-int fw_legacy_loaded(int family);
 
 #endif
