@@ -167,6 +167,35 @@ static void forwarding_note(const struct config *c, char *msg, size_t len)
 	}
 }
 
+/* One line per door and family: the gate closes it; a granted connection is accepted by a
+ * grant rule where the host's ruleset drops, or by the host already. */
+static void door_report(const struct config *c, const struct fw_probe *p, char *msg, size_t len)
+{
+	for (size_t i = 0; i < c->ndoors; i++) {
+		const struct door *d = &c->doors[i];
+		int hook = d->direction == DIR_IN ? 0 : d->direction == DIR_OUT ? 1 : 2;
+
+		for (int f = 0; f < 2; f++) {
+			const char *to = p->grant_to[f][hook];
+			int drops = !!(p->drop_mask & (1u << (f * 3 + hook)));
+			size_t n = strlen(msg);
+
+			if (d->direction == DIR_FWD && d->to.addr.family != (f ? 6 : 4))
+				continue;
+			snprintf(msg + n, len - n,
+				 "door %s IPv%d: closed by the gate; granted traffic %s%s\n",
+				 d->name, f ? 6 : 4,
+				 drops && to[0] ? "is accepted by a grant rule written to "
+				 : drops        ? "cannot be accepted: nothing knockd writes into "
+						  "covers the chain that drops it (see above)"
+				 : to[0] ? "is accepted by the host already (nothing drops it); a "
+					   "grant rule goes to "
+					 : "is accepted by the host already (nothing drops it)",
+				 to);
+		}
+	}
+}
+
 /* Appends "manager: ..." (fwmgr.h) to msg. 1 if the configured nft_table is owned by another
  * process (writing into it fails), else 0. */
 static int name_manager(const struct config *c, char *msg, size_t len)
@@ -227,6 +256,7 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 		return -1;
 	}
 	forwarding_note(c, msg, len);
+	door_report(c, b == &fw_backend_nftables ? &s.nft : &s.legacy, msg, len);
 	return 0;
 }
 

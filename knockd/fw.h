@@ -61,6 +61,11 @@ struct fw_probe {
 	char drops_what[1024]; /* which ones can drop, "; "-separated */
 	char uncovered[512];   /* those that can drop but that it would not write for */
 	char targets[1024];    /* where its grants would go */
+	/* For knockd -t's report per door and family: bit 1 << (f * 3 + hook) (f: 0 IPv4,
+	 * 1 IPv6; hook: 0 input, 1 output, 2 forward) where a base chain can drop, and the
+	 * chain a grant's accept is written to ("" if none). */
+	unsigned drop_mask;
+	char grant_to[2][3][128];
 };
 
 /* For the backends' probe: appends to one of fw_probe's "; "-separated lists. */

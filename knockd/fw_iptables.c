@@ -273,6 +273,19 @@ static const char *via(const struct fwxt_base *b, int i)
 	return strcmp(b->drop_chain[i], chain[i]) ? b->drop_chain[i] : "";
 }
 
+/* Where the iptables backend writes each family's grant accepts (at start, if need be). */
+static void grant_to(struct fw_probe *p, int f, int nch, int docker)
+{
+	static const char *const own[3] = {FW_CHAIN_IN, FW_CHAIN_OUT, FW_CHAIN_FWD};
+	static const char *const from[3] = {"INPUT", "OUTPUT", "FORWARD"};
+
+	for (int i = 0; i < nch; i++)
+		snprintf(p->grant_to[f == 6][i], sizeof(p->grant_to[0][0]),
+			 "%s filter %s (jumped to from %s)",
+			 f == 4 ? "iptables-legacy" : "ip6tables-legacy", own[i],
+			 i == 2 && docker ? "DOCKER-USER" : from[i]);
+}
+
 /* Which legacy base chains can drop; a table not loaded yet is not read (that would load
  * it). Never fails: an unreadable table counts as dropping. */
 static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size_t errlen)
@@ -283,17 +296,21 @@ static int ipt_probe(const struct config *c, struct fw_probe *p, char *err, size
 
 	memset(p, 0, sizeof(*p));
 	for (int f = 4; f <= 6; f += 2) {
+		grant_to(p, f, nch, 0);
 		if (!fw_legacy_loaded(f))
 			continue;
 		if ((f == 4 ? fw_ipt4_base : fw_ipt6_base)(&b, err, errlen) < 0) {
 			p->drops = 1; /* cannot tell: assume the worst */
+			p->drop_mask |= 7u << (f == 6 ? 3 : 0);
 			fw_probe_append(p->drops_what, sizeof(p->drops_what),
 					"IPv%d filter table unreadable", f);
 			continue;
 		}
+		grant_to(p, f, nch, b.docker_user);
 		for (int i = 0; i < nch; i++)
 			if (b.drops[i]) {
 				p->drops = 1;
+				p->drop_mask |= 1u << ((f == 6 ? 3 : 0) + i);
 				fw_probe_append(p->drops_what, sizeof(p->drops_what),
 						"%s filter %s%s%s%s",
 						f == 4 ? "iptables-legacy" : "ip6tables-legacy",

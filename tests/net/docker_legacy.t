@@ -58,6 +58,8 @@ check "knockd -t names Docker and where forward grants go" \
 	eval '[[ $out == *"note: Docker (chain DOCKER-USER in the IPv4 filter table): forward grants are jumped to first in DOCKER-USER"* ]]'
 check "... and finds the published port's drop through FORWARD's jump (DOCKER-USER)" \
 	eval '[[ $out == *"iptables-legacy filter FORWARD"* ]]'
+check "... and reports the forward door: gated, accepted by a grant rule jumped to from DOCKER-USER" \
+	eval '[[ $out == *"door web-app IPv4: closed by the gate; granted traffic is accepted by a grant rule written to iptables-legacy filter KNOCKD-FORWARD (jumped to from DOCKER-USER)"* ]]'
 check "before knockd: the bystander cannot reach the published port" cannot_connect "$C2" "$IN4" 22
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
 check "knockd's forward jump is DOCKER-USER's first rule" \

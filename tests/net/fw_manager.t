@@ -18,6 +18,8 @@ t_check() { in_ns "$SRV" "$KNOCK_BUILD/knockd" -t -c "${1:-$TMP/knockd.conf}" 2>
 
 out=$(t_check)
 check "no ruleset: manager none" eval '[[ $out == *"manager: none: no firewall ruleset"* ]]'
+check "... per door and family: closed by the gate, accepted by the host already" \
+	eval '[[ $out == *"door ssh IPv4: closed by the gate; granted traffic is accepted by the host already (nothing drops it)"*"door ssh IPv6: closed by the gate; granted traffic is accepted by the host already"* ]]'
 
 in_ns "$SRV" iptables-legacy -N ufw-before-input
 out=$(t_check)

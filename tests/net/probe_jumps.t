@@ -112,6 +112,9 @@ echo "$out" | sed 's/^/#   /'
 check "firewalld iptables layout: -t finds the REJECT three jumps deep, in IN_public_deny" \
 	eval '[[ $out == *"iptables-legacy filter INPUT (a drop in IN_public_deny)"* ]]'
 check "... and does not say nothing drops" eval '[[ $out != *"nothing drops the doors"* ]]'
+check "... the door's report: IPv4 needs the grant rule, IPv6 (no ruleset) does not" \
+	eval '[[ $out == *"door ssh IPv4: closed by the gate; granted traffic is accepted by a grant rule written to iptables-legacy filter KNOCKD-INPUT (jumped to from INPUT)"* ]] &&
+	      [[ $out == *"door ssh IPv6: closed by the gate; granted traffic is accepted by the host already (nothing drops it)"* ]]'
 in_ns "$SRV" iptables-legacy -D IN_public_deny 1
 out=$(t_check)
 check "positive control: without the REJECT, no drop is reported for IPv4 INPUT" \
