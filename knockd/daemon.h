@@ -81,5 +81,9 @@ void daemon_gate_tick(struct daemon *d, int readable);
 /* Milliseconds until daemon_gate_tick must run again (accepts waiting for the host's
  * tables to settle); -1 for none. */
 int64_t daemon_gate_timeout(const struct daemon *d, uint64_t now_ms);
+/* The legacy xtables watch (daemon_watch.c): ms until its next look (-1: the backend sends
+ * events or has none to send), and the look, from the poll loop. */
+int64_t daemon_watch_ms(const struct daemon *d);
+void daemon_watch_tick(struct daemon *d);
 
 #endif
