@@ -6,7 +6,6 @@
 . "$KNOCK_SRC/tests/net/lib.sh"
 NO_LEGACY=1 net_setup
 MGR="legacy IPv4-only" BOUND_MS=1000 BYSTANDER6_OPEN=1
-RELOAD_TODO="the legacy xtables watch (issue 22 item 3) is not merged yet"
 cat >"$TMP/rules.v4" <<'RULES'
 *filter
 :INPUT DROP [0:0]

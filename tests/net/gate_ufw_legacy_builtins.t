@@ -9,5 +9,4 @@ NO_LEGACY=1 net_setup
 . "$KNOCK_SRC/tests/net/ufw.sh"
 ufw_setup legacy yes
 MGR="ufw (legacy, MANAGE_BUILTINS=yes)" BOUND_MS=1000
-RELOAD_TODO="the legacy xtables watch (issue 22 item 3) is not merged yet"
 MATRIX_END=ufw_host_unchanged . "$KNOCK_SRC/tests/net/matrix.sh"
