@@ -12,6 +12,8 @@
 
 #include "pathtrust.h"
 
+_Static_assert(KNOWNKEYS_PK_LEN == KEY_PUBLIC_LEN, "knownkeys.h: an Ed25519 public key");
+
 #define SEED_LEN 32
 
 static int decode32(const char *b64, size_t len, uint8_t out[32])

@@ -14,7 +14,6 @@
 #include "clientfile.h"
 #include "profile.h"
 #include "sequence.h"
-#include "spawn.h"
 
 int group_knock_one(const struct send_opts *o, const char *host, enum group_mode mode, char **args,
 		    int nargs)
@@ -99,7 +98,7 @@ int group_run(const struct send_opts *o, const char *name, enum group_mode mode,
 	memset(m, 0, sizeof(m));
 	for (size_t i = 0; i < n; i++)
 		m[i].name = cc.hosts[g->members[i]].name;
-	spawn_members(m, n, o, mode, args, nargs);
+	spawn_members(m, n, group_knock_one, o, mode, args, nargs);
 	ret = report(name, m, n);
 out:
 	clientconf_free(&cc);

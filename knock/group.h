@@ -3,8 +3,7 @@
 #define KNOCK_GROUP_H
 
 #include "send.h"
-
-enum group_mode { GROUP_TOKEN, GROUP_SEQUENCE, GROUP_STATIC };
+#include "spawn.h"
 
 /*
  * If name is a [group:] of the client config, knocks each member as mode says (spawn.h),

@@ -18,8 +18,8 @@ struct child {
 	int fd; /* the child's stderr, -1 once at EOF */
 };
 
-static int start(struct child *c, const struct member *m, const struct send_opts *o,
-		 enum group_mode mode, char **args, int nargs)
+static int start(struct child *c, const struct member *m, spawn_one_fn one,
+		 const struct send_opts *o, enum group_mode mode, char **args, int nargs)
 {
 	int p[2];
 
@@ -35,7 +35,7 @@ static int start(struct child *c, const struct member *m, const struct send_opts
 		close(p[0]);
 		dup2(p[1], STDERR_FILENO);
 		close(p[1]);
-		_exit(group_knock_one(o, m->name, mode, args, nargs));
+		_exit(one(o, m->name, mode, args, nargs));
 	}
 	close(p[1]);
 	c->fd = p[0];
@@ -86,8 +86,8 @@ static void collect(struct member *m, struct child *c, size_t n)
 	}
 }
 
-void spawn_members(struct member *m, size_t n, const struct send_opts *o, enum group_mode mode,
-		   char **args, int nargs)
+void spawn_members(struct member *m, size_t n, spawn_one_fn one, const struct send_opts *o,
+		   enum group_mode mode, char **args, int nargs)
 {
 	struct child c[GROUP_MAX_MEMBERS];
 	int status = 0;
@@ -96,7 +96,7 @@ void spawn_members(struct member *m, size_t n, const struct send_opts *o, enum g
 	fflush(stderr);
 	for (size_t i = 0; i < n; i++) {
 		c[i] = (struct child){.pid = 0, .fd = -1};
-		if (start(&c[i], &m[i], o, mode, args, nargs) < 0)
+		if (start(&c[i], &m[i], one, o, mode, args, nargs) < 0)
 			c[i].pid = 0;
 	}
 	collect(m, c, n);

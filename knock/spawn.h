@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 
-#include "group.h"
+#include "send.h"
+
+/* How a group's members are knocked (group.h). */
+enum group_mode { GROUP_TOKEN, GROUP_SEQUENCE, GROUP_STATIC };
 
 struct member {
 	const char *name;
@@ -18,8 +21,12 @@ struct member {
 	size_t len;
 };
 
-/* Fills ran, ok, out and len of each of the n members (their names set). */
-void spawn_members(struct member *m, size_t n, const struct send_opts *o, enum group_mode mode,
-		   char **args, int nargs);
+/* Knocks one member (group_knock_one): its exit status. */
+typedef int (*spawn_one_fn)(const struct send_opts *o, const char *host, enum group_mode mode,
+			    char **args, int nargs);
+
+/* Fills ran, ok, out and len of each of the n members (their names set), each knocked by one. */
+void spawn_members(struct member *m, size_t n, spawn_one_fn one, const struct send_opts *o,
+		   enum group_mode mode, char **args, int nargs);
 
 #endif

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "fwmgr.h"
 #include "gate.h"
 #include "log.h"
 
@@ -196,23 +195,18 @@ static void door_report(const struct config *c, const struct fw_probe *p, char *
 	}
 }
 
-/* Appends "manager: ..." (fwmgr.h) to msg. 1 if the configured nft_table is owned by another
- * process (writing into it fails), else 0. */
-static int name_manager(const struct config *c, char *msg, size_t len)
+/* Appends "manager: ..." to msg. 1 if the configured nft_table is owned by another process
+ * (writing into it fails), else 0. */
+static int name_manager(const struct fw_manager *m, char *msg, size_t len)
 {
-	struct fwmgr m;
-	char err[256];
 	size_t n = strlen(msg);
 
-	if (fwmgr_scan(c, &m, err, sizeof(err)) < 0) {
-		snprintf(msg + n, len - n, "manager: cannot tell (%s)\n", err);
-		return 0;
-	}
-	snprintf(msg + n, len - n, "manager: %s\n", m.names);
-	return m.target_owned;
+	snprintf(msg + n, len - n, "manager: %s\n", m->names);
+	return m->target_owned;
 }
 
-int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
+int fw_check(const struct config *c, const struct fw_manager *m, char *msg, size_t len,
+	     const char **chosen)
 {
 	struct situation s;
 	const struct fw_backend *b;
@@ -226,7 +220,7 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 	snprintf(msg, len, "found: nftables: %s; legacy xtables: %s\n",
 		 s.nft.drops_what[0] ? s.nft.drops_what : "nothing that drops",
 		 s.legacy.drops_what[0] ? s.legacy.drops_what : "nothing that drops");
-	if (b == &fw_backend_nftables && name_manager(c, msg, len) > 0)
+	if (b == &fw_backend_nftables && name_manager(m, msg, len) > 0)
 		b = refuse(
 		    err, sizeof(err),
 		    "table %s is owned by another process (firewalld with "
@@ -237,7 +231,7 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 		    "to everyone without a grant",
 		    c->nft_table);
 	else if (b != &fw_backend_nftables)
-		(void)name_manager(c, msg, len);
+		(void)name_manager(m, msg, len);
 	n = strlen(msg);
 	if (!b) {
 		snprintf(msg + n, len - n, "%s", err);

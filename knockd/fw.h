@@ -147,6 +147,11 @@ const char *fw_name(const struct fw *fw);
  * the backend cannot read its tables, -2 if no backend would be effective (msg says why).
  * Creates no table.
  */
-int fw_check(const struct config *c, char *msg, size_t len, const char **chosen);
+struct fw_manager {
+	const char *names; /* the firewall managers recognised (fwmgr.h), for the report */
+	int target_owned;  /* the configured nft_table is owned by another process */
+};
+int fw_check(const struct config *c, const struct fw_manager *m, char *msg, size_t len,
+	     const char **chosen);
 
 #endif

@@ -12,6 +12,7 @@
 #include "config_load.h"
 #include "daemon.h"
 #include "fw.h"
+#include "fwmgr.h"
 #include "gate.h"
 #include "ifcheck.h"
 #include "log.h"
@@ -53,6 +54,21 @@ static void warn_seq_cost(const struct config *c, int to_log)
 }
 
 /* -t: everything start-up would refuse, without touching the firewall or the network. */
+/* knockd -t: the firewall managers this host runs (fwmgr.h), for fw_check's report. */
+static const struct fw_manager *manager(const struct config *c, struct fwmgr *mgr,
+					struct fw_manager *m)
+{
+	char err[256];
+
+	m->target_owned = 0;
+	m->names = mgr->names;
+	if (fwmgr_scan(c, mgr, err, sizeof(err)) < 0)
+		snprintf(mgr->names, sizeof(mgr->names), "cannot tell (%s)", err);
+	else
+		m->target_owned = mgr->target_owned;
+	return m;
+}
+
 static int check_only(const struct config *c)
 {
 	const char *chosen = "(not checked)";
@@ -79,8 +95,10 @@ static int check_only(const struct config *c)
 	}
 	if (geteuid() == 0) {
 		char msg[4096];
+		struct fwmgr mgr;
+		struct fw_manager m;
 
-		r = fw_check(c, msg, sizeof(msg), &chosen);
+		r = fw_check(c, manager(c, &mgr, &m), msg, sizeof(msg), &chosen);
 
 		if (r == -2) {
 			fprintf(stderr, "knockd: %s: %s\n", c->file, msg);

@@ -20,8 +20,8 @@ static int temp_fd(void)
 	return _open(path, _O_RDWR | _O_BINARY | _O_TEMPORARY | _O_NOINHERIT);
 }
 
-static void run_one(struct member *m, const struct send_opts *o, enum group_mode mode, char **args,
-		    int nargs)
+static void run_one(struct member *m, spawn_one_fn one, const struct send_opts *o,
+		    enum group_mode mode, char **args, int nargs)
 {
 	int fd = temp_fd(), saved, rc;
 	int k;
@@ -34,7 +34,7 @@ static void run_one(struct member *m, const struct send_opts *o, enum group_mode
 		_close(fd);
 		return;
 	}
-	rc = group_knock_one(o, m->name, mode, args, nargs);
+	rc = one(o, m->name, mode, args, nargs);
 	fflush(stderr);
 	_dup2(saved, 2);
 	_close(saved);
@@ -46,10 +46,10 @@ static void run_one(struct member *m, const struct send_opts *o, enum group_mode
 	_close(fd);
 }
 
-void spawn_members(struct member *m, size_t n, const struct send_opts *o, enum group_mode mode,
-		   char **args, int nargs)
+void spawn_members(struct member *m, size_t n, spawn_one_fn one, const struct send_opts *o,
+		   enum group_mode mode, char **args, int nargs)
 {
 	fflush(stdout);
 	for (size_t i = 0; i < n; i++)
-		run_one(&m[i], o, mode, args, nargs);
+		run_one(&m[i], one, o, mode, args, nargs);
 }
