@@ -61,6 +61,9 @@ check "knockctl status: config=last-good (FILE:LINE: reason)" \
 	eval 'ctl status | grep -q "^config=last-good ($TMP/knockd.conf:$BADLINE: "'
 check "knockctl --json status says it too" \
 	eval 'ctl --json status | grep -q "\"config\":\"last-good\",\"config_error\":\"$TMP/knockd.conf:$BADLINE: "'
+check "knockctl -c (the broken file) status still answers it, with a note" \
+	eval 'in_ns "$SRV" "$KNOCK_BUILD/knockctl" -c "$TMP/knockd.conf" status 2>"$TMP/ctl.err" |
+	      grep -q "^config=last-good" && grep -q "note: .*knockd.conf:$BADLINE:" "$TMP/ctl.err"'
 check "the gate closes the door" cannot_connect "$C2" "$SRV4" 22
 in_ns "$C1" "$KNOCK_BUILD/knock" -4 -c "$TMP/knock.conf" prod || not_ok "knock exited non-zero"
 check "a knock of the saved drop-in's client opens the door" wait_until 20 can_connect "$C1" "$SRV4" 22
