@@ -12,7 +12,8 @@
 #include <string.h>
 
 #define TCP_ESTABLISHED 1
-#define MAX_LISTED      16 /* addresses named per door; the rest counted */
+#define MAX_LISTED      16   /* addresses named per door; the rest counted */
+#define MAX_SESSIONS    4096 /* to doors' ports; beyond, a note says the list is cut */
 
 struct session {
 	struct addr remote;
@@ -93,8 +94,18 @@ static int door_port(const struct door *d, uint16_t port)
 	return 0;
 }
 
-/* The sessions of both tables (at most max). -1 when neither can be read. */
-static int read_sessions(struct session *out, int max)
+static int any_door_port(const struct config *c, uint16_t port)
+{
+	for (size_t i = 0; i < c->ndoors; i++)
+		if (c->doors[i].direction == DIR_IN && c->doors[i].protocol == 6 &&
+		    door_port(&c->doors[i], port))
+			return 1;
+	return 0;
+}
+
+/* The sessions of both tables to in doors' ports (at most max; *cut if there were more).
+ * -1 when neither can be read. */
+static int read_sessions(const struct config *c, struct session *out, int max, int *cut)
 {
 	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
 	int n = 0, readable = 0;
@@ -106,9 +117,14 @@ static int read_sessions(struct session *out, int max)
 		if (!in)
 			continue;
 		readable = 1;
-		while (fgets(line, sizeof(line), in) && n < max)
-			if (parse_line(line, &out[n]) == 0)
+		while (fgets(line, sizeof(line), in))
+			if (parse_line(line, &out[n]) == 0 && any_door_port(c, out[n].lport)) {
+				if (n == max - 1) {
+					*cut = 1;
+					break;
+				}
 				n++;
+			}
 		fclose(in);
 	}
 	return readable ? n : -1;
@@ -142,8 +158,8 @@ static int describe_door(const struct config *c, const struct door *d, const str
 
 int sessions_describe(const struct config *c, FILE *out)
 {
-	struct session *s = calloc(4096, sizeof(*s));
-	int n = s ? read_sessions(s, 4096) : -1, total = 0;
+	struct session *s = calloc(MAX_SESSIONS, sizeof(*s));
+	int cut = 0, n = s ? read_sessions(c, s, MAX_SESSIONS, &cut) : -1, total = 0;
 
 	if (n < 0) {
 		fprintf(out, "sessions: note: /proc/net/tcp unreadable: established sessions not "
@@ -154,6 +170,11 @@ int sessions_describe(const struct config *c, FILE *out)
 	for (size_t i = 0; i < c->ndoors; i++)
 		if (c->doors[i].direction == DIR_IN && c->doors[i].protocol == 6)
 			total += describe_door(c, &c->doors[i], s, n, out);
+	if (cut)
+		fprintf(out,
+			"sessions: note: more than %d sessions to the doors' ports: only the "
+			"first were listed\n",
+			MAX_SESSIONS - 1);
 	free(s);
 	return total;
 }

@@ -86,5 +86,16 @@ check "... mode 0600, no temporary file left" \
 check "... the grant is still live" can_connect "$C1" "$SRV4" 22
 check "the daemon is still running" kill -0 "$KNOCKD_PID"
 stop_knockd
+
+# 5. the boot unit (knockd -G) on a broken file writes the gate of the last-good copy
+ctl gate remove >/dev/null || not_ok "knockctl gate remove failed"
+check "control: without the gate the bystander connects" can_connect "$C2" "$SRV4" 22
+break_conf
+in_ns "$SRV" "$KNOCK_BUILD/knockd" -G -c "$TMP/knockd.conf" >"$TMP/G.out" 2>&1
+st=$?
+sed 's/^/#   /' "$TMP/G.out"
+check "knockd -G on the broken file: status 0 (got $st)" [ "$st" = 0 ]
+check "... says it runs on the last-good copy" grep -q "STARTING ON THE LAST CONFIGURATION" "$TMP/G.out"
+check "... and the gate closes the door again" cannot_connect "$C2" "$SRV4" 22
 sed 's/^/#   /' "$TMP/good.log"
 done_testing
