@@ -255,17 +255,19 @@ int main(int argc, char **argv)
 		daemon_free(&d);
 		return 1;
 	}
-	/* accepted: kept as the last good one (a start on the last-good copy keeps it as is) */
 	snprintf(d.fallback, sizeof(d.fallback), "%s", fallback);
-	lastgood_keep(d.lastgood_dir, &keep);
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon: cannot detach");
 	/* The parser is forked after detaching, so it is the detached writer's child. */
 	if (daemon_start(&d, err, sizeof(err)) < 0) {
 		log_err("%s", err);
+		config_text_free(&keep);
 		daemon_free(&d);
 		return 1;
 	}
+	/* started: kept as the last good one, by the sandboxed writer as a reload does (a start
+	 * on the last-good copy has nothing to keep) */
+	lastgood_keep(d.lastgood_dir, &keep);
 	malloc_trim(0); /* start-up's freed memory back to the system */
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted, backend %s",
