@@ -95,10 +95,10 @@ static int check_only(const struct config *c)
 		msg[0] = '\0';
 		gate_describe(c, msg, sizeof(msg));
 		fputs(msg, stdout);
-		(void)sessions_describe(c, stdout);
 	} else {
 		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
 	}
+	(void)sessions_describe(c, stdout); /* /proc/net/tcp: root or not */
 	printf("%s: OK: %zu door(s), %zu client(s), %zu sequence(s), %zu window(s); "
 	       "backend %s: %s; token port udp/%u on %s\n",
 	       c->file, c->ndoors, c->nclients, c->nseqs, c->nwindows,

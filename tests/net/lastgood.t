@@ -36,9 +36,9 @@ check "control: the gate is not there yet (nothing was changed)" \
 cp "$TMP/good.conf" "$TMP/knockd.conf"
 start_knockd "$TMP/knockd.conf" "$TMP/good.log" || bail "knockd did not start: $(cat "$TMP/good.log")"
 check "a configuration accepted at start is saved: $LG" [ -f "$LG" ]
-check "... mode 0600" [ "$(stat -c %a "$LG")" = 600 ]
-check "... with the main file" grep -q "^#@knockd-file [0-9]* $TMP/knockd.conf\$" "$LG"
-check "... and the drop-in" grep -q "^#@knockd-file [0-9]* $DIR/10-laptop.conf\$" "$LG"
+check "... mode 0600" [ "$(stat -c %a "$LG" 2>/dev/null)" = 600 ]
+check "... with the main file" grep -qs "^#@knockd-file [0-9]* $TMP/knockd.conf\$" "$LG"
+check "... and the drop-in" grep -qs "^#@knockd-file [0-9]* $DIR/10-laptop.conf\$" "$LG"
 check "knockctl status: config=file" eval 'ctl status | grep -qx "config=file"'
 stop_knockd
 
@@ -79,10 +79,10 @@ printf '%s\n' "[client:laptop]" "public_key = $CPK" "doors = ssh" >"$DIR/20-lapt
 out=$(ctl reload 2>&1)
 check "knockctl reload of the fixed file: $out" eval '[[ $out == "reloaded "* ]]'
 check "... status config=file" eval 'ctl status | grep -qx "config=file"'
-check "... the reload (sandboxed writer) saved the new copy" grep -q "^ttl = 50s$" "$LG"
-check "... with the new drop-in" grep -q "^#@knockd-file [0-9]* $DIR/20-laptop.conf\$" "$LG"
+check "... the reload (sandboxed writer) saved the new copy" grep -qs "^ttl = 50s$" "$LG"
+check "... with the new drop-in" grep -qs "^#@knockd-file [0-9]* $DIR/20-laptop.conf\$" "$LG"
 check "... mode 0600, no temporary file left" \
-	eval '[ "$(stat -c %a "$LG")" = 600 ] && [ ! -e "$LG.new" ]'
+	eval '[ "$(stat -c %a "$LG" 2>/dev/null)" = 600 ] && [ ! -e "$LG.new" ]'
 check "... the grant is still live" can_connect "$C1" "$SRV4" 22
 check "the daemon is still running" kill -0 "$KNOCKD_PID"
 stop_knockd
