@@ -23,7 +23,7 @@ CC         ?= cc
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
 	libnftnl-dev libmnl-dev nftables \
 	clang libclang-rt-14-dev \
-	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
+	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd strace
 DEB_PKGS += apt dpkg-dev curl python3 util-linux # tests/net/apt.sh: a local APT repository
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \

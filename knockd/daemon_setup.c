@@ -19,6 +19,7 @@
 #include "control.h"
 #include "lastgood.h"
 #include "log.h"
+#include "pairs.h"
 #include "sandbox.h"
 #include "windows.h"
 #include "replay_store.h"
@@ -134,10 +135,9 @@ static int reload_hook(void *arg, char *err, size_t errlen)
 
 int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct keypair server;
+	struct pairs pairs;
 	struct grant_clock now;
 	uint8_t hashkey[16];
-	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->svc.cfg = cfg;
@@ -151,11 +151,9 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	d->ctl.stats = stats_hook;
 	d->ctl.reload = reload_hook;
 	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
-	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
-		return -1;
-	ret = verify_init(&d->stage.ver, cfg, &server, err, errlen);
-	keys_wipe(&server);
-	if (ret < 0)
+	/* In a child: the packet parser, forked from us, must not find the key in its memory. */
+	if (pairs_derive_apart(cfg, &pairs, err, errlen) < 0 ||
+	    verify_init_keys(&d->stage.ver, cfg, pairs.server_pk, pairs.keys, err, errlen) < 0)
 		return -1;
 	randombytes_buf(hashkey, sizeof(hashkey));
 	if (seq_init(&d->stage.seq, cfg, d->stage.ver.keys, hashkey) < 0) {

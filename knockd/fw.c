@@ -208,6 +208,8 @@ static void gate_commit(struct fw *fw, const struct fw_change *ch, size_t n)
 	int *del = calloc(n, sizeof(*del));
 	struct timespec ts;
 	char err[256];
+	uint32_t gen;
+	int have;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	for (size_t i = 0; v && del && i < n; i++) {
@@ -217,10 +219,15 @@ static void gate_commit(struct fw *fw, const struct fw_change *ch, size_t n)
 		v[i].deadline_ms = (ch[i].rule.deadline + 1) * 1000;
 		del[i] = ch[i].op == FW_DEL;
 	}
+	/* At the generation the backend's commit left: the gate's batch then moves it by one
+	 * known step, and the backend's next commit need not read the base chains again. */
+	have = fw->b->known_gen && fw->b->known_gen(fw->st, &gen) == 0;
 	if (!v || !del ||
-	    gate_grants(fw->gate, v, del, n, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, err,
-			sizeof(err)) < 0)
+	    gate_grants(fw->gate, v, del, n, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+			have ? &gen : NULL, err, sizeof(err)) < 0)
 		log_warn("%s: the gate is written again", v && del ? err : "out of memory");
+	else if (have && gate_changed(fw->gate))
+		fw->b->took_gen(fw->st, gen + 1);
 	free(v);
 	free(del);
 }

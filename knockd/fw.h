@@ -87,6 +87,11 @@ struct fw_backend {
 	/* Fills p. -1 (err says why; p->absent if the kernel lacks the backend) if the
 	 * ruleset cannot be read. */
 	int (*probe)(const struct config *c, struct fw_probe *p, char *err, size_t errlen);
+	/* May be NULL. The ruleset generation the backend last read its base chains at (0), or
+	 * -1 if it must read them again anyway; took_gen: the ruleset moved to genid by a batch
+	 * of ours that touched none of the backend's chains (the gate's). */
+	int (*known_gen)(void *st, uint32_t *genid);
+	void (*took_gen)(void *st, uint32_t genid);
 };
 
 struct gate;

@@ -468,4 +468,6 @@ const struct fw_backend fw_backend_nftables = {
     .close = nft_close,
     .check = fwnft_check,
     .probe = fwnft_probe,
+    .known_gen = fwnft_known_gen,
+    .took_gen = fwnft_took_gen,
 };

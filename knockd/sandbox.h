@@ -43,6 +43,11 @@ int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbo
  */
 int sandbox_writer_filter(int unlink_dir, int save_dir, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* The writer's Landlock ruleset (sandbox_landlock.c): no file created, written or
+ * executed from then on, but created and written beneath save_dir (or -1: nowhere).
+ * Called by sandbox_writer_filter. */
+int sandbox_writer_landlock(int save_dir, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 /* Parent, once the parser runs: keeps CAP_NET_ADMIN and CAP_NET_RAW only (effective,
  * permitted, bounding; no inheritable), no core dumps. */
 int sandbox_writer(char *err, size_t errlen) __attribute__((warn_unused_result));

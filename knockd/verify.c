@@ -71,39 +71,49 @@ static size_t next_pow2(size_t n)
 	return p;
 }
 
-int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
-		char *err, size_t errlen)
+int verify_init_keys(struct verifier *v, const struct config *cfg,
+		     const uint8_t server_pk[KEY_PUBLIC_LEN], struct pair_keys *keys, char *err,
+		     size_t errlen)
 {
 	uint8_t rkey[16];
 	size_t n = cfg->nclients ? cfg->nclients : 1;
 
 	memset(v, 0, sizeof(*v));
 	v->cfg = cfg;
-	memcpy(v->server_pk, server->pk, KEY_PUBLIC_LEN);
+	v->keys = keys;
+	memcpy(v->server_pk, server_pk, KEY_PUBLIC_LEN);
 	/* One step beyond the window, so a skewed clock is refused as stale/future (logged,
 	 * diagnosable) rather than as an unknown hint (junk, silent). */
 	v->hint_span = (int)((cfg->replay_window + TIME_STEP - 1) / TIME_STEP) + 1;
-	v->keys = sodium_allocarray(n, sizeof(*v->keys));
 	v->hint_mask = next_pow2(n * (size_t)(2 * v->hint_span + 1) * 2) - 1;
 	v->hints = calloc(v->hint_mask + 1, sizeof(*v->hints));
 	randombytes_buf(rkey, sizeof(rkey));
 	if (!v->keys || !v->hints || replay_init(&v->replay, cfg->nclients, 0, rkey) < 0) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	for (size_t c = 0; c < cfg->nclients; c++) {
-		const struct client *cl = &cfg->clients[c];
-
-		if (crypto_pair_derive(&v->keys[c], server, cl->pk, cl->pk, server->pk) < 0) {
-			snprintf(err, errlen, "client '%s': key agreement failed", cl->name);
-			goto out;
-		}
+		verify_free(v);
+		return -1;
 	}
 	v->hint_step = UINT64_MAX;
 	return 0;
-out:
-	verify_free(v);
-	return -1;
+}
+
+int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
+		char *err, size_t errlen)
+{
+	size_t n = cfg->nclients ? cfg->nclients : 1;
+	struct pair_keys *keys = sodium_allocarray(n, sizeof(*keys));
+
+	memset(v, 0, sizeof(*v));
+	for (size_t c = 0; keys && c < cfg->nclients; c++) {
+		const struct client *cl = &cfg->clients[c];
+
+		if (crypto_pair_derive(&keys[c], server, cl->pk, cl->pk, server->pk) < 0) {
+			snprintf(err, errlen, "client '%s': key agreement failed", cl->name);
+			sodium_free(keys);
+			return -1;
+		}
+	}
+	return verify_init_keys(v, cfg, server->pk, keys, err, errlen);
 }
 
 void verify_free(struct verifier *v)

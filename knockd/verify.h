@@ -57,7 +57,13 @@ struct verifier {
 	uint64_t counts[V_NRESULTS];
 };
 
-/* Cleans up after itself on failure; verify_free() is for a verifier that was made. */
+/* Cleans up after itself on failure; verify_free() is for a verifier that was made.
+ * verify_init derives the client keys from the server's key pair; verify_init_keys takes
+ * them derived (struct pairs: the packet parser never holds the server key) and owns keys,
+ * a sodium_allocarray of cfg->nclients, from then on (freed on failure too). */
+int verify_init_keys(struct verifier *v, const struct config *cfg,
+		     const uint8_t server_pk[KEY_PUBLIC_LEN], struct pair_keys *keys, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
 int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
 		char *err, size_t errlen) __attribute__((warn_unused_result));
 void verify_free(struct verifier *v);
