@@ -35,7 +35,7 @@ check "control: the gate is not there yet (nothing was changed)" \
 # 2. a good start saves the copy
 cp "$TMP/good.conf" "$TMP/knockd.conf"
 start_knockd "$TMP/knockd.conf" "$TMP/good.log" || bail "knockd did not start: $(cat "$TMP/good.log")"
-check "a configuration accepted at start is saved: $LG" [ -f "$LG" ]
+check "a configuration accepted at start is saved: $LG" wait_until 50 test -f "$LG"
 check "... mode 0600" [ "$(stat -c %a "$LG" 2>/dev/null)" = 600 ]
 check "... with the main file" grep -qs "^#@knockd-file [0-9]* $TMP/knockd.conf\$" "$LG"
 check "... and the drop-in" grep -qs "^#@knockd-file [0-9]* $DIR/10-laptop.conf\$" "$LG"
