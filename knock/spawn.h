@@ -1,0 +1,25 @@
+/*
+ * Knocking the members of a group, each as `knock MEMBER ...` would, with what each writes
+ * to stderr kept apart: POSIX systems run them at once, a child process each (spawn.c);
+ * Windows runs them one after another (knock/win/spawn_win.c).
+ */
+#ifndef KNOCK_SPAWN_H
+#define KNOCK_SPAWN_H
+
+#include <stddef.h>
+
+#include "group.h"
+
+struct member {
+	const char *name;
+	int ran;       /* it could be started */
+	int ok;        /* and it succeeded */
+	char out[512]; /* its messages, cut to fit */
+	size_t len;
+};
+
+/* Fills ran, ok, out and len of each of the n members (their names set). */
+void spawn_members(struct member *m, size_t n, const struct send_opts *o, enum group_mode mode,
+		   char **args, int nargs);
+
+#endif
