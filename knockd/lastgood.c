@@ -45,6 +45,8 @@ static void scan_line(const char *s, size_t n, int *in_knockd, char *out, size_t
 			n = i;
 			break;
 		}
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
 	if (n && *v == '/' && n < len)
 		snprintf(out, len, "%.*s", (int)n, v);
 }

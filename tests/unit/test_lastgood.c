@@ -107,7 +107,7 @@ static void state_dir_scan(void)
 {
 	char sd[256];
 
-	put(conf, "[door:x]\nstate_dir = /elsewhere\n[knockd]\n  state_dir=/srv/k\t; c\n"
+	put(conf, "[door:x]\nstate_dir = /elsewhere\n[knockd]\n  state_dir=/srv/k \t ; c\n"
 		  "bad line\n");
 	lastgood_state_dir(conf, sd, sizeof(sd));
 	ok(!strcmp(sd, "/srv/k"), "state_dir only from [knockd], indented, inline comment: %s", sd);
