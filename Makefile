@@ -230,6 +230,19 @@ check-dist:
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 all
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_SRC=$(CURDIR) KNOCK_DIST=$(abspath $(DIST)) \
 		prove -v tests/dist/*.t
+# ufw for tests/net/gate_ufw*.t: Debian's package unpacked (apt-get download, dpkg-deb -x),
+# never installed: its postinst enables ufw.service on the host. The tests run it in their
+# own network and mount namespaces (tests/net/ufw.sh).
+UFWDIR := build/ufw
+.PHONY: ufw
+ufw: $(UFWDIR)/root/usr/sbin/ufw
+$(UFWDIR)/root/usr/sbin/ufw:
+	@mkdir -p $(UFWDIR)
+	@echo "  APT     ufw -> $(UFWDIR)"
+	$(Q)cd $(UFWDIR) && rm -rf root ufw_*.deb && \
+		{ apt-get download -q ufw 2>/dev/null || \
+		  { apt-get -o DPkg::Lock::Timeout=600 update -q && apt-get download -q ufw; }; } && \
+		dpkg-deb -x ufw_*.deb root && touch root/usr/sbin/ufw
 
 SANBUILD  := build/san
 FUZZBUILD := build/fuzz
@@ -237,10 +250,11 @@ FUZZ_SECONDS ?= 60
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory zig
+	@$(MAKE) --no-print-directory ufw
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
-		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) \
+		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) KNOCK_UFW=$(abspath $(UFWDIR)) \
 		prove -f -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
 
 # Benchmarks (never part of make check): this knockd against Debian's knockd and fwknopd.

@@ -246,17 +246,24 @@ static void windows_tick(struct daemon *d)
 	}
 }
 
-/* When (CLOCK_MONOTONIC ns) the next grant expires, a window starts or a failed deletion
- * or rewrite is retried; -1 for none (wait forever). A grant's deadline is its expires_ms
- * itself, not a millisecond count from a truncated now. */
+/* When (CLOCK_MONOTONIC ns) the next grant expires, a window starts, a failed deletion or
+ * rewrite is retried, or host-ruleset accepts are due after a reload; -1 for none (wait
+ * forever). A grant's deadline is its expires_ms itself, not a millisecond count from a
+ * truncated now. */
 static int64_t next_deadline(const struct daemon *d)
 {
 	struct grant_clock now = grant_clock_now();
 	int64_t t = grantsvc_next_timeout(&d->svc, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
+	int64_t settle = daemon_gate_timeout(d, now.mono_ms); /* accepts after a reload */
+	int64_t w = daemon_watch_ms(d);                       /* the legacy watch's next look */
 
 	if (gate_dirty(d->svc.fw[0].gate) && (t < 0 || t > GRANTSVC_RETRY_MS))
 		t = GRANTSVC_RETRY_MS;
+	if (settle >= 0 && (t < 0 || settle < t))
+		t = settle;
+	if (w >= 0 && (t < 0 || w < t))
+		t = w;
 	for (size_t i = 0; i < d->svc.cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 
@@ -306,6 +313,7 @@ int daemon_run(struct daemon *d)
 		now = grant_clock_now();
 		grantsvc_expire(&d->svc, &now);
 		daemon_gate_tick(d, pfd[3].revents & POLLIN);
+		daemon_watch_tick(d);
 	}
 	if (!ret && !d->failed)
 		log_counters(d);

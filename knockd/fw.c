@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fwmgr.h"
 #include "gate.h"
 #include "log.h"
 
@@ -166,6 +167,51 @@ static void forwarding_note(const struct config *c, char *msg, size_t len)
 	}
 }
 
+/* One line per door and family: the gate closes it; a granted connection is accepted by a
+ * grant rule where the host's ruleset drops, or by the host already. */
+static void door_report(const struct config *c, const struct fw_probe *p, char *msg, size_t len)
+{
+	for (size_t i = 0; i < c->ndoors; i++) {
+		const struct door *d = &c->doors[i];
+		int hook = d->direction == DIR_IN ? 0 : d->direction == DIR_OUT ? 1 : 2;
+
+		for (int f = 0; f < 2; f++) {
+			const char *to = p->grant_to[f][hook];
+			int drops = !!(p->drop_mask & (1u << (f * 3 + hook)));
+			size_t n = strlen(msg);
+
+			if (d->direction == DIR_FWD && d->to.addr.family != (f ? 6 : 4))
+				continue;
+			snprintf(msg + n, len - n,
+				 "door %s IPv%d: closed by the gate; granted traffic %s%s\n",
+				 d->name, f ? 6 : 4,
+				 drops && to[0] ? "is accepted by a grant rule written to "
+				 : drops        ? "cannot be accepted: nothing knockd writes into "
+						  "covers the chain that drops it (see above)"
+				 : to[0] ? "is accepted by the host already (nothing drops it); a "
+					   "grant rule goes to "
+					 : "is accepted by the host already (nothing drops it)",
+				 to);
+		}
+	}
+}
+
+/* Appends "manager: ..." (fwmgr.h) to msg. 1 if the configured nft_table is owned by another
+ * process (writing into it fails), else 0. */
+static int name_manager(const struct config *c, char *msg, size_t len)
+{
+	struct fwmgr m;
+	char err[256];
+	size_t n = strlen(msg);
+
+	if (fwmgr_scan(c, &m, err, sizeof(err)) < 0) {
+		snprintf(msg + n, len - n, "manager: cannot tell (%s)\n", err);
+		return 0;
+	}
+	snprintf(msg + n, len - n, "manager: %s\n", m.names);
+	return m.target_owned;
+}
+
 int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 {
 	struct situation s;
@@ -180,6 +226,18 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 	snprintf(msg, len, "found: nftables: %s; legacy xtables: %s\n",
 		 s.nft.drops_what[0] ? s.nft.drops_what : "nothing that drops",
 		 s.legacy.drops_what[0] ? s.legacy.drops_what : "nothing that drops");
+	if (b == &fw_backend_nftables && name_manager(c, msg, len) > 0)
+		b = refuse(
+		    err, sizeof(err),
+		    "table %s is owned by another process (firewalld with "
+		    "NftablesTableOwner=yes): knockd cannot write into it and would fail at "
+		    "start; remove nft_table and nft_*_chain, and let the doors' ports "
+		    "through in firewalld (firewall-cmd --permanent --add-service=ssh, or "
+		    "--add-port=PORT/tcp; firewall-cmd --reload): the gate keeps them closed "
+		    "to everyone without a grant",
+		    c->nft_table);
+	else if (b != &fw_backend_nftables)
+		(void)name_manager(c, msg, len);
 	n = strlen(msg);
 	if (!b) {
 		snprintf(msg + n, len - n, "%s", err);
@@ -198,6 +256,7 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 		return -1;
 	}
 	forwarding_note(c, msg, len);
+	door_report(c, b == &fw_backend_nftables ? &s.nft : &s.legacy, msg, len);
 	return 0;
 }
 
@@ -258,6 +317,16 @@ int fw_take_lost(struct fw *fw)
 
 	fw->lost = 0;
 	return lost;
+}
+
+int fw_watch(struct fw *fw, char *what, size_t len)
+{
+	return fw_watches(fw) ? fw->b->watch(fw->st, what, len) : 0;
+}
+
+int fw_watches(const struct fw *fw)
+{
+	return fw->b && fw->b->watch;
 }
 
 void fw_close(struct fw *fw)

@@ -30,6 +30,10 @@ struct fwnft_target {
 	int top;           /* ... and the base chain's first rule jumps to it */
 	uint64_t stray[4]; /* other rules of the base chain that jump to it */
 	int nstray;
+	/* Docker on iptables-nft: base is DOCKER-USER, and these rules of FORWARD jump to our
+	 * chain (from before Docker came): deleted */
+	uint64_t fstray[5];
+	int nfstray;
 	char table[NFTPROBE_NAME], base[NFTPROBE_NAME];
 	const char *own;
 };

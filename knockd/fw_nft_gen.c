@@ -80,7 +80,7 @@ void fwnft_after_commit(struct fwnft_state *st, uint32_t genid, int sent, int r)
 	int same = r == 0;
 
 	for (int i = 0; i < st->nt && same; i++)
-		same = st->t[i].exists && st->t[i].top && !st->t[i].nstray;
+		same = st->t[i].exists && st->t[i].top && !st->t[i].nstray && !st->t[i].nfstray;
 	st->scan_valid = same;
 	st->scan_gen = sent ? genid + 1 : genid;
 }
