@@ -38,7 +38,9 @@ struct daemon {
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
 	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */
 	int stop;
-	int failed; /* stop with exit status 1 */
+	int failed;          /* stop with exit status 1 */
+	int lastgood_dir;    /* state_dir, for the last-good copy (lastgood.h), or -1 */
+	char fallback[1024]; /* started on the last-good copy: why ("" = on the file) */
 	struct {
 		uint64_t first_ms, quiet_ms; /* mono ms; first_ms 0: no change waiting */
 	} host_settle; /* daemon_gate.c: the host's tables changed; our accepts wait for quiet */

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "lastgood.h"
 #include "log.h"
 #include "pairs.h"
 #include "sandbox.h"
@@ -142,7 +143,8 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	d->svc.cfg = cfg;
 	d->config_path = path;
 	d->sigfd = d->stage.replay_fd = d->ctl.fd = d->chan = d->ctl.serving_fd = -1;
-	d->ctl.dir = -1;
+	d->ctl.dir = d->lastgood_dir = -1;
+	d->ctl.fallback = d->fallback;
 	d->ctl.svc = &d->svc;
 	d->ctl.config_path = path;
 	d->ctl.arg = d;
@@ -161,6 +163,9 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	d->stage.replay_fd = replay_store_open(cfg->state_dir, &d->stage.ver.replay,
 					       (int64_t)time(NULL), err, errlen);
 	if (d->stage.replay_fd < 0)
+		return -1;
+	d->lastgood_dir = lastgood_open_dir(cfg->state_dir, err, errlen);
+	if (d->lastgood_dir < 0)
 		return -1;
 	now = grant_clock_now();
 	if (grantsvc_init(&d->svc, cfg, err, errlen) < 0 ||
@@ -184,7 +189,7 @@ int daemon_start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	if (sandbox_writer(err, errlen) < 0)
 		return -1;
-	return sandbox_writer_filter(d->ctl.dir, err, errlen);
+	return sandbox_writer_filter(d->ctl.dir, d->lastgood_dir, err, errlen);
 }
 
 void daemon_free(struct daemon *d)
@@ -202,4 +207,6 @@ void daemon_free(struct daemon *d)
 		close(d->stage.replay_fd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->lastgood_dir >= 0)
+		close(d->lastgood_dir);
 }

@@ -22,6 +22,7 @@
 #include "cfgpass.h"
 #include "config_restart.h"
 #include "daemon.h"
+#include "lastgood.h"
 #include "log.h"
 #include "notify.h"
 #include "pairs.h"
@@ -31,6 +32,7 @@ struct staged {
 	struct sniff sniffs[MAX_IFACES];
 	int nsniffs;
 	int pairs_fd, cfg_fd;
+	struct config_text text; /* what was read: the last-good copy once in force */
 };
 
 /* What the parser needs, made by the writer: the client keys (derived here from the server
@@ -42,7 +44,7 @@ static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 	const char *what;
 
 	s->cfg = calloc(1, sizeof(*s->cfg));
-	if (!s->cfg || config_load(s->cfg, d->config_path, err, errlen) < 0)
+	if (!s->cfg || config_load_keep(s->cfg, d->config_path, &s->text, err, errlen) < 0)
 		return -1;
 	what = config_restart_key(d->svc.cfg, s->cfg);
 	if (what) {
@@ -74,6 +76,7 @@ static void unstage(struct staged *s)
 	if (s->cfg_fd >= 0)
 		close(s->cfg_fd);
 	s->pairs_fd = s->cfg_fd = -1;
+	config_text_free(&s->text);
 	if (s->cfg) {
 		config_free(s->cfg);
 		free(s->cfg);
@@ -150,6 +153,10 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		r = hand_over(d, &s, err, errlen);
 	if (r == 0 && take_over(d, &s, &nrewrite, err, errlen) < 0)
 		r = -2;
+	if (r == 0) { /* in force: the last good one, and no longer on a fallback */
+		lastgood_keep(d->lastgood_dir, &s.text);
+		d->fallback[0] = '\0';
+	}
 	if (r == -2) {
 		log_err("reload: %s; stopping", err);
 		d->stop = d->failed = 1;

@@ -224,16 +224,35 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	return install(&p);
 }
 
-/* openat: read-only opens only (a reload reads the configuration and the key file). */
-static void writer_openat(struct prog *p, unsigned *at)
+/* openat: read-only opens (a reload reads the configuration and the key file), and a write
+ * only relative to save_dir (state_dir: the last-good copy, lastgood.c), if it is a descriptor. */
+static void writer_openat(struct prog *p, unsigned *at, int save_dir)
 {
 	land(p, at, 1);
+	if (save_dir >= 0) {
+		load_fd(p);
+		on_nr(p, save_dir, SECCOMP_RET_ALLOW);
+	}
 	load_arg(p, 2);
 	emit(p,
 	     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
 					  O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0, 1));
 	ret(p, SECCOMP_RET_KILL_PROCESS);
 	ret(p, SECCOMP_RET_ALLOW);
+}
+
+/* renameat, renameat2: within save_dir only (the last-good copy's temporary file); else EPERM. */
+static void writer_rename(struct prog *p, unsigned *at, int save_dir)
+{
+	land(p, at, 2);
+	if (save_dir >= 0) {
+		load_fd(p);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)save_dir,
+						     0, 3));
+		load_arg(p, 2);
+		on_nr(p, save_dir, SECCOMP_RET_ALLOW);
+	}
+	ret(p, SECCOMP_RET_ERRNO | EPERM);
 }
 
 /* socket: netlink for nftables only (NETLINK_NETFILTER: no routes, no addresses, no
@@ -322,12 +341,13 @@ static void writer_send_bind(struct prog *p, unsigned *snd, unsigned *bnd)
  * The rule writer's loop and its reloads: firewall commits (netlink; libiptc's raw socket
  * and get/setsockopt; the xtables lock), the control socket, signalfd, captures opened
  * again (libpcap), the configuration and key files opened read-only, a memfd for the
- * parser, and at exit the removal of the control socket (unlinkat in its directory's
- * descriptor, unlink_dir). Not allowed: execve, fork, ptrace, opening a file for writing,
- * connect (no talking to PID 1 or D-Bus), any other unlink, mount, module loading, and all
- * else not listed.
+ * parser, the last-good copy written and renamed in state_dir (save_dir), and at exit the
+ * removal of the control socket (unlinkat in its directory's descriptor, unlink_dir). Not
+ * allowed: execve, fork, ptrace, opening a file for writing elsewhere, connect (no talking
+ * to PID 1 or D-Bus), any other unlink or rename, mount, module loading, and all else not
+ * listed.
  */
-static int install_writer_filter(int unlink_dir)
+static int install_writer_filter(int unlink_dir, int save_dir)
 {
 	static const long allow[] = {
 	    __NR_read,
@@ -363,9 +383,10 @@ static int install_writer_filter(int unlink_dir)
 	    __NR_munlock,
 	    __NR_eventfd2 /* libpcap */,
 	    __NR_sysinfo /* qsort */,
+	    __NR_fsync /* the last-good copy */,
 	};
 	struct prog p;
-	unsigned op[1], so[1], io[1], ul[1], snd[2], bnd[1];
+	unsigned op[1], so[1], io[1], ul[1], rn[2], snd[2], bnd[1];
 
 	start(&p);
 	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
@@ -383,27 +404,37 @@ static int install_writer_filter(int unlink_dir)
 	on_nr(&p, __NR_readlink, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
 	jump_if(&p, __NR_unlinkat, &ul[0]);
+#ifdef __NR_rename
+	on_nr(&p, __NR_rename, SECCOMP_RET_ERRNO | EPERM);
+#endif
+#ifdef __NR_renameat /* not on asm-generic architectures (aarch64): renameat2 there */
+	jump_if(&p, __NR_renameat, &rn[0]);
+#else
+	jump_if(&p, __NR_renameat2, &rn[0]);
+#endif
+	jump_if(&p, __NR_renameat2, &rn[1]);
 #ifdef __NR_clone3
 	on_nr(&p, __NR_clone3, SECCOMP_RET_ERRNO | ENOSYS); /* the C library falls back */
 #endif
 	ret(&p, SECCOMP_RET_KILL_PROCESS);
-	writer_openat(&p, op);
+	writer_openat(&p, op, save_dir);
 	writer_socket(&p, so);
 	writer_ioctl(&p, io);
 	writer_send_bind(&p, snd, bnd);
 	writer_unlinkat(&p, ul, unlink_dir);
+	writer_rename(&p, rn, save_dir);
 	return install(&p);
 }
 
-int sandbox_writer_filter(int unlink_dir, char *err, size_t errlen)
+int sandbox_writer_filter(int unlink_dir, int save_dir, char *err, size_t errlen)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "rule writer: no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	if (sandbox_writer_landlock(err, errlen) < 0)
+	if (sandbox_writer_landlock(save_dir, err, errlen) < 0)
 		return -1;
-	if (install_writer_filter(unlink_dir) < 0) {
+	if (install_writer_filter(unlink_dir, save_dir) < 0) {
 		snprintf(err, errlen, "rule writer: cannot install its seccomp filter: %s",
 			 strerror(errno));
 		return -1;

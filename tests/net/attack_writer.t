@@ -5,7 +5,8 @@
 # filter (EACCES, EPERM) or Landlock (EACCES) gives; a kernel error of another kind means
 # the call got through, and fails the test; so does a file it could create. Positive
 # controls first, on the same writer: getpid answers its PID, a write to stderr reaches
-# the log, a read-only open and a Unix datagram socket (sd_notify) succeed.
+# the log, a read-only open and a Unix datagram socket (sd_notify) succeed, and so does a
+# write-open in state_dir (the last-good copy's), whose escapes are then attacked.
 # A killed writer stops knockd: it is started again (bounded) before the next attempt.
 . "$KNOCK_SRC/tests/net/lib.sh"
 net_setup
@@ -101,5 +102,27 @@ attack "io_uring_setup(4, params)" - 425 4 b:120
 attack "ioctl($CTL, SIOCSIFFLAGS)" - 16 "$CTL" 0x8914 b:40
 attack "ptrace(PTRACE_ATTACH, 1)" - 101 16 1 0 0
 attack "x32 getpid" - 0x40000027
+# state_dir: the one directory the writer may write in (its last-good copy), through the
+# descriptor it opened at start-up; not out of it by "..", nor a rename out of it.
+state_fd() {
+	local f
+	for f in /proc/"$W"/fd/*; do
+		[ "$(readlink "$f")" = "$TMP/state" ] && { echo "${f##*/}"; return 0; }
+	done
+	return 1
+}
+ensure_daemon
+SD=$(state_fd) || bail "no state_dir descriptor among the writer's"
+out=$("$INJ" "$W" 257 "$SD" s:probe.new 0x241 0600)
+check "positive control: openat(state_dir $SD, \"probe.new\", O_WRONLY|O_CREAT|O_TRUNC) succeeds ($out)" \
+	eval '[[ $out == "succeeded: "* ]] && [ -f "$TMP/state/probe.new" ]'
+attack "openat(state_dir $SD, \"../escaped\", O_WRONLY|O_CREAT)" EACCES 257 "$SD" s:../escaped 0x41 0600
+check "... no file was created outside state_dir" [ ! -e "$TMP/escaped" ]
+ensure_daemon
+SD=$(state_fd) || bail "no state_dir descriptor among the writer's"
+attack "renameat(state_dir $SD, \"probe.new\", AT_FDCWD, \"$TMP/moved\")" EPERM 264 "$SD" s:probe.new -100 "s:$TMP/moved"
+attack "renameat(state_dir $SD, \"probe.new\", state_dir, \"../moved\") (Landlock)" EACCES 264 "$SD" s:probe.new "$SD" s:../moved
+check "... nothing was moved out of state_dir" [ ! -e "$TMP/moved" ]
+rm -f "$TMP/state/probe.new"
 diag "knockd started $STARTS time(s)"
 done_testing
