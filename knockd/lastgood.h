@@ -11,8 +11,8 @@
 
 #define LASTGOOD_FILE "last-good.conf"
 /* knockd's exit status when the configuration does not load and there is no last-good copy
- * to start on (EX_CONFIG): the unit does not restart on it (RestartPreventExitStatus=). */
-#define LASTGOOD_EXIT_NONE 78
+ * to start on: 1, as for every configuration error (the unit's start limit ends retries). */
+#define LASTGOOD_EXIT_NONE 1
 
 /* The state_dir that the (maybe broken) file at conf names in [knockd], or the default. */
 void lastgood_state_dir(const char *conf, char *out, size_t len);
