@@ -99,6 +99,8 @@ struct fw {
 };
 
 extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
+/* backend = auto where nothing but the gate drops the doors' traffic (fw_gate.c). */
+extern const struct fw_backend fw_backend_gate;
 
 /* Opens the backend and the gate's sockets (the gate is written by daemon_gate_sync). */
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
@@ -116,7 +118,7 @@ void fw_close(struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create
  * one of our chains (the open's own set-up does not count). */
 int fw_take_lost(struct fw *fw);
-/* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
+/* The backend in use: "iptables", "nftables", "gate" (or "none" before fw_open). */
 const char *fw_name(const struct fw *fw);
 /*
  * knockd -t: what can drop the doors' traffic here, which backend the config gets and
