@@ -11,10 +11,11 @@
 #     ruleset` (median of SCALE_REPS), with gate_lock = no; with the lock, the gate is
 #     checked untouched.
 # Prints Markdown on stdout (bench.sh puts it into results.md); progress on stderr.
-#   SCALE_N (100000)  SCALE_REPS (10)  SCALE_LEGACY ("1000 10000")
+#   SCALE_N (100000)  SCALE_REPS (10: restores, knockctl opens)  ONE_REPS (20: one more
+#   grant)  SCALE_LEGACY ("1000 10000")  SCALE_TTL (300: the mass grants' TTL, s)
 . "$KNOCK_SRC/tests/net/lib.sh"
 B=$KNOCK_BUILD
-N=${SCALE_N:-100000} REPS=${SCALE_REPS:-10} MTTL=${SCALE_TTL:-240}
+N=${SCALE_N:-100000} REPS=${SCALE_REPS:-10} MTTL=${SCALE_TTL:-300}
 note() { echo "# $*" >&2; }
 stats() { # median / p90 / max of numbers on stdin
 	sort -g | awk '{a[NR] = $1} END {
@@ -74,13 +75,14 @@ scale_stop() {
 	stop_knockd
 	wait "$KNOCKD_PID" 2>/dev/null
 }
-watch_start() {
-	ip netns exec "$SRV" "$B/bench/nftwatch" >"$TMP/events" 2>&1 &
+watch_start() { # watch_start [FILE]: nftwatch into FILE ($TMP/events); WPID its PID
+	local f=${1:-$TMP/events}
+	ip netns exec "$SRV" "$B/bench/nftwatch" >"$f" 2>&1 &
 	WPID=$!
 	PIDS+=("$WPID")
-	wait_until 50 grep -q ready "$TMP/events"
+	wait_until 50 grep -q ready "$f"
 }
-watch_stop() { kill "$WPID"; wait "$WPID" 2>/dev/null; }
+watch_stop() { kill "$1"; wait "$1" 2>/dev/null; }
 
 # load COUNT: mass tokens until the daemon holds COUNT grants (bounded: 20 rounds); the
 # send times go to $TMP/sent. Prints the seconds it took.
@@ -104,11 +106,11 @@ load() {
 	echo "scale=1; ($(now_ns) - $t0) / 1000000000" | bc
 }
 
-# one_more: REPS knocks (IPv6, into the set that holds the mass grants), each from the
+# one_more: ONE_REPS (20) knocks (IPv6, into the set that holds the mass grants), each from the
 # knock to a connection through, ms; the grant of TTL 1 s is gone before the next.
 one_more() {
 	local out lat=""
-	for _ in $(seq "$REPS"); do
+	for _ in $(seq "${ONE_REPS:-20}"); do
 		sleep 1.5
 		out=$(in_ns "$C1" "$B/bench/probe" open "$SRV6" 22 10000 "${KNOCK6[@]}") &&
 			lat+="$(awk '{print ($2 - $1) / 1000000}' <<<"$out")"$'\n'
@@ -157,21 +159,25 @@ table inet filter {
 }
 NFT
 restore_run() { # restore_run CMD...: REPS times; prints "table back / grants back" medians
-	local i t0 k td tb ge tl="" gl=""
+	local i w r t0 td tb ge tl="" gl=""
 	for i in $(seq "$REPS"); do
-		k=$(($(wc -l <"$TMP/events") + 1)) # this run's events only
+		w=$WPID
+		watch_start "$TMP/rev" # this rep's events only (the main watch goes on)
+		r=$WPID WPID=$w
 		t0=$(now_ns)
 		in_ns "$SRV" "$@" || note "$* failed"
 		for _ in $(seq 100); do
 			sleep 0.1
-			tail -n +"$k" "$TMP/events" | grep -q ' newtable ' && break
+			grep -q ' newtable ' "$TMP/rev" && break
 		done
 		sleep 2 # the restored elements' events, as nftwatch reads them: an upper bound
-		read -r td tb ge < <(tail -n +"$k" "$TMP/events" | awk -v t0="$t0" '$1 > t0 {
-			if ($2 == "deltable" && !td) td = $1
-			if ($2 == "newtable" && td && !tb) tb = $1
-			if ($2 == "newsetelem" && tb) ge = $1 }
-			END { print td + 0, tb + 0, (ge ? ge : tb) + 0 }')
+		watch_stop "$r"
+		# (nanosecond stamps stay strings: awk's numbers would print them as 1.8e+18)
+		read -r td tb ge < <(awk -v t0="$t0" '$1 > t0 {
+			if ($2 == "deltable" && td == "") td = $1
+			if ($2 == "newtable" && td != "" && tb == "") tb = $1
+			if ($2 == "newsetelem" && tb != "") ge = $1 }
+			END { print (td == "" ? 0 : td), (tb == "" ? 0 : tb), (ge == "" ? (tb == "" ? 0 : tb) : ge) }' "$TMP/rev")
 		[ "$td" != 0 ] && [ "$tb" != 0 ] || { note "restore $i: no deletion/restore seen"; continue; }
 		tl+="$(echo "($tb - $td) / 1000000" | bc -l)"$'\n'
 		gl+="$(echo "($ge - $td) / 1000000" | bc -l)"$'\n'
@@ -192,7 +198,7 @@ note "restore at $N: flush $G_RFLUSH ms, reload $G_RRELOAD ms"
 note "waiting for the $N grants to expire"
 for _ in $(seq 1200); do [ "$(ngrants)" = 0 ] && break; sleep 0.5; done
 sleep 1
-watch_stop
+watch_stop "$WPID"
 grep -q lost "$TMP/events" && note "nftwatch lost events (ENOBUFS): some expiries not seen"
 # per grant: deleted - sent - TTL, and deleted - inserted (its element's first event) - TTL
 awk -v ttl="$MTTL" 'NR == FNR { sent[$1] = $2; next }
@@ -225,7 +231,7 @@ for _ in $(seq "$REPS"); do
 	[ "$(in_ns "$SRV" nft list set inet knockd ssh_6 | grep -o '2001:db8:1::' | wc -l)" = "$L_BEFORE" ] &&
 		cannot_connect "$C2" "$SRV6" 22 && L_OK=$((L_OK + 1))
 done
-watch_stop
+watch_stop "$WPID"
 L_DEL=$(grep -c ' deltable ' "$TMP/events")
 L_RELOADED=$(in_ns "$SRV" nft list chain inet filter input >/dev/null 2>&1 && echo yes || echo no)
 note "locked: $L_OK of $REPS flush+reload pairs left all $L_BEFORE elements; $L_DEL deletions seen; the reload's own table loaded: $L_RELOADED"
@@ -242,7 +248,7 @@ for n in ${SCALE_LEGACY:-1000 10000}; do
 	rm -rf "$TMP/state"
 	scale_start
 	X_LOAD[$n]=$(load "$n") || bail "could not open $n legacy grants"
-	X_ONE[$n]=$(REPS=5 one_more)
+	X_ONE[$n]=$(ONE_REPS=10 one_more)
 	note "legacy $n: loaded in ${X_LOAD[$n]} s, one more ${X_ONE[$n]} ms"
 	ctl flush >/dev/null
 	scale_stop
@@ -260,7 +266,7 @@ backend = auto writes each grant as one element of the gate's set ssh_6 and noth
 | measure (the gate, $N grants) | value |
 |---|---|
 | time to open all $N (tokens at ~8,000/s), s | $G_LOAD |
-| one more grant, knock -> connection through (IPv6, same set), ms: median / p90 / max of $REPS | $G_ONE |
+| one more grant, knock -> connection through (IPv6, same set), ms: median / p90 / max of ${ONE_REPS:-20} | $G_ONE |
 | one more grant, \`knockctl open\` start (its exec included) -> element in the kernel, ms: median / p90 / max | $G_CTL |
 | expiry error (element deleted - token sent - TTL), ms, all $G_EXPN grants: median / p90 / max | $G_EXP |
 | ... grants outside +-10 ms | $G_EXP10 |
@@ -276,7 +282,7 @@ backend = auto writes each grant as one element of the gate's set ssh_6 and noth
 The same grants through libiptc (backend iptables, legacy xtables, INPUT policy DROP), where
 each commit rewrites the whole table: that library's limit, not the gate's.
 
-| legacy grants | time to open all, s | one more grant, knock -> connection through, ms: median / p90 / max of 5 |
+| legacy grants | time to open all, s | one more grant, knock -> connection through, ms: median / p90 / max of 10 |
 |---|---|---|
 MD
 for n in ${SCALE_LEGACY:-1000 10000}; do echo "| $n | ${X_LOAD[$n]} | ${X_ONE[$n]} |"; done
