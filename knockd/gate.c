@@ -233,7 +233,16 @@ int gate_create(struct gate *g, const struct config *c, char *err, size_t errlen
 int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
 	      int64_t now_ms, char *err, size_t errlen)
 {
-	int r = write_gate(g, c, v, n, now_ms, 0);
+	uint32_t before = 0, after = 0;
+	int r;
+
+	/* one more generation, and only ours, between the two: the watch knows its events */
+	if (gate_watch_genid(g, &before) < 0)
+		before = 0;
+	r = write_gate(g, c, v, n, now_ms, 0);
+	g->own_gen = 0;
+	if (!r && before && gate_watch_genid(g, &after) == 0 && after == before + 1)
+		g->own_gen = after;
 
 	g->synced |= r == 0;
 	g->dirty = r != 0;

@@ -27,13 +27,15 @@ struct gate {
 	struct mnl_socket *nl; /* writes the table, and owns it when locked */
 	struct mnl_socket *ev; /* subscribed to the nftables events */
 	uint32_t portid, seq;
-	uint32_t pid;  /* the writer's: its own batches are not watched */
-	int locked;    /* the table has the owner and persist flags */
-	int nolock;    /* the kernel refused them: not asked again */
-	int nodestroy; /* the kernel lacks DESTROYSETELEM: grant changes go by sync */
-	int dirty;     /* the kernel may not hold what the daemon does: sync */
-	int synced;    /* written whole once: grant changes can go by element */
-	int errtype;   /* the type of the message the kernel refused last */
+	uint32_t pid;     /* the writer's: its own batches are not watched */
+	int locked;       /* the table has the owner and persist flags */
+	int nolock;       /* the kernel refused them: not asked again */
+	int nodestroy;    /* the kernel lacks DESTROYSETELEM: grant changes go by sync */
+	int dirty;        /* the kernel may not hold what the daemon does: sync */
+	int synced;       /* written whole once: grant changes can go by element */
+	int errtype;      /* the type of the message the kernel refused last */
+	uint32_t own_gen; /* the generation knockd's last sync made, if no other batch came
+			   * between (0: unknown): lost events since then were its own */
 	char *buf;
 	size_t cap;
 	struct gate_out *out; /* the out doors' live grants */
@@ -41,6 +43,8 @@ struct gate {
 };
 
 int gate_watch_open(struct gate *g);
+/* The ruleset's generation, asked on the writing socket: 0 or -1. */
+int gate_watch_genid(struct gate *g, uint32_t *id);
 /* Out doors (gate_out.c): tracks a grant (or its end); -1 out of memory. */
 int gate_out_track(struct gate *g, const struct gate_grant *gg, int del);
 void gate_out_reset(struct gate *g);

@@ -192,7 +192,11 @@ G_RFLUSH=$(restore_run nft flush ruleset)
 restore_checks flush
 G_RRELOAD=$(restore_run nft -f "$TMP/nftables.conf")
 restore_checks reload
-note "restore at $N: flush $G_RFLUSH ms, reload $G_RRELOAD ms"
+sleep 3
+# each restore is one batch with one newtable: as many as flushes and reloads, no more (a
+# restore whose own events overflowed the watch must not start another)
+G_NREST=$(grep -c ' newtable ' "$TMP/events")
+note "restore at $N: flush $G_RFLUSH ms, reload $G_RRELOAD ms, $G_NREST restores"
 
 # expiry: every mass grant's deletion against its send time + TTL
 note "waiting for the $N grants to expire"
@@ -277,6 +281,7 @@ backend = auto writes each grant as one element of the gate's set ssh_6 and noth
 | memory per grant: the kernel's slab, bytes (system-wide /proc/meminfo, approximate) | $(per_grant "$SLAB0" "$SLAB1") |
 | restore after \`nft flush ruleset\`, gate_lock = no, ms: table back / all $N grants back, median of $REPS | $G_RFLUSH |
 | restore after an nftables.conf reload (\`nft -f\`, \`flush ruleset\` first), gate_lock = no, ms: table back / grants back | $G_RRELOAD |
+| restores knockd wrote for those $((2 * REPS)) flushes and reloads (newtable events) | $G_NREST |
 | gate_lock = yes: flush + reload pairs that left the gate and its 1,000 grants untouched (gate deletions seen) | $L_OK of $REPS ($L_DEL); the reload's own table loaded: $L_RELOADED |
 
 The same grants through libiptc (backend iptables, legacy xtables, INPUT policy DROP), where
