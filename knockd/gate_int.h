@@ -34,6 +34,7 @@ struct gate {
 	int dirty;        /* the kernel may not hold what the daemon does: sync */
 	int synced;       /* written whole once: grant changes can go by element */
 	int errtype;      /* the type of the message the kernel refused last */
+	uint32_t nbatch;  /* batches the kernel took since the count was reset */
 	uint32_t own_gen; /* the generation knockd's last sync made, if no other batch came
 			   * between (0: unknown): lost events since then were its own */
 	char *buf;

@@ -193,9 +193,11 @@ restore_checks flush
 G_RRELOAD=$(restore_run nft -f "$TMP/nftables.conf")
 restore_checks reload
 sleep 3
-# each restore is one batch with one newtable: as many as flushes and reloads, no more (a
-# restore whose own events overflowed the watch must not start another)
-G_NREST=$(grep -c ' newtable ' "$TMP/events")
+# restores, as knockd logs them (each line counts those not logged before it): as many as
+# flushes and reloads, no more (a restore whose own events overflowed the watch must not
+# start another)
+G_NREST=$(sed -n 's/.*gate: restored.*(\([0-9]*\) earlier.*/\1/p' "$TMP/knockd.log" |
+	awk '{n += 1 + $1} END {print n + 0}')
 note "restore at $N: flush $G_RFLUSH ms, reload $G_RRELOAD ms, $G_NREST restores"
 
 # expiry: every mass grant's deletion against its send time + TTL
@@ -232,13 +234,14 @@ L_OK=0
 for _ in $(seq "$REPS"); do
 	in_ns "$SRV" nft flush ruleset
 	in_ns "$SRV" nft -f "$TMP/nftables.conf" || note "the reload failed with the gate locked"
-	[ "$(in_ns "$SRV" nft list set inet knockd ssh_6 | grep -o '2001:db8:1::' | wc -l)" = "$L_BEFORE" ] &&
+	# (not fewer: a token still in the parser's queue may add one)
+	[ "$(in_ns "$SRV" nft list set inet knockd ssh_6 | grep -o '2001:db8:1::' | wc -l)" -ge "$L_BEFORE" ] &&
 		cannot_connect "$C2" "$SRV6" 22 && L_OK=$((L_OK + 1))
 done
 watch_stop "$WPID"
 L_DEL=$(grep -c ' deltable ' "$TMP/events")
 L_RELOADED=$(in_ns "$SRV" nft list chain inet filter input >/dev/null 2>&1 && echo yes || echo no)
-note "locked: $L_OK of $REPS flush+reload pairs left all $L_BEFORE elements; $L_DEL deletions seen; the reload's own table loaded: $L_RELOADED"
+note "locked: $L_OK of $REPS flush+reload pairs left the $L_BEFORE elements (or more); $L_DEL deletions seen; the reload's own table loaded: $L_RELOADED"
 scale_stop
 in_ns "$SRV" nft flush ruleset
 
@@ -281,8 +284,8 @@ backend = auto writes each grant as one element of the gate's set ssh_6 and noth
 | memory per grant: the kernel's slab, bytes (system-wide /proc/meminfo, approximate) | $(per_grant "$SLAB0" "$SLAB1") |
 | restore after \`nft flush ruleset\`, gate_lock = no, ms: table back / all $N grants back, median of $REPS | $G_RFLUSH |
 | restore after an nftables.conf reload (\`nft -f\`, \`flush ruleset\` first), gate_lock = no, ms: table back / grants back | $G_RRELOAD |
-| restores knockd wrote for those $((2 * REPS)) flushes and reloads (newtable events) | $G_NREST |
-| gate_lock = yes: flush + reload pairs that left the gate and its 1,000 grants untouched (gate deletions seen) | $L_OK of $REPS ($L_DEL); the reload's own table loaded: $L_RELOADED |
+| restores knockd made for those $((2 * REPS)) flushes and reloads (its log) | $G_NREST |
+| gate_lock = yes: flush + reload pairs after which the gate held its 1,000 grants and the bystander could not connect (gate deletions seen) | $L_OK of $REPS ($L_DEL); the reload's own table loaded: $L_RELOADED |
 
 The same grants through libiptc (backend iptables, legacy xtables, INPUT policy DROP), where
 each commit rewrites the whole table: that library's limit, not the gate's.
