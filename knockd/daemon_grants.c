@@ -107,7 +107,7 @@ static void not_committed(struct grantsvc *s, const struct grantsvc_note *n, int
 	if (n->kind == PEND_NEW)
 		return;
 	g->deadline = n->prev_deadline;
-	g->expires_ms = n->prev_expires_ms;
+	grants_set_expires(&s->grants, g, n->prev_expires_ms);
 }
 
 /* Each firewall target is one part of the commit: a later one failing undoes the earlier

@@ -93,7 +93,8 @@ static const struct fw_backend *backend_for(const struct config *c, const struct
 			      s->nft.drops_what, s->legacy.drops_what);
 	if (s->nft.drops || (!s->legacy.drops && s->nft.ntargets))
 		return nft_or_refuse(s, c, err, errlen);
-	return &fw_backend_iptables;
+	/* nothing but the gate drops: a grant is the gate's element, no host rule needed */
+	return s->legacy.drops ? &fw_backend_iptables : &fw_backend_gate;
 }
 
 void fw_probe_append(char *buf, size_t len, const char *fmt, ...)
@@ -240,6 +241,11 @@ int fw_check(const struct config *c, const struct fw_manager *m, char *msg, size
 	*chosen = b->name;
 	if (b == &fw_backend_nftables)
 		snprintf(msg + n, len - n, "grants go to: %s\n", s.nft.targets);
+	else if (b == &fw_backend_gate)
+		snprintf(msg + n, len - n,
+			 "note: nothing drops the doors' traffic yet but the gate; grants go to "
+			 "the gate only (set elements of table inet %s)\n",
+			 GATE_TABLE);
 	else if (!s.legacy.drops)
 		snprintf(msg + n, len - n,
 			 "note: nothing drops the doors' traffic yet; grants go to "

@@ -114,6 +114,8 @@ struct fw {
 };
 
 extern const struct fw_backend fw_backend_iptables, fw_backend_nftables;
+/* backend = auto where nothing but the gate drops the doors' traffic (fw_gate.c). */
+extern const struct fw_backend fw_backend_gate;
 
 /* Opens the backend and the gate's sockets (the gate is written by daemon_gate_sync). */
 int fw_open(struct fw *fw, const struct config *c, char *err, size_t errlen)
@@ -139,7 +141,7 @@ int fw_take_lost(struct fw *fw);
 /* Whether family 4 or 6 has a legacy filter table already (reads /proc, loads nothing;
  * fw_iptables.c). */
 int fw_legacy_loaded(int family);
-/* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
+/* The backend in use: "iptables", "nftables", "gate" (or "none" before fw_open). */
 const char *fw_name(const struct fw *fw);
 /*
  * knockd -t: what can drop the doors' traffic here, which backend the config gets and

@@ -20,6 +20,9 @@
 #include <sys/socket.h>
 
 #define GATE_SOCKBUF (32 << 20)
+/* A sync with more grants writes the gate first, then the grants in batches of this many:
+ * the doors are closed again within milliseconds at any number of grants. */
+#define GATE_SYNC_CHUNK 4096
 
 int gate_door_gated(const struct door *d)
 {
@@ -146,6 +149,7 @@ static int batch_send(struct gate *g, struct mnl_nlmsg_batch *b)
 			}
 		}
 	}
+	g->nbatch += ret == 0; /* a batch the kernel took: one generation */
 	return ret;
 }
 
@@ -242,16 +246,43 @@ int gate_create(struct gate *g, const struct config *c, char *err, size_t errlen
 	return r ? -1 : 0;
 }
 
+/* The grants of a large sync, after the gate itself: GATE_SYNC_CHUNK elements a batch. */
+static int sync_grants(struct gate *g, const struct gate_grant *v, size_t n, int64_t now_ms,
+		       char *err, size_t errlen)
+{
+	int *del = calloc(GATE_SYNC_CHUNK, sizeof(*del)), r = 0;
+
+	if (!del)
+		return -1;
+	for (size_t i = 0; i < n && !r; i += GATE_SYNC_CHUNK)
+		r = gate_grants(g, v + i, del, n - i < GATE_SYNC_CHUNK ? n - i : GATE_SYNC_CHUNK,
+				now_ms, NULL, err, errlen);
+	free(del);
+	return r || g->dirty ? -1 : 0;
+}
+
 int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
 	      int64_t now_ms, char *err, size_t errlen)
 {
-	int r = write_gate(g, c, v, n, now_ms, 0);
+	/* many grants: the gate first, closed at once, then its grants in a few batches */
+	int split = n > GATE_SYNC_CHUNK && !g->nodestroy, r;
+	uint32_t before = 0, after = 0;
 
+	if (gate_watch_genid(g, &before) < 0)
+		before = 0;
+	g->nbatch = 0;
+	r = write_gate(g, c, v, split ? 0 : n, now_ms, 0);
 	g->synced |= r == 0;
 	g->dirty = r != 0;
 	if (r)
 		snprintf(err, errlen, "gate: writing table inet %s: %s (nf_tables message %d)",
 			 GATE_TABLE, strerror(-r), g->errtype);
+	else if (split && sync_grants(g, v, n, now_ms, err, errlen) < 0)
+		r = -1;
+	/* only our batches between the two: the watch knows the events it may lose */
+	g->own_gen = 0;
+	if (!r && before && gate_watch_genid(g, &after) == 0 && after == before + g->nbatch)
+		g->own_gen = after;
 	return r ? -1 : 0;
 }
 

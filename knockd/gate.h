@@ -37,7 +37,8 @@ void gate_close(struct gate *g);
 int gate_door_gated(const struct door *d);
 /*
  * Replaces the gate, in one netlink batch, by the one c describes, holding the grants v[]:
- * the table, its chains, sets and rules are never absent in between.
+ * the table, its chains, sets and rules are never absent in between. Above 4096 grants the
+ * gate goes in one batch (its doors closed at once), then its grants in batches of 4096.
  */
 int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v, size_t n,
 	      int64_t now_ms, char *err, size_t errlen) __attribute__((warn_unused_result));

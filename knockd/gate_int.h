@@ -36,6 +36,9 @@ struct gate {
 	int errtype;      /* the type of the message the kernel refused last */
 	size_t begin_len; /* the batch's size after its begin message */
 	int changed;      /* the last batch sent held a change (the generation moved by one) */
+	uint32_t nbatch;  /* batches the kernel took since the count was reset */
+	uint32_t own_gen; /* the generation knockd's last sync made, if no other batch came
+			   * between (0: unknown): lost events since then were its own */
 	char *buf;
 	size_t cap;
 	struct gate_out *out; /* the out doors' live grants */
@@ -43,6 +46,8 @@ struct gate {
 };
 
 int gate_watch_open(struct gate *g);
+/* The ruleset's generation, asked on the writing socket: 0 or -1. */
+int gate_watch_genid(struct gate *g, uint32_t *id);
 /* Out doors (gate_out.c): tracks a grant (or its end); -1 out of memory. */
 int gate_out_track(struct gate *g, const struct gate_grant *gg, int del);
 void gate_out_reset(struct gate *g);

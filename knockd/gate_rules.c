@@ -436,9 +436,14 @@ int gate_rules_elem(struct mnl_nlmsg_batch *mb, uint32_t *seq, const struct gate
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, gg->addr.a, fam == 6 ? 16 : 4);
-	if (type == NFT_MSG_NEWSETELEM)
+	if (type == NFT_MSG_NEWSETELEM) {
+		/* the grant's id and direction: a restart adopts it from here (fw_gate.c) */
+		uint32_t ud[2] = {gg->id, (uint32_t)gg->door->direction};
+
 		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
 				       (uint64_t)(gg->deadline_ms - now_ms));
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, ud, sizeof(ud));
+	}
 	nftnl_set_elem_add(s, e); /* the set owns it now */
 	nftnl_set_elems_nlmsg_build_payload(
 	    hdr(mb, seq, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0), s);

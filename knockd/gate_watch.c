@@ -108,10 +108,54 @@ static int one_message(struct gate *g, const struct nlmsghdr *h, int *batch, cha
 	return (int)pid;
 }
 
+static int on_gen(const struct nlmsghdr *h, void *data)
+{
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_get_payload_len(a) == 4)
+			*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	}
+	return MNL_CB_OK;
+}
+
+int gate_watch_genid(struct gate *g, uint32_t *id)
+{
+	char buf[8192] __attribute__((aligned(8)));
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nf = mnl_nlmsg_put_extra_header(h, sizeof(*nf));
+	uint32_t seq = g->seq++;
+	ssize_t n;
+	int r = MNL_CB_OK;
+
+	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = seq;
+	nf->nfgen_family = AF_UNSPEC;
+	nf->version = NFNETLINK_V0;
+	*id = 0;
+	if (mnl_socket_sendto(g->nl, h, h->nlmsg_len) < 0)
+		return -1;
+	while (r > 0 && (n = mnl_socket_recvfrom(g->nl, buf, sizeof(buf))) > 0)
+		r = mnl_cb_run(buf, (size_t)n, seq, g->portid, on_gen, id);
+	return r < 0 || !*id ? -1 : 0;
+}
+
+/* Events were lost (the socket's queue overflowed): they matter unless the ruleset is still
+ * at the generation knockd's own last sync made, whose events (one per grant: 100,000 at
+ * 100,000 grants) are what overflowed it. */
+static int lost_matters(struct gate *g)
+{
+	uint32_t now;
+
+	return !g->own_gen || gate_watch_genid(g, &now) < 0 || now != g->own_gen;
+}
+
 int gate_watch_read(struct gate *g, char *who, size_t wholen)
 {
 	char buf[16384] __attribute__((aligned(8)));
-	int hit = 0, batch = 0;
+	int hit = 0, batch = 0, lost = 0;
 	ssize_t n;
 
 	who[0] = '\0';
@@ -120,9 +164,7 @@ int gate_watch_read(struct gate *g, char *who, size_t wholen)
 	for (int i = 0; i < 4096; i++) {     /* bounded: events keep coming while another writes */
 		n = recv(mnl_socket_get_fd(g->ev), buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && errno == ENOBUFS) {
-			hit |=
-			    GATE_HIT_GATE | GATE_HIT_HOST; /* events were lost: assume the worst */
-			snprintf(who, wholen, "unknown (events lost)");
+			lost = 1;
 			continue;
 		}
 		if (n <= 0)
@@ -132,6 +174,10 @@ int gate_watch_read(struct gate *g, char *who, size_t wholen)
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len))
 			hit |= one_message(g, h, &batch, who, wholen);
+	}
+	if (lost && lost_matters(g)) {
+		hit |= GATE_HIT_GATE | GATE_HIT_HOST; /* events were lost: assume the worst */
+		snprintf(who, wholen, "unknown (events lost)");
 	}
 	if (hit & GATE_HIT_GATE)
 		g->dirty = 1;

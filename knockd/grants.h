@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "grants_idx.h"
 
 #define GRANTS_BATCH_MS 3
 
@@ -36,12 +37,20 @@ struct grant {
 	uint64_t expires_ms; /* monotonic milliseconds: when the daemon removes it */
 };
 
+/* The earliest expiry of a live grant, kept so that the loop does not scan the table. */
+struct grants_next {
+	uint64_t ms; /* UINT64_MAX: none */
+	int stale;   /* recomputed on the next grants_next_timeout */
+};
+
 struct grants {
 	struct grant *v;
 	size_t n, cap;
 	size_t nending; /* grants whose rules are being deleted */
 	size_t nunauth; /* grants with unauth set */
 	uint32_t next_id;
+	struct grants_idx byid, bykey; /* by id; by (door, address) */
+	struct grants_next *next;      /* written by grants_next_timeout too */
 };
 
 struct grant_clock {
@@ -66,6 +75,10 @@ int grants_open(struct grants *g, unsigned door, const struct addr *a, int origi
 /* Re-adopts a grant found in the kernel at start-up with its id and deadline. */
 int grants_adopt(struct grants *g, const struct grant *in, const struct grant_clock *now)
     __attribute__((warn_unused_result));
+/* The grants' door indexes changed (a reconfiguration): the indexes follow. */
+void grants_reindex(struct grants *g);
+/* Sets a grant's expiry (a failed commit restoring a refresh's). */
+void grants_set_expires(struct grants *g, struct grant *gr, uint64_t expires_ms);
 /* Milliseconds until the next expiry of a live grant (0 if overdue), or -1 for none. */
 int64_t grants_next_timeout(const struct grants *g, uint64_t now_ms);
 /* Marks the live grants due by now_ms + GRANTS_BATCH_MS as ending (GRANT_EXPIRED); returns

@@ -181,6 +181,7 @@ static size_t carry_grants(struct grantsvc *s, const struct config *nc, uint32_t
 			rewrite[n++] = g->id;
 		g->door = (uint16_t)k;
 	}
+	grants_reindex(&s->grants); /* door indexes are part of the key */
 	return n;
 }
 

@@ -407,3 +407,8 @@ micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
 		"memory from /proc/PID/smaps_rollup after ${IDLE} s idle, default configuration" \
 		"(capture_buffer 8m) on one interface; the scale runs use capture_buffer = 4m."
 } | tee "$OUT"
+
+# --- the gate at 100,000 grants, libiptc beside it, restore after a flush: tests/bench/scale.sh
+# (its own namespaces; SCALE_N, SCALE_REPS, SCALE_LEGACY, SCALE_TTL)
+echo | tee -a "$OUT"
+"$KNOCK_SRC/tests/bench/scale.sh" | tee -a "$OUT"

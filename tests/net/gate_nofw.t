@@ -71,7 +71,7 @@ check "after kill -9 and the deadline the bystander still cannot connect" \
 	cannot_connect "$C2" "$SRV4" 22
 
 # a restart takes the orphaned gate back; exempt sources pass without a knock
-TTL=6s write_server_conf "$TMP/knockd.conf" "$CPK" "" "[door:ssh2]" "direction = in" \
+TTL=6s BACKEND=auto write_server_conf "$TMP/knockd.conf" "$CPK" "" "[door:ssh2]" "direction = in" \
 	"ports = 2222" "exempt = $C24/32, $C26/128"
 sed -i "s|^replay_window = 60s|replay_window = 60s\nexempt = 192.0.2.0/28|" "$TMP/knockd.conf"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd2.log" || bail "knockd did not restart: $(cat "$TMP/knockd2.log")"
@@ -89,6 +89,27 @@ PIDS+=($!)
 check "door exempt: the bystander reaches door ssh2 over IPv4" wait_until 10 can_connect "$C2" "$SRV4" 2222
 check "door exempt: the bystander reaches door ssh2 over IPv6" can_connect "$C2" "$SRV6" 2222
 check "door exempt: others do not (IPv6 client)" cannot_connect "$C1" "$SRV6" 2222
+# backend = auto, nothing drops here but the gate: a grant is its set element alone
+# (backend gate), no host rule; a restart adopts a live grant from its element (id kept).
+check "nothing else drops: knockctl status names backend gate" \
+	eval 'ctl status | grep -q "backend gate"'
+check "a knock over IPv6 opens (the grant to adopt)" \
+	eval 'in_ns "$C1" "$KNOCK_BUILD/knock" -6 -c "$TMP/knock6.conf" --ttl 30s prod'
+check "... the knocker connects over IPv6" wait_until 10 can_connect "$C1" "$SRV6" 22
+check "... its element is in set ssh_6" [ "$(gate_set 6 "$C16")" = 1 ]
+check "... and no host rule was written for it" rules_empty grant_rules6
+gid=$(ctl list | awk -v a="$C16" '$3 == a {print $1}')
+check "... knockctl lists it (id $gid)" [ -n "$gid" ]
+stop_knockd
+start_knockd "$TMP/knockd.conf" "$TMP/knockd3.log" || bail "knockd did not restart: $(cat "$TMP/knockd3.log")"
+check "after a restart the grant is adopted from the gate with its id" \
+	eval '[ "$(ctl list | awk -v a="$C16" '"'"'$3 == a {print $1}'"'"')" = "$gid" ]'
+check "... its element is in set ssh_6 again" [ "$(gate_set 6 "$C16")" = 1 ]
+check "... the knocker still connects" can_connect "$C1" "$SRV6" 22
+check "... the bystander does not" cannot_connect "$C2" "$SRV6" 22
+check "knockctl revoke ends it: its element goes" \
+	eval 'ctl revoke "$gid" >/dev/null && wait_until 20 [ "$(gate_set 6 "$C16")" = 0 ]'
+check "... and the knocker cannot connect" cannot_connect "$C1" "$SRV6" 22
 check "knockctl gate status: locked, held by the running knockd" \
 	eval 'ctl gate status | grep -q "present, locked: held by the running knockd"'
 check "knockctl gate remove refuses while knockd runs" eval '! ctl gate remove 2>/dev/null'
@@ -106,5 +127,5 @@ check "... the bystander cannot connect" cannot_connect "$C2" "$SRV4" 22
 check "... nor the client (no grant yet, IPv6)" cannot_connect "$C1" "$SRV6" 22
 check "knockd -G again leaves it as it is" \
 	eval 'in_ns "$SRV" "$KNOCK_BUILD/knockd" -G -c "$TMP/knockd.conf" | grep -q "already in place"'
-sed 's/^/#   /' "$TMP/knockd.log" "$TMP/knockd2.log"
+sed 's/^/#   /' "$TMP/knockd.log" "$TMP/knockd2.log" "$TMP/knockd3.log"
 done_testing

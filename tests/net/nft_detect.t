@@ -29,8 +29,8 @@ NFT
 
 conf auto
 try
-check "no ruleset at all: knockd -t passes (exit $rc), picking iptables: $out" \
-	eval '[ $rc = 0 ] && [[ $out == *"backend auto: iptables;"* ]]'
+check "no ruleset at all: knockd -t passes (exit $rc), picking the gate alone: $out" \
+	eval '[ $rc = 0 ] && [[ $out == *"grants go to the gate only"*"backend auto: gate;"* ]]'
 check "... and creates no legacy table to say so" eval '[ -z "$(legacy_tables)" ]'
 
 inet_filter
