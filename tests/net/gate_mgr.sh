@@ -1,0 +1,139 @@
+# The firewall-manager matrix of the gate (firewalld, Docker 28, Docker 29): what every
+# scenario checks, whatever manager wrote the host's ruleset. Sourced after lib.sh by a .t
+# file that has set up the manager and started knockd. The caller sets:
+#   DOOR4 DOOR6    the door names the knocker asks for, per family
+#   DST4 DST6      the address the knocker and the bystander connect to, per family
+#   PORT           the port they connect to (a published port: the host's, before DNAT)
+#   GRANT_SET4/6   the gate's set that holds a grant of the door, per family
+#   BOUND_MS       the bound for a manager's reload (100 nftables, 1000 legacy)
+# Grant timing: the doors' ttl is short (TTL_S seconds), so that the TTL checks are quick.
+# shellcheck shell=bash
+
+: "${TTL_S:=8}"
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+mgr_dst() { [ "$1" = 6 ] && echo "$DST6" || echo "$DST4"; }
+mgr_me() { [ "$1" = 6 ] && echo "$C16" || echo "$C14"; }
+mgr_door() { [ "$1" = 6 ] && echo "$DOOR6" || echo "$DOOR4"; }
+mgr_set() { [ "$1" = 6 ] && echo "$GRANT_SET6" || echo "$GRANT_SET4"; }
+
+# The knocker's client configurations (one per family: the server's address differs).
+mgr_clients() { # mgr_clients SERVER_PUBKEY
+	write_client_conf "$TMP/knock4.conf" "$TMP/c1.key" "$1" "$SRV4"
+	write_client_conf "$TMP/knock6.conf" "$TMP/c1.key" "$1" "$SRV6"
+}
+mgr_knock() { # mgr_knock 4|6
+	in_ns "$C1" "$KNOCK_BUILD/knock" -"$1" -c "$TMP/knock$1.conf" prod "$(mgr_door "$1")"
+}
+# in_gate 4|6: the knocker's address is an element of the door's set in the gate
+in_gate() { in_ns "$SRV" nft list set inet knockd "$(mgr_set "$1")" 2>/dev/null | grep -q "$(mgr_me "$1")"; }
+# host_rule 4|6: a grant rule of knockd's for the knocker anywhere in the host's ruleset:
+# native nftables tables, or iptables-nft's (nft does not print their comments)
+host_rule() {
+	{
+		in_ns "$SRV" nft list ruleset
+		in_ns "$SRV" iptables-nft-save
+		in_ns "$SRV" ip6tables-nft-save
+	} 2>/dev/null | grep -q "knockd id=[0-9]* door=$(mgr_door "$1") addr=$(mgr_me "$1") "
+}
+
+mgr_closed() { # mgr_closed LABEL: the bystander and the knocker, both families
+	local fam
+	for fam in 4 6; do
+		check "$1: IPv$fam: the knocker cannot connect" cannot_connect "$C1" "$(mgr_dst "$fam")" "$PORT"
+		check "$1: IPv$fam: the bystander cannot connect" cannot_connect "$C2" "$(mgr_dst "$fam")" "$PORT"
+	done
+}
+
+# mgr_grant FAM LABEL: a knock; the knocker gets in, the bystander does not
+mgr_grant() {
+	local fam=$1 dst
+	dst=$(mgr_dst "$fam")
+	mgr_knock "$fam" || not_ok "$2: IPv$fam: knock exited non-zero"
+	check "$2: IPv$fam: the knocker connects within 1 s of the knock" \
+		wait_until 10 can_connect "$C1" "$dst" "$PORT"
+	check "$2: IPv$fam: the grant is in the gate" in_gate "$fam"
+	check "$2: IPv$fam: the bystander cannot connect during the grant" \
+		cannot_connect "$C2" "$dst" "$PORT"
+}
+
+# whole_look FAM HAD_HOST: one look, in the server's namespace, at whether the grant is
+# whole: the gate's element and (HAD_HOST=1) knockd's rule in the host's ruleset.
+whole_look() {
+	in_gate "$1" && { [ "$2" = 0 ] || host_rule "$1"; }
+}
+# mgr_reload FAM LABEL COMMAND...: during a grant, the manager reloads; the grant is whole
+# again (the gate's element and, where knockd had written one, its host-ruleset rule) within
+# BOUND_MS of the command's end. Measured by looking at the kernel again and again from the
+# command's end: the time of the first look that finds it whole, less the time one look
+# takes (measured before the reload: the resolution); the knocker connects and the
+# bystander does not.
+mgr_reload() {
+	local fam=$1 label=$2 t0 t1 had_host=0 ms=-1 look conn dst n=0
+	shift 2
+	dst=$(mgr_dst "$fam")
+	host_rule "$fam" && had_host=1
+	t0=$(now_ms)
+	whole_look "$fam" "$had_host"
+	look=$(($(now_ms) - t0))
+	t0=$(now_ms)
+	"$@" >"$TMP/reload.out" 2>&1 || diag "$label: reload exited non-zero: $(cat "$TMP/reload.out")"
+	t1=$(now_ms)
+	while [ "$n" -lt 300 ]; do
+		n=$((n + 1))
+		if whole_look "$fam" "$had_host"; then
+			ms=$(($(now_ms) - t1 - look))
+			[ "$ms" -ge 0 ] || ms=0
+			break
+		fi
+		sleep 0.005
+	done
+	wait_until 20 can_connect "$C1" "$dst" "$PORT"
+	conn=$(($(now_ms) - t1))
+	diag "$label IPv$fam: the reload took $((t1 - t0)) ms; the grant was whole in the kernel" \
+		"$ms ms after it (look $n; one look takes $look ms; host-ruleset rule:" \
+		"$([ "$had_host" = 1 ] && echo yes || echo none)); first connection $conn ms after it"
+	check "$label: IPv$fam: the grant is whole again within $BOUND_MS ms ($ms ms)" \
+		eval "[ $ms -ge 0 ] && [ $ms -le $BOUND_MS ] && whole_look $fam $had_host"
+	check "$label: IPv$fam: the knocker connects after the reload ($conn ms)" \
+		can_connect "$C1" "$dst" "$PORT"
+	check "$label: IPv$fam: the bystander cannot connect after the reload" \
+		cannot_connect "$C2" "$dst" "$PORT"
+}
+
+# mgr_ttl FAM LABEL: closed at the TTL, to both
+mgr_ttl() {
+	local dst
+	dst=$(mgr_dst "$1")
+	check "$2: IPv$1: closed to the knocker at the TTL" \
+		wait_until $((TTL_S * 10 + 40)) cannot_connect "$C1" "$dst" "$PORT"
+	check "$2: IPv$1: the element left the gate" eval '! in_gate "$1"'
+	check "$2: IPv$1: the bystander cannot connect after the grant" \
+		cannot_connect "$C2" "$dst" "$PORT"
+}
+
+# mgr_kill9 LABEL: kill -9 of knockd during an IPv4 grant leaves the door closed to the
+# bystander (both families), the grant works until its deadline and then ends in the kernel.
+mgr_kill9() {
+	mgr_grant 4 "$1"
+	kill -9 "$KNOCKD_PID"
+	wait "$KNOCKD_PID" 2>/dev/null
+	check "$1: knockd is gone" eval '! kill -0 "$KNOCKD_PID" 2>/dev/null'
+	check "$1: after kill -9 the gate is still there" eval 'in_ns "$SRV" nft list table inet knockd >/dev/null'
+	check "$1: after kill -9 the bystander cannot connect (IPv4)" cannot_connect "$C2" "$DST4" "$PORT"
+	check "$1: after kill -9 the bystander cannot connect (IPv6)" cannot_connect "$C2" "$DST6" "$PORT"
+	check "$1: after kill -9 the knocker's grant still works" can_connect "$C1" "$DST4" "$PORT"
+	mgr_ttl 4 "$1: after kill -9"
+}
+
+# mgr_matrix LABEL RELOAD_COMMAND...: the whole list, for a running knockd
+mgr_matrix() {
+	local label=$1 fam
+	shift
+	mgr_closed "$label: before any grant"
+	for fam in 4 6; do
+		mgr_grant "$fam" "$label"
+		mgr_reload "$fam" "$label: after $*" "$@"
+		mgr_ttl "$fam" "$label"
+	done
+	mgr_kill9 "$label"
+}
