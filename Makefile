@@ -25,6 +25,7 @@ DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev 
 	clang libclang-rt-14-dev \
 	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
 DEB_PKGS += apt dpkg-dev curl python3 util-linux # tests/net/apt.sh: a local APT repository
+DEB_PKGS += dbus python3-dbus python3-gi gir1.2-glib-2.0 python3-nftables # tests/net/firewalld.sh
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
@@ -85,7 +86,7 @@ endif
 
 .SECONDARY:
 .PHONY: all client tests fuzzers fuzz bench check demo deps zig install install-client uninstall \
-	clean format lint-man deb deb-test
+	clean format lint-man deb deb-test firewalld-root
 all: $(PROGS)
 client: $(BUILD)/knock
 tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
@@ -191,6 +192,16 @@ $(ZIGDIR)/include/ini.h:
 		$$($(PKG_CONFIG) --variable=includedir libsodium)/sodium $(ZIGDIR)/include/
 	$(Q)cp $$($(PKG_CONFIG) --variable=includedir inih)/ini.h $(ZIGDIR)/include/
 
+# tests/net/firewalld.sh runs firewalld unpacked here, never installed (the package would
+# enable it at the host's next boot): apt-get download + dpkg-deb -x.
+FWD_DEBS := firewalld python3-firewall
+firewalld-root: $(BUILD)/firewalld/usr/sbin/firewalld
+$(BUILD)/firewalld/usr/sbin/firewalld:
+	@echo "  UNPACK  $(FWD_DEBS) -> $(BUILD)/firewalld"
+	$(Q)rm -rf $(BUILD)/firewalld && mkdir -p $(BUILD)/firewalld/debs
+	$(Q)cd $(BUILD)/firewalld/debs && apt-get -q -o APT::Sandbox::User=root download $(FWD_DEBS)
+	$(Q)for d in $(BUILD)/firewalld/debs/*.deb; do dpkg-deb -x $$d $(BUILD)/firewalld || exit 1; done
+
 SANBUILD  := build/san
 FUZZBUILD := build/fuzz
 FUZZ_SECONDS ?= 60
@@ -198,6 +209,7 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory zig
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
+	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) firewalld-root
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
 		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) \

@@ -9,7 +9,7 @@
 # Grant timing: the doors' ttl is short (TTL_S seconds), so that the TTL checks are quick.
 # shellcheck shell=bash
 
-: "${TTL_S:=8}"
+: "${TTL_S:=6}"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 mgr_dst() { [ "$1" = 6 ] && echo "$DST6" || echo "$DST4"; }
 mgr_me() { [ "$1" = 6 ] && echo "$C16" || echo "$C14"; }
@@ -36,6 +36,15 @@ host_rule() {
 	} 2>/dev/null | grep -q "knockd id=[0-9]* door=$(mgr_door "$1") addr=$(mgr_me "$1") "
 }
 
+# todo_check REASON DESCRIPTION COMMAND...: a check of what the product does not do yet
+# (TAP TODO: printed, not counted as a failure; prove reports it when it starts to pass)
+todo_check() {
+	local why=$1 d=$2
+	shift 2
+	T_N=$((T_N + 1))
+	if "$@"; then echo "ok $T_N - $d # TODO $why"; else echo "not ok $T_N - $d # TODO $why"; fi
+}
+
 mgr_closed() { # mgr_closed LABEL: the bystander and the knocker, both families
 	local fam
 	for fam in 4 6; do
@@ -56,44 +65,71 @@ mgr_grant() {
 		cannot_connect "$C2" "$dst" "$PORT"
 }
 
-# whole_look FAM HAD_HOST: one look, in the server's namespace, at whether the grant is
-# whole: the gate's element and (HAD_HOST=1) knockd's rule in the host's ruleset.
+# whole_look FAM HAD_HOST: whether the grant is whole: the gate's element and
+# (HAD_HOST=1) knockd's rule in the host's ruleset.
 whole_look() {
 	in_gate "$1" && { [ "$2" = 0 ] || host_rule "$1"; }
 }
-# mgr_reload FAM LABEL COMMAND...: during a grant, the manager reloads; the grant is whole
-# again (the gate's element and, where knockd had written one, its host-ruleset rule) within
-# BOUND_MS of the command's end. Measured by looking at the kernel again and again from the
-# command's end: the time of the first look that finds it whole, less the time one look
-# takes (measured before the reload: the resolution); the knocker connects and the
-# bystander does not.
+# The kernel's nftables events in the server's namespace, each stamped (ms).
+mon_start() {
+	: >"$TMP/monitor"
+	ip netns exec "$SRV" nft monitor 2>/dev/null |
+		perl -MTime::HiRes=time -ne '$|=1; printf "%.0f %s", time*1000, $_' >"$TMP/monitor" &
+	MON_PID=$!
+	PIDS+=("$MON_PID")
+	sleep 0.3
+}
+# mon_times ADDR: from the events, "BREAK BACK FIXED" (ms): the first deletion of a table,
+# or of one of knockd's chains or rules (BREAK); the first base chain created after it (the
+# manager's ruleset is back: BACK, else BREAK); the first rule or gate element of knockd's
+# for ADDR added after that (FIXED). Nothing deleted: "0 0 0".
+mon_times() {
+	perl -e 'my $a = shift; my ($b, $k, $f);
+		while (<>) {
+			my ($t) = /^(\d+) / or next;
+			if (!defined $b) {
+				$b = $t if / delete table / || / delete (chain|rule) \S+ \S+ (knockd_|KNOCKD-)/;
+				next;
+			}
+			$k = $t if !defined $k && / add chain .*\bhook /;
+			$f = $t if !defined $f && (/ (add|insert) rule \S+ \S+ (knockd_|KNOCKD-)\S* .*saddr \Q$a\E /
+				|| / add element inet knockd \S+ \{ \Q$a\E /);
+		}
+		if (!defined $b) { print "0 0 0\n"; exit }
+		$k //= $b; $f //= -1;
+		print "$b $k $f\n";' "$1" "$TMP/monitor"
+}
+# mgr_reload FAM LABEL COMMAND...: during a grant, the manager reloads. From the kernel's
+# events: how long the grant was broken, and how long knockd took to write it again once
+# the manager's ruleset was back (the bound: BOUND_MS); then the grant is whole in the
+# kernel, the knocker connects and the bystander does not.
 mgr_reload() {
-	local fam=$1 label=$2 t0 t1 had_host=0 ms=-1 look conn dst n=0
+	local fam=$1 label=$2 t0 t1 had_host=0 conn dst me b k f lag gap
 	shift 2
-	dst=$(mgr_dst "$fam")
+	dst=$(mgr_dst "$fam") me=$(mgr_me "$fam")
 	host_rule "$fam" && had_host=1
-	t0=$(now_ms)
-	whole_look "$fam" "$had_host"
-	look=$(($(now_ms) - t0))
+	mon_start
 	t0=$(now_ms)
 	"$@" >"$TMP/reload.out" 2>&1 || diag "$label: reload exited non-zero: $(cat "$TMP/reload.out")"
 	t1=$(now_ms)
-	while [ "$n" -lt 300 ]; do
-		n=$((n + 1))
-		if whole_look "$fam" "$had_host"; then
-			ms=$(($(now_ms) - t1 - look))
-			[ "$ms" -ge 0 ] || ms=0
-			break
-		fi
-		sleep 0.005
-	done
+	wait_until 20 whole_look "$fam" "$had_host"
 	wait_until 20 can_connect "$C1" "$dst" "$PORT"
 	conn=$(($(now_ms) - t1))
-	diag "$label IPv$fam: the reload took $((t1 - t0)) ms; the grant was whole in the kernel" \
-		"$ms ms after it (look $n; one look takes $look ms; host-ruleset rule:" \
-		"$([ "$had_host" = 1 ] && echo yes || echo none)); first connection $conn ms after it"
-	check "$label: IPv$fam: the grant is whole again within $BOUND_MS ms ($ms ms)" \
-		eval "[ $ms -ge 0 ] && [ $ms -le $BOUND_MS ] && whole_look $fam $had_host"
+	sleep 0.2
+	kill "$MON_PID" 2>/dev/null
+	read -r b k f <<<"$(mon_times "$me")"
+	if [ "$b" = 0 ]; then
+		lag=0 gap=0
+	elif [ "$f" = -1 ]; then
+		lag=-1 gap=-1
+	else
+		lag=$((f - k)) gap=$((f - b))
+	fi
+	diag "$label IPv$fam: the reload took $((t1 - t0)) ms; knockd's rules$([ "$had_host" = 0 ] && echo " (gate only)")" \
+		"$([ "$b" = 0 ] && echo "were not touched" || echo "were first deleted $gap ms before knockd's rule was added again, $lag ms after the manager's ruleset was back");" \
+		"first connection $conn ms after the reload"
+	check "$label: IPv$fam: the grant is whole again within $BOUND_MS ms of the manager's ruleset (${lag} ms)" \
+		eval "[ $lag -ge 0 ] && [ $lag -le $BOUND_MS ] && whole_look $fam $had_host"
 	check "$label: IPv$fam: the knocker connects after the reload ($conn ms)" \
 		can_connect "$C1" "$dst" "$PORT"
 	check "$label: IPv$fam: the bystander cannot connect after the reload" \
