@@ -12,6 +12,17 @@
 . "$KNOCK_SRC/tests/net/gate_mgr.sh"
 . "$KNOCK_SRC/tests/net/firewalld.sh"
 fwd_require
+# the host's side, to compare at the end: nothing of firewalld's may appear there
+host_state() {
+	local f
+	for f in /etc/firewalld /run/firewalld /var/log/firewalld /usr/lib/firewalld \
+		/etc/systemd/system/multi-user.target.wants/firewalld.service; do
+		[ -e "$f" ] && echo "$f exists"
+	done
+	systemctl is-enabled firewalld 2>&1
+	dpkg-query -W -f='${db:Status-Abbrev}\n' firewalld python3-firewall 2>&1
+}
+HOST_BEFORE=$(host_state)
 NO_LEGACY=1 net_setup
 trap 'fwd_stop; cleanup' EXIT
 SPK=$(make_key server) && CPK=$(make_key c1) || bail "knock keygen failed"
@@ -123,4 +134,7 @@ ctl gate remove >/dev/null
 fwd_stop
 in_ns "$SRV" nft list ruleset >"$TMP/after.nft"
 check "firewalld stopped: its table is gone" eval '! grep -q "table inet firewalld" "$TMP/after.nft"'
+check "the host is as it was (no firewalld files, unit or package state)" \
+	eval '[ "$(host_state)" = "$HOST_BEFORE" ]'
+host_state | sed 's/^/#   host: /'
 done_testing
