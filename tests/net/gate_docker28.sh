@@ -43,7 +43,7 @@ trap cleanup_ct EXIT
 # docker_rules FAMILY(4|6): Docker 28's tables for one family (daemon.json "ipv6": true)
 docker_rules() {
 	local net=198.51.100.0/24 ct=198.51.100.2/32 to=198.51.100.2:80 lo=127.0.0.0/8
-	[ "$1" = 6 ] && net=2001:db8:2::/64 ct=2001:db8:2::2/128 to=[2001:db8:2::2]:80 lo=::1/128
+	[ "$1" = 6 ] && net=2001:db8:2::/64 ct=2001:db8:2::2/128 to="[2001:db8:2::2]:80" lo=::1/128
 	cat <<RULES
 *raw
 :PREROUTING ACCEPT [0:0]

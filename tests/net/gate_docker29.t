@@ -36,7 +36,7 @@ trap cleanup_ct EXIT
 # docker_table FAMILY(4|6): Docker 29's table for one family (daemon.json "ipv6": true)
 docker_table() {
 	local f=ip net=198.51.100.0/24 ct=198.51.100.2 to=198.51.100.2:80 lo=127.0.0.0/8
-	[ "$1" = 6 ] && f=ip6 net=2001:db8:2::/64 ct=2001:db8:2::2 to=[2001:db8:2::2]:80 lo=::1
+	[ "$1" = 6 ] && f=ip6 net=2001:db8:2::/64 ct=2001:db8:2::2 to="[2001:db8:2::2]:80" lo=::1
 	cat <<NFT
 table $f docker-bridges {
 	map filter-forward-in-jumps {

@@ -22,6 +22,7 @@ host_state() {
 	systemctl is-enabled firewalld 2>&1
 	dpkg-query -W -f='${db:Status-Abbrev}\n' firewalld python3-firewall 2>&1
 }
+# shellcheck disable=SC2034 # compared at the end, in an eval
 HOST_BEFORE=$(host_state)
 NO_LEGACY=1 net_setup
 trap 'fwd_stop; cleanup' EXIT
