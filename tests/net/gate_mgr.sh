@@ -49,6 +49,12 @@ todo_check() {
 	if "$@"; then echo "ok $T_N - $d # TODO $why"; else echo "not ok $T_N - $d # TODO $why"; fi
 }
 
+# mcheck: check, or todo_check when MGR_TODO names what the product does not do yet (for
+# the checks of a manager's reload)
+mcheck() {
+	if [ -n "${MGR_TODO:-}" ]; then todo_check "$MGR_TODO" "$@"; else check "$@"; fi
+}
+
 mgr_closed() { # mgr_closed LABEL: the bystander and the knocker, both families
 	local fam
 	for fam in 4 6; do
@@ -83,32 +89,32 @@ mon_start() {
 	PIDS+=("$MON_PID")
 	sleep 0.3
 }
-# mon_times ADDR: from the events, "BREAK BACK FIXED" (ms): the first deletion of a table,
-# or of one of knockd's chains or rules (BREAK); the first base chain created after it (the
-# manager's ruleset is back: BACK, else BREAK); the first rule or gate element of knockd's
-# for ADDR added after that (FIXED). Nothing deleted: "0 0 0".
+# mon_times ADDR: from the events, grouped into transactions by nft monitor's "new
+# generation N by process PID (NAME)" lines: "LAST FIX NM" (ms): the end of the last
+# transaction by another process than knockd (the manager's last change), the end of the
+# first transaction of knockd's after it that writes a rule or gate element for ADDR (or,
+# failing that, any transaction of knockd's), -1 if knockd wrote nothing after it; NM: the
+# manager's transactions. "0 0 0": no transaction at all.
 mon_times() {
-	perl -e 'my $a = shift; my ($b, $k, $f);
+	perl -e 'my $a = shift; my ($last, $fix, $any, $nm, $mine) = (0, -1, -1, 0, 0);
 		while (<>) {
 			my ($t) = /^(\d+) / or next;
-			if (!defined $b) {
-				$b = $t if / delete table / || / delete (chain|rule) \S+ \S+ (knockd_|KNOCKD-)/;
-				next;
-			}
-			$k = $t if !defined $k && / add chain .*\bhook /;
-			$f = $t if !defined $f && (/ (add|insert) rule \S+ \S+ (knockd_|KNOCKD-)\S* .*saddr \Q$a\E /
-				|| / add element inet knockd \S+ \{ \Q$a\E /);
+			$mine = 1 if / (add|insert) rule \S+ \S+ (knockd_|KNOCKD-)\S* .*saddr \Q$a\E /
+				|| / add element inet knockd \S+ \{ \Q$a\E /;
+			next unless /# new generation \d+ by process \d+ \((.*)\)/;
+			if ($1 ne "knockd") { $last = $t; $nm++; ($fix, $any) = (-1, -1); }
+			elsif ($nm) { $fix = $t if $fix < 0 && $mine; $any = $t if $any < 0; }
+			$mine = 0;
 		}
-		if (!defined $b) { print "0 0 0\n"; exit }
-		$k //= $b; $f //= -1;
-		print "$b $k $f\n";' "$1" "$TMP/monitor"
+		$fix = $any if $fix < 0;
+		print "$last $fix $nm\n";' "$1" "$TMP/monitor"
 }
 # mgr_reload FAM LABEL COMMAND...: during a grant, the manager reloads. From the kernel's
 # events: how long the grant was broken, and how long knockd took to write it again once
 # the manager's ruleset was back (the bound: BOUND_MS); then the grant is whole in the
 # kernel, the knocker connects and the bystander does not.
 mgr_reload() {
-	local fam=$1 label=$2 t0 t1 had_host=0 conn dst me b k f lag gap
+	local fam=$1 label=$2 t0 t1 had_host=0 conn dst me b f nm lag
 	shift 2
 	dst=$(mgr_dst "$fam") me=$(mgr_me "$fam")
 	host_rule "$fam" && had_host=1
@@ -125,48 +131,46 @@ mgr_reload() {
 	conn=$(($(now_ms) - t1))
 	sleep 0.2
 	kill "$MON_PID" 2>/dev/null
-	read -r b k f <<<"$(mon_times "$me")"
-	if [ "$b" = 0 ]; then
-		lag=0 gap=0
-	elif [ "$f" = -1 ]; then
-		lag=-1 gap=-1
+	read -r b f nm <<<"$(mon_times "$me")"
+	if [ "$f" = -1 ]; then
+		lag=0 # knockd wrote nothing after the manager's last change: whole_look says if it had to
 	else
-		lag=$((f - k)) gap=$((f - b))
+		lag=$((f - b))
 	fi
-	diag "$label IPv$fam: the reload took $((t1 - t0)) ms; knockd's rules$([ "$had_host" = 0 ] && echo " (gate only)")" \
-		"$([ "$b" = 0 ] && echo "were not touched" || echo "were first deleted $gap ms before knockd's rule was added again, $lag ms after the manager's ruleset was back");" \
+	diag "$label IPv$fam: the reload took $((t1 - t0)) ms, $nm transaction(s);" \
+		"$([ "$f" = -1 ] && echo "knockd wrote nothing after the manager's last one" ||
+			echo "knockd's rules written again $lag ms after the manager's last one")$([ "$had_host" = 0 ] && echo " (gate only)");" \
 		"first connection $conn ms after the reload"
-	check "$label: IPv$fam: the grant is whole again within $BOUND_MS ms of the manager's ruleset (${lag} ms)" \
-		eval "[ $lag -ge 0 ] && [ $lag -le $BOUND_MS ] && whole_look $fam $had_host"
-	check "$label: IPv$fam: the knocker connects after the reload ($conn ms)" \
+	mcheck "$label: IPv$fam: the grant is whole again within $BOUND_MS ms of the manager's last change (${lag} ms)" \
+		eval "[ $lag -le $BOUND_MS ] && whole_look $fam $had_host"
+	mcheck "$label: IPv$fam: the knocker connects after the reload ($conn ms)" \
 		can_connect "$C1" "$dst" "$PORT"
 	check "$label: IPv$fam: the bystander cannot connect after the reload" \
 		cannot_connect "$C2" "$dst" "$PORT"
 }
 
-# mgr_reload_legacy FAM LABEL HAD_HOST COMMAND...: the legacy tables have no events: the
-# kernel is looked at from the reload's end every few ms until the grant is whole (an
-# upper bound: the first look that finds it whole ends after it was).
+# mgr_reload_legacy FAM LABEL HAD_HOST COMMAND...: the legacy tables have no events: from
+# the reload's end, the kernel is looked at and a real connection tried again and again
+# until the grant is whole and works (an upper bound: the first look that finds it so
+# ends after it was).
 mgr_reload_legacy() {
-	local fam=$1 label=$2 had_host=$3 t0 t1 ms=-1 n=0 dst conn
+	local fam=$1 label=$2 had_host=$3 t0 t1 ms=-1 n=0 dst
 	shift 3
 	dst=$(mgr_dst "$fam")
 	t0=$(now_ms)
 	"$@" >"$TMP/reload.out" 2>&1 || diag "$label: reload exited non-zero: $(cat "$TMP/reload.out")"
 	t1=$(now_ms)
-	while [ "$n" -lt 300 ]; do
+	while [ "$n" -lt 20 ] && [ $(($(now_ms) - t1)) -lt 3000 ]; do
 		n=$((n + 1))
-		whole_look "$fam" "$had_host" && { ms=$(($(now_ms) - t1)); break; }
+		whole_look "$fam" "$had_host" && can_connect "$C1" "$dst" "$PORT" &&
+			{ ms=$(($(now_ms) - t1)); break; }
 		sleep 0.005
 	done
-	wait_until 20 can_connect "$C1" "$dst" "$PORT"
-	conn=$(($(now_ms) - t1))
-	diag "$label IPv$fam: the reload took $((t1 - t0)) ms; the grant was whole by $ms ms after it" \
-		"(look $n$([ "$had_host" = 0 ] && echo ", gate only")); first connection $conn ms after it"
-	check "$label: IPv$fam: the grant is whole again within $BOUND_MS ms ($ms ms)" \
+	diag "$label IPv$fam: the reload took $((t1 - t0)) ms; the knocker connected again by $ms ms" \
+		"after it (look $n, each a real connection$([ "$had_host" = 0 ] && echo ", gate only"))"
+	mcheck "$label: IPv$fam: the grant is whole again within $BOUND_MS ms ($ms ms)" \
 		eval "[ $ms -ge 0 ] && [ $ms -le $BOUND_MS ]"
-	check "$label: IPv$fam: the knocker connects after the reload ($conn ms)" \
-		can_connect "$C1" "$dst" "$PORT"
+	mcheck "$label: IPv$fam: the knocker connects after the reload" can_connect "$C1" "$dst" "$PORT"
 	check "$label: IPv$fam: the bystander cannot connect after the reload" \
 		cannot_connect "$C2" "$dst" "$PORT"
 }
