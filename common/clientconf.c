@@ -95,7 +95,8 @@ static int host_key(struct host_profile *h, int i, const char *v, char *err, siz
 	case 0:
 		return value_string(h->address, sizeof(h->address), v, err, errlen);
 	case 1:
-		if (keys_parse_public(v, h->server_pk) < 0) {
+		/* base64 of 32 bytes; the point is checked where the profile is used */
+		if (keys_decode_public(v, h->server_pk) < 0) {
 			snprintf(err, errlen, "bad server_public_key '%s' (want base64 Ed25519)",
 				 v);
 			return -1;
@@ -158,6 +159,8 @@ int clientconf_on_key(void *user, const char *key, const char *value, int line, 
 		return -1;
 	}
 	st->seen |= 1u << i;
+	if (i == 1)
+		st->c->hosts[st->c->nhosts - 1].pk_line = line;
 	return host_key(&st->c->hosts[st->c->nhosts - 1], i, value, err, errlen);
 }
 

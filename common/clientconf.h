@@ -19,6 +19,7 @@ struct host_profile {
 	uint16_t seq_base, seq_count; /* must match the server's sequence_ports */
 	int seq_len;
 	int line, has_pk;
+	int pk_line; /* of server_public_key: its point is checked on use (knock/profile.c) */
 };
 
 #define GROUP_MAX_MEMBERS 64

@@ -2,7 +2,7 @@
 #ifndef KNOCK_CONFIG_KNOCKD_H
 #define KNOCK_CONFIG_KNOCKD_H
 
-#include "config_keys.h"
+#include "config_pstate.h"
 
 /* The [knockd] section's keys, ending with a NULL name; the restart column says which of
  * them a reload cannot change. */

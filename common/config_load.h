@@ -19,4 +19,21 @@ int config_parse(struct config *c, const char *file, const char *text, size_t le
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* The text of every file config_load_keep read, each after a line CONFIG_TEXT_PART "LEN PATH". */
+#define CONFIG_TEXT_PART "#@knockd-file "
+struct config_text {
+	char *buf;
+	size_t len;
+};
+/* config_load, and the text it read into keep (emptied on failure; config_text_free). */
+int config_load_keep(struct config *c, const char *path, struct config_text *keep, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Pure but for the server key's path check: the files kept by config_load_keep, read back
+ * (the last-good copy, named name): messages say "name[PATH]:LINE", PATH the file it was.
+ */
+int config_load_text(struct config *c, const char *name, const char *text, size_t len, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
+void config_text_free(struct config_text *t);
+
 #endif

@@ -12,6 +12,8 @@
 
 #include "pathtrust.h"
 
+_Static_assert(KNOWNKEYS_PK_LEN == KEY_PUBLIC_LEN, "knownkeys.h: an Ed25519 public key");
+
 #define SEED_LEN 32
 
 static int decode32(const char *b64, size_t len, uint8_t out[32])
@@ -23,6 +25,11 @@ static int decode32(const char *b64, size_t len, uint8_t out[32])
 			      sodium_base64_VARIANT_ORIGINAL) < 0)
 		return -1;
 	return (outlen == 32 && end == b64 + len) ? 0 : -1;
+}
+
+int keys_decode_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
+{
+	return decode32(b64, strlen(b64), pk);
 }
 
 int keys_parse_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
@@ -68,6 +75,10 @@ out:
 	return ret;
 }
 
+/*
+ * Windows has no mode bits or uids to check here: the key's privacy there rests on the ACL
+ * of %APPDATA%, private to its user by default (see README, Clients).
+ */
 static int check_mode(int fd, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -80,6 +91,7 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a regular file", path);
 		return -1;
 	}
+#ifndef _WIN32
 	if (st.st_mode & 077) {
 		snprintf(err, errlen,
 			 "%s: private key is accessible by group or others (mode %04o); "
@@ -92,6 +104,7 @@ static int check_mode(int fd, const char *path, char *err, size_t errlen)
 			 (unsigned)st.st_uid);
 		return -1;
 	}
+#endif
 	return 0;
 }
 

@@ -23,6 +23,10 @@ int keys_read_private(const char *path, struct keypair *kp, char *err, size_t er
 /* The same from an open descriptor (path names it in messages); closes it. */
 int keys_read_private_fd(int fd, const char *path, struct keypair *kp, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* The base64 of 32 bytes, no more: whether they are a usable point is left to the key
+ * agreement (the check costs a scalar multiplication). */
+int keys_decode_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
+    __attribute__((warn_unused_result));
 int keys_parse_public(const char *b64, uint8_t pk[KEY_PUBLIC_LEN])
     __attribute__((warn_unused_result));
 void keys_wipe(struct keypair *kp);

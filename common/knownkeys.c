@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const struct {
-	uint8_t pk[KEY_PUBLIC_LEN];
+	uint8_t pk[KNOWNKEYS_PK_LEN];
 	const char *what;
 } published[] = {
     /* seed 32 x 0x01: iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w= */
@@ -21,15 +21,15 @@ static const struct {
      "the server test-vector key of knock-protocol(7)"},
 };
 
-const char *knownkeys_published(const uint8_t pk[KEY_PUBLIC_LEN])
+const char *knownkeys_published(const uint8_t pk[KNOWNKEYS_PK_LEN])
 {
 	for (size_t i = 0; i < sizeof(published) / sizeof(published[0]); i++)
-		if (!memcmp(pk, published[i].pk, KEY_PUBLIC_LEN))
+		if (!memcmp(pk, published[i].pk, KNOWNKEYS_PK_LEN))
 			return published[i].what;
 	return NULL;
 }
 
-int knownkeys_refuse(const uint8_t pk[KEY_PUBLIC_LEN], const char *name, char *err, size_t errlen)
+int knownkeys_refuse(const uint8_t pk[KNOWNKEYS_PK_LEN], const char *name, char *err, size_t errlen)
 {
 	const char *what = knownkeys_published(pk);
 

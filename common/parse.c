@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,13 @@ bad:
 	return -1;
 }
 
+/* 2^32, or one less where long has 32 bits (Windows). */
+#if ULONG_MAX > 0xffffffffUL
+#define SIZE_NUM_MAX (1UL << 32)
+#else
+#define SIZE_NUM_MAX ULONG_MAX
+#endif
+
 int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 {
 	unsigned long v;
@@ -94,7 +102,7 @@ int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 		len++;
 	}
 	num[len - 1] = '\0';
-	if (parse_uint(num, 1UL << 32, &v, err, errlen) < 0)
+	if (parse_uint(num, SIZE_NUM_MAX, &v, err, errlen) < 0)
 		goto bad;
 	*out = (uint64_t)v << shift;
 	return 0;

@@ -1,50 +1,12 @@
 /* knock keygen / knock pubkey: Ed25519 key files for clients and servers alike. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
+#include "home.h"
 #include "keygen.h"
 #include "keys.h"
 
 #define DEFAULT_KEY "~/.config/knock/id"
-
-int expand_home(const char *path, char *out, size_t outlen)
-{
-	const char *home = getenv("HOME");
-	int n;
-
-	if (strncmp(path, "~/", 2)) {
-		n = snprintf(out, outlen, "%s", path);
-	} else {
-		if (!home || !*home) {
-			fprintf(stderr, "knock: cannot expand %s: HOME is not set\n", path);
-			return -1;
-		}
-		n = snprintf(out, outlen, "%s/%s", home, path + 2);
-	}
-	return (n < 0 || (size_t)n >= outlen) ? -1 : 0;
-}
-
-/* Creates ~/.config/knock (0700) for the default key; an explicit path is taken as is. */
-static int make_parents(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			fprintf(stderr, "knock: %s: %s\n", dir, strerror(errno));
-			return -1;
-		}
-		*slash = '/';
-	}
-	return 0;
-}
 
 int cmd_keygen(int argc, char **argv)
 {
@@ -57,7 +19,7 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (expand_home(argc == 2 ? argv[1] : DEFAULT_KEY, path, sizeof(path)) < 0)
 		return 1;
-	if (argc < 2 && make_parents(path) < 0)
+	if (argc < 2 && home_make_parents(path) < 0)
 		return 1;
 	if (keys_generate_file(path, &kp, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knock: %s\n", err);

@@ -2,9 +2,9 @@
 #ifndef KNOCK_KEYGEN_H
 #define KNOCK_KEYGEN_H
 
+#include "home.h" /* expand_home(), for the callers that had it from here */
+
 int cmd_keygen(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
-/* Expands a leading "~/" with $HOME into out. */
-int expand_home(const char *path, char *out, size_t outlen);
 
 #endif

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "group.h"
@@ -16,9 +17,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: knock keygen [FILE]\n"
 		   "       knock pubkey [FILE]\n"
-		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [-v] HOST|GROUP "
-		   "[DOOR...]\n"
-		   "       knock [-c FILE] [-4|-6] [-v] --sequence HOST|GROUP\n"
+		   "       knock [-c FILE] [-4|-6] [--ttl DUR] [--addr IP] [--copies N] "
+		   "[--spacing MS] [-v] HOST|GROUP [DOOR...]\n"
+		   "       knock [-c FILE] [-4|-6] [--copies N] [-v] --sequence HOST|GROUP\n"
 		   "       knock [-c FILE] [-4|-6] [-v] HOST|GROUP PORT[:tcp|udp]...\n"
 		   "       knock [-c FILE] [-4|-6] [-v] [--wait DUR] -W HOST:PORT\n"
 		   "       knock --version | --help\n"
@@ -43,6 +44,27 @@ static int knock_host(const struct send_opts *o, const char *name, enum group_mo
 	}
 }
 
+/* --copies N (1..SEND_COPIES_MAX) and --spacing MS (0..1000). */
+static int copies_opt(struct send_opts *o, int opt, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	long max = opt == 'n' ? SEND_COPIES_MAX : 1000;
+
+	if (!*arg || *end || v < (opt == 'n') || v > max) {
+		fprintf(stderr, "knock: --%s: '%s' is not a number from %d to %ld\n",
+			opt == 'n' ? "copies" : "spacing", arg, opt == 'n', max);
+		return -1;
+	}
+	if (opt == 'n') {
+		o->copies = (int)v;
+	} else {
+		o->spacing_ms = (uint32_t)v;
+		o->spacing_set = 1;
+	}
+	return 0;
+}
+
 static int send_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"ttl", required_argument, NULL, 'T'},
@@ -51,6 +73,8 @@ static int send_main(int argc, char **argv)
 						 {"sequence", no_argument, NULL, 'S'},
 						 {"wait", required_argument, NULL, 'w'},
 						 {"version", no_argument, NULL, 'V'},
+						 {"copies", required_argument, NULL, 'n'},
+						 {"spacing", required_argument, NULL, 'i'},
 						 {NULL, 0, NULL, 0}};
 	struct send_opts o = {0};
 	char err[128];
@@ -86,6 +110,11 @@ static int send_main(int argc, char **argv)
 				fprintf(stderr, "knock: --wait: %s\n", err);
 				return 1;
 			}
+			break;
+		case 'n':
+		case 'i':
+			if (copies_opt(&o, opt, optarg) < 0)
+				return 1;
 			break;
 		case 'T':
 			if (parse_duration(optarg, &o.ttl, err, sizeof(err)) < 0) {

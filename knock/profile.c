@@ -9,6 +9,7 @@
 
 #include "hostmatch.h"
 #include "keygen.h"
+#include "paircache.h"
 
 #define DEFAULT_CONF "~/.config/knock/knock.conf"
 
@@ -17,11 +18,11 @@ int knock_config_path(const char *config, char *path, size_t len)
 	return expand_home(config ? config : DEFAULT_CONF, path, len);
 }
 
-static int load_key(const struct client_config *cc, struct keypair *kp)
+static int load_key(const struct client_config *cc, struct keypair *kp, char path[PATH_MAX])
 {
-	char path[PATH_MAX], err[512];
+	char err[512];
 
-	if (expand_home(cc->private_key, path, sizeof(path)) < 0)
+	if (expand_home(cc->private_key, path, PATH_MAX) < 0)
 		return -1;
 	if (keys_read_private(path, kp, err, sizeof(err)) < 0) {
 		fprintf(stderr, "knock: %s%s\n", err,
@@ -53,7 +54,7 @@ static void sample_hint(const char *path)
 
 int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 {
-	char path[PATH_MAX], err[512];
+	char path[PATH_MAX], key[PATH_MAX], err[512];
 
 	memset(x, 0, sizeof(*x));
 	if (knock_config_path(config, path, sizeof(path)) < 0)
@@ -83,10 +84,15 @@ int knock_ctx_load(struct knock_ctx *x, const char *config, const char *host)
 			host, path);
 		goto fail;
 	}
-	if (load_key(&x->cc, &x->kp) < 0)
+	if (load_key(&x->cc, &x->kp, key) < 0)
 		goto fail;
-	if (crypto_pair_derive(&x->k, &x->kp, x->h->server_pk, x->kp.pk, x->h->server_pk) < 0) {
-		fprintf(stderr, "knock: [host:%s]: server_public_key is unusable\n", host);
+	/* The server key's point is checked here, by the derivation (a cache is only ever
+	 * written after one succeeded), not at parse: only the profile used costs it. */
+	if (paircache_get(&x->k, key, &x->kp, x->h->server_pk) < 0) {
+		fprintf(stderr,
+			"knock: %s:%d: server_public_key of [host:%s] is not a usable Ed25519 "
+			"public key\n",
+			path, x->h->pk_line, x->h->name);
 		goto fail;
 	}
 	return 0;

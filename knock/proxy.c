@@ -5,17 +5,14 @@
  */
 #include "proxy.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "profile.h"
+#include "relay.h"
 #include "sock.h"
 
 static int64_t now_ms(void)
@@ -50,31 +47,6 @@ static int split_target(const char *target, char *host, size_t hlen, char *port,
 	return 0;
 }
 
-/* One attempt, at most timeout_ms: a connected socket, or -1. */
-static int try_connect(const struct addrinfo *ai, int timeout_ms)
-{
-	struct pollfd p;
-	int fd = sock_open(ai->ai_family, SOCK_STREAM, 1), err = 0;
-	socklen_t len = sizeof(err);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		goto done;
-	if (errno != EINPROGRESS)
-		goto fail;
-	p = (struct pollfd){.fd = fd, .events = POLLOUT};
-	if (poll(&p, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
-	    err)
-		goto fail;
-done:
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
 static int wait_open(const struct knock_ctx *x, const struct send_opts *o, const char *port,
 		     unsigned wait_secs)
 {
@@ -89,7 +61,7 @@ static int wait_open(const struct knock_ctx *x, const struct send_opts *o, const
 		return -1;
 	}
 	while (fd < 0 && now_ms() < deadline) {
-		fd = try_connect(res, 250);
+		fd = sock_connect(res, 250);
 		if (fd >= 0)
 			break;
 		if ((resent == 0 && now_ms() - start > 2000) ||
@@ -107,39 +79,6 @@ static int wait_open(const struct knock_ctx *x, const struct send_opts *o, const
 	return fd;
 }
 
-/* Copies stdin to the socket and the socket to stdout until the server closes. */
-static int relay(int sock)
-{
-	struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
-	char buf[16384];
-
-	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			return 1;
-		for (int i = 0; i < 2; i++) {
-			ssize_t n, w = 0;
-
-			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(p[i].fd, buf, sizeof(buf));
-			if (n <= 0 && i == 1)
-				return 0; /* the server closed: we are done */
-			if (n <= 0) {
-				shutdown(sock, SHUT_WR); /* our side is done sending */
-				p[0].fd = -1;
-				continue;
-			}
-			while (w < n) {
-				ssize_t k = write(i ? 1 : sock, buf + w, (size_t)(n - w));
-
-				if (k <= 0)
-					return 1;
-				w += k;
-			}
-		}
-	}
-}
-
 int cmd_proxy(const struct send_opts *o, const char *target, unsigned wait_secs)
 {
 	char host[256], port[16];
@@ -155,7 +94,7 @@ int cmd_proxy(const struct send_opts *o, const char *target, unsigned wait_secs)
 	if (send_token(&x, o, NULL, 0) == 0 && (fd = wait_open(&x, o, port, wait_secs)) >= 0) {
 		if (o->verbose)
 			fprintf(stderr, "knock: %s port %s is open; relaying\n", host, port);
-		ret = relay(fd);
+		ret = relay_run(fd);
 		close(fd);
 	}
 	knock_ctx_free(&x);

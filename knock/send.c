@@ -120,7 +120,8 @@ static int build(struct token *t, const struct send_opts *o, const struct host_p
 	return 0;
 }
 
-static void report(const struct token *t, const struct sockaddr_storage *peer, uint16_t port)
+static void report(const struct token *t, const struct sockaddr_storage *peer, uint16_t port,
+		   const struct send_opts *o)
 {
 	char a[ADDR_STRLEN], p[INET6_ADDRSTRLEN], doors[TOKEN_DOORS_LEN];
 	const void *src = peer->ss_family == AF_INET
@@ -135,8 +136,42 @@ static void report(const struct token *t, const struct sockaddr_storage *peer, u
 	while ((name = token_next_door(t, &off)))
 		snprintf(doors + strlen(doors), sizeof(doors) - strlen(doors), "%s%s",
 			 doors[0] ? "," : "", name);
-	fprintf(stderr, "knock: sent %d-byte token to %s port %u: open %s for %s, ttl %s\n",
-		TOKEN_SIZE, p, port, doors, a, t->ttl ? "as asked" : "door default");
+	fprintf(stderr,
+		"knock: sent %d-byte token to %s port %u: open %s for %s, ttl %s, %d copies %u "
+		"ms apart\n",
+		TOKEN_SIZE, p, port, doors, a, t->ttl ? "as asked" : "door default",
+		send_copies(o, SEND_COPIES), o->spacing_set ? o->spacing_ms : SEND_SPACING_MS);
+}
+
+int send_copies(const struct send_opts *o, int dflt)
+{
+	return o->copies ? o->copies : dflt;
+}
+
+void send_pause(const struct send_opts *o)
+{
+	uint32_t ms = o->spacing_set ? o->spacing_ms : SEND_SPACING_MS;
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	if (ms)
+		nanosleep(&ts, NULL);
+}
+
+/* The same sealed token, copies times: the server counts the later ones as duplicates. */
+static int send_packets(int fd, const struct send_opts *o, const uint8_t *pkt, size_t len)
+{
+	int n = send_copies(o, SEND_COPIES), sent = 0, err = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i)
+			send_pause(o);
+		if (send(fd, pkt, len, 0) == (ssize_t)len)
+			sent++;
+		else
+			err = errno;
+	}
+	errno = err;
+	return sent ? 0 : -1;
 }
 
 int send_token(const struct knock_ctx *x, const struct send_opts *o, char **doors, int ndoors)
@@ -150,12 +185,12 @@ int send_token(const struct knock_ctx *x, const struct send_opts *o, char **door
 	if (fd < 0 || build(&t, o, x->h, fd, doors, ndoors) < 0)
 		goto out;
 	token_seal(pkt, &t, &x->k, &x->kp, x->h->server_pk);
-	if (send(fd, pkt, sizeof(pkt), 0) != (ssize_t)sizeof(pkt)) {
+	if (send_packets(fd, o, pkt, sizeof(pkt)) < 0) {
 		fprintf(stderr, "knock: send to %s: %s\n", x->h->address, strerror(errno));
 		goto out;
 	}
 	if (o->verbose)
-		report(&t, &peer, x->h->spa_port);
+		report(&t, &peer, x->h->spa_port, o);
 	ret = 0;
 out:
 	sodium_memzero(&t, sizeof(t));

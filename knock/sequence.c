@@ -21,6 +21,7 @@
 #include "profile.h"
 #include "config.h"
 #include "seqgen.h"
+#include "send.h"
 #include "sock.h"
 
 #define GAP_NS 5000000 /* between knocks: keeps them in order through any queue */
@@ -66,16 +67,26 @@ static int send_knock(struct sockaddr_storage *ss, socklen_t len, const struct s
 	return ok ? 0 : -1;
 }
 
-static int send_all(const char *name, int family, const struct seq_knock *k, int n, int verbose)
+/* Each knock copies times (the server takes a repeat of the knock it matched last as a
+ * duplicate); every packet is followed by the gap that keeps the knocks in order, and by
+ * --spacing when that was given. */
+static int send_all(const char *name, const struct send_opts *o, int copies,
+		    const struct seq_knock *k, int n)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
+	int verbose = o->verbose;
 
-	if (resolve(name, family, &ss, &len) < 0)
+	if (resolve(name, o->family, &ss, &len) < 0)
 		return 1;
-	for (int i = 0; i < n; i++)
-		if (send_knock(&ss, len, &k[i]) < 0)
-			return 1;
+	for (int i = 0; i < n; i++) {
+		for (int c = 0; c < copies; c++) {
+			if (c && o->spacing_set)
+				send_pause(o);
+			if (send_knock(&ss, len, &k[i]) < 0)
+				return 1;
+		}
+	}
 	if (verbose) {
 		fprintf(stderr, "knock: %d knocks to %s:", n, name);
 		for (int i = 0; i < n; i++)
@@ -96,7 +107,7 @@ int cmd_sequence(const struct send_opts *o, const char *host)
 		return 1;
 	seqgen_derive(k, x.h->seq_len, &x.k, (uint64_t)time(NULL) / TIME_STEP, x.h->seq_base,
 		      x.h->seq_count);
-	ret = send_all(x.h->address, o->family, k, x.h->seq_len, o->verbose);
+	ret = send_all(x.h->address, o, send_copies(o, SEND_COPIES), k, x.h->seq_len);
 	knock_ctx_free(&x);
 	return ret;
 }
@@ -139,7 +150,7 @@ int cmd_static(const struct send_opts *o, const char *host, char **specs, int n)
 	if (knock_config_path(o->config, path, sizeof(path)) == 0 && access(path, R_OK) == 0 &&
 	    clientfile_load(&cc, path, err, sizeof(err)) == 0)
 		h = clientconf_find(&cc, host);
-	ret = send_all(h ? h->address : host, o->family, k, n, o->verbose);
+	ret = send_all(h ? h->address : host, o, send_copies(o, 1), k, n);
 	clientconf_free(&cc);
 	return ret;
 }

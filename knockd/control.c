@@ -229,6 +229,20 @@ static void json_escape(const char *s, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/* Where the configuration in force came from: the file, or the last-good copy and why. */
+static void config_state(const struct control *c, int json, struct sbuf *b)
+{
+	const char *why = c->fallback ? c->fallback : "";
+	char esc[1024 * 6 + 1];
+
+	if (!json) {
+		out(b, why[0] ? "config=last-good (%s)\n" : "config=%s\n", why[0] ? why : "file");
+		return;
+	}
+	json_escape(why, esc, sizeof(esc));
+	out(b, "\"config\":\"%s\",\"config_error\":\"%s\",", why[0] ? "last-good" : "file", esc);
+}
+
 static void do_status(struct control *c, const struct ctl_request *r, struct sbuf *b)
 {
 	const struct config *cfg = grantsvc_config(c->svc);
@@ -247,10 +261,12 @@ static void do_status(struct control *c, const struct ctl_request *r, struct sbu
 		snprintf(ifaces, sizeof(ifaces), "%s", cfg->interfaces);
 	out(b,
 	    r->json ? "{\"uptime\":%" PRId64 ",\"backend\":\"%s%s\",\"interfaces\":\"%s\","
-		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,\"counters\":{"
+		      "\"spa_port\":%u,\"grants\":%zu,\"max_grants\":%u,"
 		    : "uptime %" PRId64 "s\nbackend %s (%s)\n"
-		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\ncounters:",
+		      "interfaces %s, token port udp/%u\ngrants %zu of at most %u\n",
 	    up, fw->name, r->json ? "" : fw->what, ifaces, cfg->spa_port, n, cfg->max_grants);
+	config_state(c, r->json, b);
+	out(b, "%s", r->json ? "\"counters\":{" : "counters:");
 	out(b, r->json ? "%sframes%s:%" PRIu64 : " %sframes%s=%" PRIu64, q, q, st.frames);
 	out(b, r->json ? ",%spacket-oversized%s:%" PRIu64 : " %spacket-oversized%s=%" PRIu64, q, q,
 	    st.oversized);

@@ -14,9 +14,10 @@ struct control {
 	int dir;        /* O_PATH: its directory, to remove it at exit (sandbox.h) */
 	int serving_fd; /* the connection being answered, or -1 */
 	struct grantsvc *svc;
-	const char *config_path;                            /* what reload re-reads */
-	int64_t started;                                    /* wall seconds */
-	void *arg;                                          /* for the hooks: */
+	const char *config_path; /* what reload re-reads */
+	const char *fallback;    /* "" or why the daemon runs on the last-good copy */
+	int64_t started;         /* wall seconds */
+	void *arg;               /* for the hooks: */
 	void (*stats)(void *arg, struct ps_stats *out);     /* the parser's counters */
 	int (*reload)(void *arg, char *err, size_t errlen); /* SIGHUP's reload */
 };

@@ -22,6 +22,7 @@
 #include "privsep.h"
 #include "gate.h"
 #include "log.h"
+#include "timer.h"
 #include "windows.h"
 
 #define UNAUTH_LINES 20 /* per 10 s, for static sequences: anyone can send them */
@@ -245,23 +246,33 @@ static void windows_tick(struct daemon *d)
 	}
 }
 
-/* Milliseconds until the next grant expiry, window start or retry of a failed deletion or
- * rewrite; -1 for none (poll forever). */
-static int next_timeout(const struct daemon *d)
+/* When (CLOCK_MONOTONIC ns) the next grant expires, a window starts, a failed deletion or
+ * rewrite is retried, or host-ruleset accepts are due after a reload; -1 for none (wait
+ * forever). A grant's deadline is its expires_ms itself, not a millisecond count from a
+ * truncated now. */
+static int64_t next_deadline(const struct daemon *d)
 {
 	struct grant_clock now = grant_clock_now();
 	int64_t t = grantsvc_next_timeout(&d->svc, now.mono_ms);
 	int64_t wall = now.wall_ms + d->clock_offset * 1000;
+	int64_t settle = daemon_gate_timeout(d, now.mono_ms); /* accepts after a reload */
+	int64_t w = daemon_watch_ms(d);                       /* the legacy watch's next look */
 
 	if (gate_dirty(d->svc.fw[0].gate) && (t < 0 || t > GRANTSVC_RETRY_MS))
 		t = GRANTSVC_RETRY_MS;
+	if (settle >= 0 && (t < 0 || settle < t))
+		t = settle;
+	if (w >= 0 && (t < 0 || w < t))
+		t = w;
 	for (size_t i = 0; i < d->svc.cfg->nwindows; i++) {
 		int64_t ms = d->win_next[i] * 1000 - wall;
 
 		if (d->win_next[i] >= 0 && (t < 0 || ms < t))
 			t = ms < 0 ? 0 : ms;
 	}
-	return t < 0 ? -1 : (int)(t > 86400000 ? 86400000 : t);
+	if (t < 0)
+		return -1;
+	return ((int64_t)now.mono_ms + (t > 86400000 ? 86400000 : t)) * 1000000;
 }
 
 int daemon_run(struct daemon *d)
@@ -280,10 +291,14 @@ int daemon_run(struct daemon *d)
 		pfd[1] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
 		pfd[2] = (struct pollfd){.fd = d->ctl.fd, .events = POLLIN};
 		pfd[3] = (struct pollfd){.fd = gate_watch_fd(d->svc.fw[0].gate), .events = POLLIN};
-		r = poll(pfd, 4, next_timeout(d));
+		r = timer_poll(pfd, 4, next_deadline(d));
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
+		}
+		if (r == 0) { /* the deadline: its deletion first, waiting for nothing else */
+			now = grant_clock_now();
+			grantsvc_expire(&d->svc, &now);
 		}
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && drain_channel(d) < 0) {
 			ret = 1; /* fail closed; live grants stay until their deadlines */
@@ -298,6 +313,7 @@ int daemon_run(struct daemon *d)
 		now = grant_clock_now();
 		grantsvc_expire(&d->svc, &now);
 		daemon_gate_tick(d, pfd[3].revents & POLLIN);
+		daemon_watch_tick(d);
 	}
 	if (!ret && !d->failed)
 		log_counters(d);

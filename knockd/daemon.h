@@ -38,7 +38,12 @@ struct daemon {
 	int64_t *win_next;    /* next start of each window (unix seconds, -1: none) */
 	int64_t clock_offset; /* windows only: KNOCKD_TEST_CLOCK_OFFSET, for tests */
 	int stop;
-	int failed; /* stop with exit status 1 */
+	int failed;          /* stop with exit status 1 */
+	int lastgood_dir;    /* state_dir, for the last-good copy (lastgood.h), or -1 */
+	char fallback[1024]; /* started on the last-good copy: why ("" = on the file) */
+	struct {
+		uint64_t first_ms, quiet_ms; /* mono ms; first_ms 0: no change waiting */
+	} host_settle; /* daemon_gate.c: the host's tables changed; our accepts wait for quiet */
 };
 
 /* Takes ownership of cfg (heap-allocated, loaded from path) even when it fails. */
@@ -75,5 +80,12 @@ int daemon_windows_init(struct daemon *d, char *err, size_t errlen)
 int daemon_gate_sync(struct daemon *d);
 /* From the poll loop: reads the watch (readable) and restores the gate if it must. */
 void daemon_gate_tick(struct daemon *d, int readable);
+/* Milliseconds until daemon_gate_tick must run again (accepts waiting for the host's
+ * tables to settle); -1 for none. */
+int64_t daemon_gate_timeout(const struct daemon *d, uint64_t now_ms);
+/* The legacy xtables watch (daemon_watch.c): ms until its next look (-1: the backend sends
+ * events or has none to send), and the look, from the poll loop. */
+int64_t daemon_watch_ms(const struct daemon *d);
+void daemon_watch_tick(struct daemon *d);
 
 #endif

@@ -70,18 +70,60 @@ static void restore(struct daemon *d, const char *who)
 	quiet = 0;
 }
 
+/*
+ * The host's tables changed (nftables backend): a ruleset reload may have taken our accepts.
+ * A manager's reload is a burst of changes (ufw: a dozen iptables runs; with
+ * MANAGE_BUILTINS=yes a flush of every chain, then `iptables -X`). Writing the accepts back
+ * inside the burst would fight it: our jump, back between its -F and its -X, makes the -X
+ * fail, and ufw gives up with its firewall half-loaded. The gate keeps the doors closed
+ * meanwhile, so the accepts go back once the tables have been quiet for HOST_SETTLE_MS (or
+ * HOST_SETTLE_MAX_MS after the first change of a burst that does not end).
+ */
+#define HOST_SETTLE_MS     40
+#define HOST_SETTLE_MAX_MS 1000
+
+static uint64_t settle_due(const struct daemon *d)
+{
+	uint64_t cap = d->host_settle.first_ms + HOST_SETTLE_MAX_MS;
+
+	return d->host_settle.quiet_ms < cap ? d->host_settle.quiet_ms : cap;
+}
+
+int64_t daemon_gate_timeout(const struct daemon *d, uint64_t now_ms)
+{
+	if (!d->host_settle.first_ms)
+		return -1;
+	return settle_due(d) > now_ms ? (int64_t)(settle_due(d) - now_ms) : 0;
+}
+
+static void host_tick(struct daemon *d, int changed)
+{
+	uint64_t now = grant_clock_now().mono_ms;
+
+	if (changed && !strcmp(fw_name(&d->svc.fw[0]), "nftables")) {
+		if (!d->host_settle.first_ms)
+			d->host_settle.first_ms = now ? now : 1;
+		d->host_settle.quiet_ms = now + HOST_SETTLE_MS;
+	}
+	if (!d->host_settle.first_ms || now < settle_due(d))
+		return;
+	d->host_settle.first_ms = 0;
+	if (d->svc.grants.n > d->svc.grants.nending) {
+		d->svc.rewrite_due = 1;
+		(void)grantsvc_commit(&d->svc, 0, NULL);
+	}
+}
+
 void daemon_gate_tick(struct daemon *d, int readable)
 {
 	char who[64] = "";
+	int hit = 0;
 
 	if (!d->svc.fw[0].gate)
 		return;
-	if (readable && (gate_watch_read(d->svc.fw[0].gate, who, sizeof(who)) & GATE_HIT_HOST) &&
-	    !strcmp(fw_name(&d->svc.fw[0]), "nftables") &&
-	    d->svc.grants.n > d->svc.grants.nending) {
-		d->svc.rewrite_due = 1; /* a ruleset reload may have taken our accepts */
-		(void)grantsvc_commit(&d->svc, 0, NULL);
-	}
+	if (readable)
+		hit = gate_watch_read(d->svc.fw[0].gate, who, sizeof(who));
+	host_tick(d, hit & GATE_HIT_HOST);
 	if (gate_dirty(d->svc.fw[0].gate))
 		restore(d, who);
 }

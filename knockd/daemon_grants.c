@@ -302,7 +302,11 @@ static uint32_t open_door(struct grantsvc *s, unsigned i, const struct grantsvc_
 	if (n == 1 && r->unauth)
 		grants_mark_unauth(&s->grants, g);
 	if (n == 0 && g->deadline == before.deadline && !in_batch(s, g->id)) {
-		log_grant(s, g, &note); /* the kernel rule stays as it is: nothing to commit */
+		/* The deadline stays, but a ruleset reload may have taken the rule since (legacy
+		 * xtables are not watched): it is written again, taking nothing out, so that a
+		 * re-knock always ends with the grant in the kernel. */
+		log_grant(s, g, &note);
+		(void)queue(s, FW_ADD, PEND_REWRITE, g);
 		return g->id;
 	}
 	note.kind = (uint8_t)(n ? PEND_NEW : PEND_REFRESH);

@@ -17,7 +17,9 @@
 
 #include "clock.h"
 #include "control.h"
+#include "lastgood.h"
 #include "log.h"
+#include "pairs.h"
 #include "sandbox.h"
 #include "windows.h"
 #include "replay_store.h"
@@ -133,27 +135,25 @@ static int reload_hook(void *arg, char *err, size_t errlen)
 
 int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct keypair server;
+	struct pairs pairs;
 	struct grant_clock now;
 	uint8_t hashkey[16];
-	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->svc.cfg = cfg;
 	d->config_path = path;
 	d->sigfd = d->stage.replay_fd = d->ctl.fd = d->chan = d->ctl.serving_fd = -1;
-	d->ctl.dir = -1;
+	d->ctl.dir = d->lastgood_dir = -1;
+	d->ctl.fallback = d->fallback;
 	d->ctl.svc = &d->svc;
 	d->ctl.config_path = path;
 	d->ctl.arg = d;
 	d->ctl.stats = stats_hook;
 	d->ctl.reload = reload_hook;
 	sandbox_lookup(&d->parser_user); /* now: no file is read for it after start-up */
-	if (keys_read_private(cfg->private_key, &server, err, errlen) < 0)
-		return -1;
-	ret = verify_init(&d->stage.ver, cfg, &server, err, errlen);
-	keys_wipe(&server);
-	if (ret < 0)
+	/* In a child: the packet parser, forked from us, must not find the key in its memory. */
+	if (pairs_derive_apart(cfg, &pairs, err, errlen) < 0 ||
+	    verify_init_keys(&d->stage.ver, cfg, pairs.server_pk, pairs.keys, err, errlen) < 0)
 		return -1;
 	randombytes_buf(hashkey, sizeof(hashkey));
 	if (seq_init(&d->stage.seq, cfg, d->stage.ver.keys, hashkey) < 0) {
@@ -163,6 +163,9 @@ int daemon_init(struct daemon *d, struct config *cfg, const char *path, char *er
 	d->stage.replay_fd = replay_store_open(cfg->state_dir, &d->stage.ver.replay,
 					       (int64_t)time(NULL), err, errlen);
 	if (d->stage.replay_fd < 0)
+		return -1;
+	d->lastgood_dir = lastgood_open_dir(cfg->state_dir, err, errlen);
+	if (d->lastgood_dir < 0)
 		return -1;
 	now = grant_clock_now();
 	if (grantsvc_init(&d->svc, cfg, err, errlen) < 0 ||
@@ -186,7 +189,7 @@ int daemon_start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	if (sandbox_writer(err, errlen) < 0)
 		return -1;
-	return sandbox_writer_filter(d->ctl.dir, err, errlen);
+	return sandbox_writer_filter(d->ctl.dir, d->lastgood_dir, err, errlen);
 }
 
 void daemon_free(struct daemon *d)
@@ -204,4 +207,6 @@ void daemon_free(struct daemon *d)
 		close(d->stage.replay_fd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->lastgood_dir >= 0)
+		close(d->lastgood_dir);
 }

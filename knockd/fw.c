@@ -166,7 +166,47 @@ static void forwarding_note(const struct config *c, char *msg, size_t len)
 	}
 }
 
-int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
+/* One line per door and family: the gate closes it; a granted connection is accepted by a
+ * grant rule where the host's ruleset drops, or by the host already. */
+static void door_report(const struct config *c, const struct fw_probe *p, char *msg, size_t len)
+{
+	for (size_t i = 0; i < c->ndoors; i++) {
+		const struct door *d = &c->doors[i];
+		int hook = d->direction == DIR_IN ? 0 : d->direction == DIR_OUT ? 1 : 2;
+
+		for (int f = 0; f < 2; f++) {
+			const char *to = p->grant_to[f][hook];
+			int drops = !!(p->drop_mask & (1u << (f * 3 + hook)));
+			size_t n = strlen(msg);
+
+			if (d->direction == DIR_FWD && d->to.addr.family != (f ? 6 : 4))
+				continue;
+			snprintf(msg + n, len - n,
+				 "door %s IPv%d: closed by the gate; granted traffic %s%s\n",
+				 d->name, f ? 6 : 4,
+				 drops && to[0] ? "is accepted by a grant rule written to "
+				 : drops        ? "cannot be accepted: nothing knockd writes into "
+						  "covers the chain that drops it (see above)"
+				 : to[0] ? "is accepted by the host already (nothing drops it); a "
+					   "grant rule goes to "
+					 : "is accepted by the host already (nothing drops it)",
+				 to);
+		}
+	}
+}
+
+/* Appends "manager: ..." to msg. 1 if the configured nft_table is owned by another process
+ * (writing into it fails), else 0. */
+static int name_manager(const struct fw_manager *m, char *msg, size_t len)
+{
+	size_t n = strlen(msg);
+
+	snprintf(msg + n, len - n, "manager: %s\n", m->names);
+	return m->target_owned;
+}
+
+int fw_check(const struct config *c, const struct fw_manager *m, char *msg, size_t len,
+	     const char **chosen)
 {
 	struct situation s;
 	const struct fw_backend *b;
@@ -180,6 +220,18 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 	snprintf(msg, len, "found: nftables: %s; legacy xtables: %s\n",
 		 s.nft.drops_what[0] ? s.nft.drops_what : "nothing that drops",
 		 s.legacy.drops_what[0] ? s.legacy.drops_what : "nothing that drops");
+	if (b == &fw_backend_nftables && name_manager(m, msg, len) > 0)
+		b = refuse(
+		    err, sizeof(err),
+		    "table %s is owned by another process (firewalld with "
+		    "NftablesTableOwner=yes): knockd cannot write into it and would fail at "
+		    "start; remove nft_table and nft_*_chain, and let the doors' ports "
+		    "through in firewalld (firewall-cmd --permanent --add-service=ssh, or "
+		    "--add-port=PORT/tcp; firewall-cmd --reload): the gate keeps them closed "
+		    "to everyone without a grant",
+		    c->nft_table);
+	else if (b != &fw_backend_nftables)
+		(void)name_manager(m, msg, len);
 	n = strlen(msg);
 	if (!b) {
 		snprintf(msg + n, len - n, "%s", err);
@@ -198,6 +250,7 @@ int fw_check(const struct config *c, char *msg, size_t len, const char **chosen)
 		return -1;
 	}
 	forwarding_note(c, msg, len);
+	door_report(c, b == &fw_backend_nftables ? &s.nft : &s.legacy, msg, len);
 	return 0;
 }
 
@@ -208,6 +261,8 @@ static void gate_commit(struct fw *fw, const struct fw_change *ch, size_t n)
 	int *del = calloc(n, sizeof(*del));
 	struct timespec ts;
 	char err[256];
+	uint32_t gen;
+	int have;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	for (size_t i = 0; v && del && i < n; i++) {
@@ -217,10 +272,15 @@ static void gate_commit(struct fw *fw, const struct fw_change *ch, size_t n)
 		v[i].deadline_ms = (ch[i].rule.deadline + 1) * 1000;
 		del[i] = ch[i].op == FW_DEL;
 	}
+	/* At the generation the backend's commit left: the gate's batch then moves it by one
+	 * known step, and the backend's next commit need not read the base chains again. */
+	have = fw->b->known_gen && fw->b->known_gen(fw->st, &gen) == 0;
 	if (!v || !del ||
-	    gate_grants(fw->gate, v, del, n, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, err,
-			sizeof(err)) < 0)
+	    gate_grants(fw->gate, v, del, n, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+			have ? &gen : NULL, err, sizeof(err)) < 0)
 		log_warn("%s: the gate is written again", v && del ? err : "out of memory");
+	else if (have && gate_changed(fw->gate))
+		fw->b->took_gen(fw->st, gen + 1);
 	free(v);
 	free(del);
 }
@@ -251,6 +311,16 @@ int fw_take_lost(struct fw *fw)
 
 	fw->lost = 0;
 	return lost;
+}
+
+int fw_watch(struct fw *fw, char *what, size_t len)
+{
+	return fw_watches(fw) ? fw->b->watch(fw->st, what, len) : 0;
+}
+
+int fw_watches(const struct fw *fw)
+{
+	return fw->b && fw->b->watch;
 }
 
 void fw_close(struct fw *fw)

@@ -61,6 +61,11 @@ struct fw_probe {
 	char drops_what[1024]; /* which ones can drop, "; "-separated */
 	char uncovered[512];   /* those that can drop but that it would not write for */
 	char targets[1024];    /* where its grants would go */
+	/* For knockd -t's report per door and family: bit 1 << (f * 3 + hook) (f: 0 IPv4,
+	 * 1 IPv6; hook: 0 input, 1 output, 2 forward) where a base chain can drop, and the
+	 * chain a grant's accept is written to ("" if none). */
+	unsigned drop_mask;
+	char grant_to[2][3][128];
 };
 
 /* For the backends' probe: appends to one of fw_probe's "; "-separated lists. */
@@ -87,6 +92,16 @@ struct fw_backend {
 	/* Fills p. -1 (err says why; p->absent if the kernel lacks the backend) if the
 	 * ruleset cannot be read. */
 	int (*probe)(const struct config *c, struct fw_probe *p, char *err, size_t errlen);
+	/* May be NULL. The ruleset generation the backend last read its base chains at (0), or
+	 * -1 if it must read them again anyway; took_gen: the ruleset moved to genid by a batch
+	 * of ours that touched none of the backend's chains (the gate's). */
+	int (*known_gen)(void *st, uint32_t *genid);
+	void (*took_gen)(void *st, uint32_t genid);
+	/* For a backend whose kernel side sends no change events (legacy xtables), asked
+	 * about twice a second: 1 if our chains, jumps or rules were removed or shadowed
+	 * since its last commit (what says which), 0 if not, -1 if it cannot tell. May be
+	 * NULL. */
+	int (*watch)(void *st, char *what, size_t len);
 };
 
 struct gate;
@@ -113,9 +128,17 @@ int fw_list(struct fw *fw, struct fw_found *out, size_t max, size_t *n, char *er
 int fw_reconfigure(struct fw *fw, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void fw_close(struct fw *fw);
+/* The backend's watch (see watch above): 1 if its grants must be written again; 0 also
+ * for a backend without one. */
+int fw_watch(struct fw *fw, char *what, size_t len);
+/* Whether the backend needs fw_watch called (legacy xtables). */
+int fw_watches(const struct fw *fw);
 /* Whether the live grants must be written again: 1 once after a commit that had to create
  * one of our chains (the open's own set-up does not count). */
 int fw_take_lost(struct fw *fw);
+/* Whether family 4 or 6 has a legacy filter table already (reads /proc, loads nothing;
+ * fw_iptables.c). */
+int fw_legacy_loaded(int family);
 /* The backend in use: "iptables", "nftables" (or "none" before fw_open). */
 const char *fw_name(const struct fw *fw);
 /*
@@ -124,6 +147,11 @@ const char *fw_name(const struct fw *fw);
  * the backend cannot read its tables, -2 if no backend would be effective (msg says why).
  * Creates no table.
  */
-int fw_check(const struct config *c, char *msg, size_t len, const char **chosen);
+struct fw_manager {
+	const char *names; /* the firewall managers recognised (fwmgr.h), for the report */
+	int target_owned;  /* the configured nft_table is owned by another process */
+};
+int fw_check(const struct config *c, const struct fw_manager *m, char *msg, size_t len,
+	     const char **chosen);
 
 #endif

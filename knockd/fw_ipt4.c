@@ -38,3 +38,4 @@ static void xt_fill(struct ipt_entry *e, const struct fw_rule *r, const struct p
 }
 
 #include "fw_ipt_family.h"
+#include "fw_ipt_family_read.h"

@@ -48,3 +48,4 @@ static void xt_fill(struct ip6t_entry *e, const struct fw_rule *r, const struct 
 }
 
 #include "fw_ipt_family.h"
+#include "fw_ipt_family_read.h"

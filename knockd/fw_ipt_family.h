@@ -16,6 +16,7 @@
 static const char *const chains[3] = {FW_CHAIN_IN, FW_CHAIN_OUT, FW_CHAIN_FWD};
 static const char *const builtins[3] = {"INPUT", "OUTPUT", "FORWARD"};
 static const char dnat_chain[32] = FW_CHAIN_DNAT; /* libiptc reads whole chain labels */
+static const char DOCKER_USER[32] = "DOCKER-USER";
 
 static const char *rule_comment(const XT_ENTRY *e)
 {
@@ -63,19 +64,51 @@ static int add_rules(struct xtc_handle *h, const struct fw_rule *r, int mode)
 	return d->ndests ? 0 : append_rule(h, chain, r, NULL, mode);
 }
 
-static int chain_accepts_established(struct xtc_handle *h, const char *chain)
+/* One chain of a jump walk (rswalk.h): what each rule does, and the user chain it jumps or
+ * goes to (not ours: they only accept grants). */
+static int walk_read(struct rswalk *w, const char *chain, void *ctx)
+{
+	struct xtc_handle *h = ctx;
+	const XT_ENTRY *e;
+
+	if (!XT(is_chain)(chain, h))
+		return 0;
+	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h)) {
+		const char *t = XT(get_target)(e, h);
+		unsigned what = 0;
+
+		if (!strcmp(t, "DROP") || !strcmp(t, "REJECT"))
+			what = RSWALK_DROP;
+		else if (!strcmp(t, "ACCEPT") &&
+			 fwxt_accepts_established(e->elems, e->target_offset - sizeof(*e)))
+			what = RSWALK_ESTABLISHED;
+		rswalk_rule(w, what, XT(is_chain)(t, h) && strncmp(t, "KNOCKD-", 7) ? t : NULL);
+	}
+	return 0;
+}
+
+/* What a built-in chain does, following its jumps: its policy, then its rules' and the user
+ * chains'. An unreadable or too deep walk counts as dropping. */
+static void chain_walk(struct xtc_handle *h, const char *chain, struct rswalk *w, int *est,
+		       int *drops)
 {
 	struct xt_counters c;
 	const char *policy = XT(get_policy)(chain, &c, h);
-	const XT_ENTRY *e;
 
-	if (policy && !strcmp(policy, "ACCEPT"))
-		return 1;
-	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h))
-		if (!strcmp(XT(get_target)(e, h), "ACCEPT") &&
-		    fwxt_accepts_established(e->elems, e->target_offset - sizeof(*e)))
-			return 1;
-	return 0;
+	(void)rswalk_run(w, chain, walk_read, h);
+	*est = (policy && !strcmp(policy, "ACCEPT")) || w->established;
+	*drops = (policy && !strcmp(policy, "DROP")) || w->drops;
+	if (policy && !strcmp(policy, "DROP"))
+		w->drop_chain[0] = '\0'; /* the policy's drop, not a rule's */
+}
+
+static int chain_accepts_established(struct xtc_handle *h, const char *chain)
+{
+	struct rswalk w;
+	int est, drops;
+
+	chain_walk(h, chain, &w, &est, &drops);
+	return est;
 }
 
 struct idpos {
@@ -216,31 +249,66 @@ static int insert_jump(struct xtc_handle *h, const char *from, const char *to)
 	return XT(insert_entry)(from, e, 0, h) ? 0 : -1;
 }
 
+/* Deletes the rules of chain `from` that jump to chain, but for a plain jump that is its
+ * first rule when keep_top (then *top is set). */
+static int drop_jumps(struct xtc_handle *h, const char *from, const char *chain, int keep_top,
+		      int *top)
+{
+	const XT_ENTRY *e;
+	unsigned num = 0, stray[16], nstray = 0;
+
+	*top = 0;
+	for (e = XT(first_rule)(from, h); e; e = XT(next_rule)(e, h), num++) {
+		if (strcmp(XT(get_target)(e, h), chain))
+			continue;
+		if (keep_top && num == 0 && e->target_offset == sizeof(*e))
+			*top = 1;
+		else if (nstray < 16)
+			stray[nstray++] = num;
+	}
+	while (nstray-- > 0)
+		if (!XT(delete_num_entry)(from, stray[nstray], h))
+			return -1;
+	return 0;
+}
+
 /* Our chain exists, and the first rule of the built-in chain jumps to it, exactly once;
  * *missing is set when the chain had to be created. */
 static int ensure_chain(struct xtc_handle *h, const char *builtin, const char *chain, int *missing)
 {
-	const XT_ENTRY *e;
-	unsigned num = 0, stray[16], nstray = 0;
-	int top = 0;
+	int top;
 
 	if (!XT(is_chain)(chain, h)) {
 		*missing = 1;
 		if (!XT(create_chain)(chain, h))
 			return -1;
 	}
-	for (e = XT(first_rule)(builtin, h); e; e = XT(next_rule)(e, h), num++) {
-		if (strcmp(XT(get_target)(e, h), chain))
-			continue;
-		if (num == 0 && e->target_offset == sizeof(*e))
-			top = 1;
-		else if (nstray < 16)
-			stray[nstray++] = num;
-	}
-	while (nstray-- > 0)
-		if (!XT(delete_num_entry)(builtin, stray[nstray], h))
-			return -1;
+	if (drop_jumps(h, builtin, chain, 1, &top) < 0)
+		return -1;
 	return top ? 0 : insert_jump(h, builtin, chain);
+}
+
+/* Where KNOCKD-FORWARD is jumped to from: on a Docker host DOCKER-USER, which Docker jumps to
+ * first from FORWARD and never rewrites (a Docker restart puts its jump back above any other
+ * in FORWARD), else FORWARD. */
+static const char *fwd_from(struct xtc_handle *h)
+{
+	return XT(is_chain)(DOCKER_USER, h) ? DOCKER_USER : "FORWARD";
+}
+
+/* The built-in chains' jumps to ours (FORWARD's: DOCKER-USER's on a Docker host, and none
+ * left in FORWARD). */
+static int ensure_jumps(struct xtc_handle *h, unsigned flags, int *missing)
+{
+	int top;
+
+	for (int i = 0; i < (flags & FWIPT_FORWARD ? 3 : 2); i++)
+		if (ensure_chain(h, i == 2 ? fwd_from(h) : builtins[i], chains[i], missing) < 0)
+			return -1;
+	if ((flags & FWIPT_FORWARD) && strcmp(fwd_from(h), "FORWARD") &&
+	    drop_jumps(h, "FORWARD", FW_CHAIN_FWD, 0, &top) < 0)
+		return -1;
+	return 0;
 }
 
 /* A forward door's DNAT in the nat table: the granted address to the gateway's nat_port
@@ -276,21 +344,43 @@ static int apply_nat(struct xtc_handle *h, const struct fw_change *ch, size_t n)
 	return 0;
 }
 
-/* One table's part of a commit: the filter table, or (nat) the nat table. */
-static int prepare(struct xtc_handle *h, int nat, const struct fw_change *ch, size_t n,
-		   unsigned flags, int *missing)
+/* How many rules of ours (with a grant comment) our chains hold; -1 for a chain missing. */
+static int count_ours(struct xtc_handle *h, int nch)
 {
-	if (nat)
-		return ensure_chain(h, "PREROUTING", dnat_chain, missing) < 0 ? -1
-									      : apply_nat(h, ch, n);
-	for (int i = 0; i < (flags & FWIPT_FORWARD ? 3 : 2); i++)
-		if (ensure_chain(h, builtins[i], chains[i], missing) < 0)
+	int n = 0;
+
+	for (int i = 0; i < nch; i++) {
+		const XT_ENTRY *e;
+
+		if (!XT(is_chain)(chains[i], h))
 			return -1;
-	return apply_changes(h, ch, n, flags);
+		for (e = XT(first_rule)(chains[i], h); e; e = XT(next_rule)(e, h)) {
+			const char *c = rule_comment(e);
+
+			n += c && !strncmp(c, "knockd id=", 10);
+		}
+	}
+	return n;
 }
 
-static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
-			char *err, size_t errlen)
+/* One table's part of a commit: the filter table, or (nat) the nat table. */
+static int prepare(struct xtc_handle *h, int nat, const struct fw_change *ch, size_t n,
+		   unsigned flags, struct fwipt_res *res)
+{
+	int nch = flags & FWIPT_FORWARD ? 3 : 2;
+
+	if (nat)
+		return ensure_chain(h, "PREROUTING", dnat_chain, &res->missing) < 0
+			   ? -1
+			   : apply_nat(h, ch, n);
+	if (ensure_jumps(h, flags, &res->missing) < 0 || apply_changes(h, ch, n, flags) < 0)
+		return -1;
+	res->ours = count_ours(h, nch);
+	return 0;
+}
+
+static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned flags,
+			struct fwipt_res *res, char *err, size_t errlen)
 {
 	const char *table = nat ? "nat" : "filter";
 
@@ -303,7 +393,7 @@ static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned 
 				 XT(strerror)(errno));
 			return -1;
 		}
-		if (prepare(h, nat, ch, n, flags, missing) < 0) {
+		if (prepare(h, nat, ch, n, flags, res) < 0) {
 			snprintf(err, errlen, "IPv%d %s rule: %s", XT_FAMILY, table,
 				 XT(strerror)(errno));
 			XT(free)(h);
@@ -324,87 +414,8 @@ static int commit_table(int nat, const struct fw_change *ch, size_t n, unsigned 
 }
 
 /* One table's part of a commit: the nat table (nat), or the filter table. */
-int XT_FN(apply)(int nat, const struct fw_change *ch, size_t n, unsigned flags, int *missing,
-		 char *err, size_t errlen)
+int XT_FN(apply)(int nat, const struct fw_change *ch, size_t n, unsigned flags,
+		 struct fwipt_res *res, char *err, size_t errlen)
 {
-	return commit_table(nat, ch, n, flags, missing, err, errlen);
-}
-
-/* Our rules in one table's chains. */
-static void list_chains(struct xtc_handle *h, const char *const *names, const int *dirs, int nch,
-			struct fw_found *out, size_t max, size_t *n)
-{
-	for (int i = 0; i < nch; i++) {
-		const XT_ENTRY *e;
-
-		if (!XT(is_chain)(names[i], h))
-			continue;
-		for (e = XT(first_rule)(names[i], h); e && *n < max; e = XT(next_rule)(e, h)) {
-			const char *c = rule_comment(e);
-
-			if (c && fw_comment_parse(c, &out[*n]) == 0) {
-				out[*n].direction =
-				    dirs[i] == DIR_FWD ? DIR_FWD : dirs[i] ^ out[*n].reply;
-				(*n)++;
-			}
-		}
-	}
-}
-
-int XT_FN(list)(struct fw_found *out, size_t max, size_t *n, unsigned flags, char *err,
-		size_t errlen)
-{
-	static const int dirs[3] = {DIR_IN, DIR_OUT, DIR_FWD};
-	static const char *const nat_chain[1] = {dnat_chain};
-	struct xtc_handle *h = XT(init)("filter");
-
-	*n = 0;
-	if (!h) {
-		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
-		return -1;
-	}
-	list_chains(h, chains, dirs, 3, out, max, n);
-	XT(free)(h);
-	if (!(flags & FWIPT_NAT))
-		return 0; /* reading the nat table would load it */
-	h = XT(init)("nat");
-	if (!h) {
-		snprintf(err, errlen, "IPv%d nat table: %s", XT_FAMILY, XT(strerror)(errno));
-		return -1;
-	}
-	list_chains(h, nat_chain, dirs + 2, 1, out, max, n);
-	XT(free)(h);
-	return 0;
-}
-
-/* Whether a built-in chain can drop: policy DROP, or a DROP/REJECT rule in it. */
-static int chain_drops(struct xtc_handle *h, const char *chain)
-{
-	struct xt_counters c;
-	const char *policy = XT(get_policy)(chain, &c, h);
-	const XT_ENTRY *e;
-
-	if (policy && !strcmp(policy, "DROP"))
-		return 1;
-	for (e = XT(first_rule)(chain, h); e; e = XT(next_rule)(e, h))
-		if (!strcmp(XT(get_target)(e, h), "DROP") ||
-		    !strcmp(XT(get_target)(e, h), "REJECT"))
-			return 1;
-	return 0;
-}
-
-int XT_FN(base)(struct fwxt_base *b, char *err, size_t errlen)
-{
-	struct xtc_handle *h = XT(init)("filter");
-
-	if (!h) {
-		snprintf(err, errlen, "IPv%d filter table: %s", XT_FAMILY, XT(strerror)(errno));
-		return -1;
-	}
-	for (int i = 0; i < 3; i++) {
-		b->established[i] = chain_accepts_established(h, builtins[i]);
-		b->drops[i] = chain_drops(h, builtins[i]);
-	}
-	XT(free)(h);
-	return 0;
+	return commit_table(nat, ch, n, flags, res, err, errlen);
 }

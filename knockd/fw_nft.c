@@ -220,6 +220,13 @@ static int ensure_target(struct fwnft_state *st, struct batch *b, const struct f
 		r = nr ? batch_rule(b, NFT_MSG_DELRULE, 0, nr, t) : -1;
 		fwnft_rule_free(nr);
 	}
+	for (int i = 0; i < t->nfstray && r == 0; i++) {
+		nr = fwnft_rule_in(t, "FORWARD");
+		if (nr)
+			nftnl_rule_set_u64(nr, NFTNL_RULE_HANDLE, t->fstray[i]);
+		r = nr ? batch_rule(b, NFT_MSG_DELRULE, 0, nr, t) : -1;
+		fwnft_rule_free(nr);
+	}
 	if (r < 0 || t->top)
 		return r;
 	nr = fwnft_rule_in(t, t->base); /* no NLM_F_APPEND: at the top */
@@ -468,4 +475,6 @@ const struct fw_backend fw_backend_nftables = {
     .close = nft_close,
     .check = fwnft_check,
     .probe = fwnft_probe,
+    .known_gen = fwnft_known_gen,
+    .took_gen = fwnft_took_gen,
 };

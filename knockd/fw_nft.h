@@ -30,6 +30,10 @@ struct fwnft_target {
 	int top;           /* ... and the base chain's first rule jumps to it */
 	uint64_t stray[4]; /* other rules of the base chain that jump to it */
 	int nstray;
+	/* Docker on iptables-nft: base is DOCKER-USER, and these rules of FORWARD jump to our
+	 * chain (from before Docker came): deleted */
+	uint64_t fstray[5];
+	int nfstray;
 	char table[NFTPROBE_NAME], base[NFTPROBE_NAME];
 	const char *own;
 };
@@ -93,6 +97,9 @@ int fwnft_current(struct fwnft_state *st, uint32_t *genid, char *err, size_t err
 /* After a commit read at genid: whether the targets still hold (sent: a batch went out;
  * r: its outcome). */
 void fwnft_after_commit(struct fwnft_state *st, uint32_t genid, int sent, int r);
+/* fw_backend known_gen / took_gen (fw.h): the generation the base chains were read at. */
+int fwnft_known_gen(void *st, uint32_t *genid);
+void fwnft_took_gen(void *st, uint32_t genid);
 /* The backend's list operation (fw.h). */
 int fwnft_list(void *p, struct fw_found *out, size_t max, size_t *n, char *err, size_t errlen);
 

@@ -54,6 +54,22 @@ int fwnft_current(struct fwnft_state *st, uint32_t *genid, char *err, size_t err
 	return 0;
 }
 
+int fwnft_known_gen(void *p, uint32_t *genid)
+{
+	const struct fwnft_state *st = p;
+
+	*genid = st->scan_gen;
+	return st->scan_valid ? 0 : -1;
+}
+
+void fwnft_took_gen(void *p, uint32_t genid)
+{
+	struct fwnft_state *st = p;
+
+	if (st->scan_valid)
+		st->scan_gen = genid;
+}
+
 /*
  * A batch the kernel took is one transaction (the generation goes up by one) that changed
  * only our chains' rules, unless it had to create a chain or move a jump: then the next
@@ -64,7 +80,7 @@ void fwnft_after_commit(struct fwnft_state *st, uint32_t genid, int sent, int r)
 	int same = r == 0;
 
 	for (int i = 0; i < st->nt && same; i++)
-		same = st->t[i].exists && st->t[i].top && !st->t[i].nstray;
+		same = st->t[i].exists && st->t[i].top && !st->t[i].nstray && !st->t[i].nfstray;
 	st->scan_valid = same;
 	st->scan_gen = sent ? genid + 1 : genid;
 }

@@ -53,6 +53,23 @@ void fwnft_native_from_config(struct fwnft_native *nat, const struct config *c)
 		}
 }
 
+/* Docker on iptables-nft: forward grants are jumped to first from DOCKER-USER, which Docker
+ * jumps to first from FORWARD and never rewrites; FORWARD's own jumps to ours go. */
+static void docker_target(struct fwnft_target *t, const struct nftprobe_chain *b)
+{
+	t->nfstray = 0;
+	if (t->top)
+		t->fstray[t->nfstray++] = b->top_handle;
+	for (int j = 0; j < t->nstray; j++)
+		t->fstray[t->nfstray++] = t->stray[j];
+	snprintf(t->base, sizeof(t->base), "DOCKER-USER");
+	t->top = !strcmp(b->dtop, t->own);
+	t->nstray = 0;
+	for (int j = 0; j < b->ndjumps; j++)
+		if (!strcmp(b->djumps[j].chain, t->own))
+			t->stray[t->nstray++] = b->djumps[j].handle;
+}
+
 static void target_from_chain(struct fwnft_target *t, const struct nftprobe_chain *b, int compat,
 			      const struct nftprobe_scan *scan)
 {
@@ -72,6 +89,8 @@ static void target_from_chain(struct fwnft_target *t, const struct nftprobe_chai
 	for (int j = 0; j < b->njumps; j++)
 		if (!strcmp(b->jumps[j].chain, t->own))
 			t->stray[t->nstray++] = b->jumps[j].handle;
+	if (compat && b->hook == NFTPROBE_FWD && b->docker)
+		docker_target(t, b);
 }
 
 /* DNAT goes to a table of our own (inet knockd, base chain knockd_dnat on prerouting):
@@ -154,16 +173,29 @@ out:
 	return r;
 }
 
+/* The families a table serves: 1 IPv4, 2 IPv6. */
+static unsigned fam_bit(uint32_t family)
+{
+	return family == NFPROTO_IPV4 ? 1 : family == NFPROTO_IPV6 ? 2 : 3;
+}
+
 static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
 		     const struct fwnft_native *nat)
 {
 	struct fwnft_target t[FWNFT_TARGETS];
 
 	p->ntargets = fwnft_targets_from_scan(t, scan, nat);
-	for (int i = 0; i < p->ntargets; i++)
+	for (int i = 0; i < p->ntargets; i++) {
 		fw_probe_append(p->targets, sizeof(p->targets), "table %s %s chain %s -> %s (%s)",
 				nftprobe_family_name(t[i].family), t[i].table, t[i].base, t[i].own,
 				t[i].compat ? "iptables-nft" : "native");
+		for (int f = 0; f < 2 && t[i].hook <= NFTPROBE_FWD; f++)
+			if (fam_bit(t[i].family) & (1u << f))
+				snprintf(p->grant_to[f][t[i].hook], sizeof(p->grant_to[0][0]),
+					 "table %s %s chain %s (jumped to from %s)",
+					 nftprobe_family_name(t[i].family), t[i].table, t[i].own,
+					 t[i].base);
+	}
 	for (int i = 0; i < scan->n; i++) {
 		const struct nftprobe_chain *b = &scan->c[i];
 		char name[200];
@@ -171,6 +203,9 @@ static void describe(struct fw_probe *p, const struct nftprobe_scan *scan,
 		if (!b->drops || !wanted(b, nat))
 			continue;
 		p->drops = 1;
+		for (int f = 0; f < 2 && b->hook <= NFTPROBE_FWD; f++)
+			if (fam_bit(b->family) & (1u << f))
+				p->drop_mask |= 1u << (f * 3 + b->hook);
 		snprintf(name, sizeof(name), "table %s %s chain %s",
 			 nftprobe_family_name(b->family), b->table, b->chain);
 		fw_probe_append(p->drops_what, sizeof(p->drops_what), "%s (hook %s, %s)", name,

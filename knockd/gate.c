@@ -7,6 +7,7 @@
 #include "gate.h"
 #include "gate_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
@@ -82,7 +83,8 @@ int gate_locked(const struct gate *g)
 	return g && g->locked;
 }
 
-static struct mnl_nlmsg_batch *batch_begin(struct gate *g, size_t need)
+/* With genid: the kernel runs the batch only at that ruleset generation (NFNL_BATCH_GENID). */
+static struct mnl_nlmsg_batch *batch_begin_at(struct gate *g, size_t need, const uint32_t *genid)
 {
 	struct mnl_nlmsg_batch *b;
 
@@ -96,10 +98,19 @@ static struct mnl_nlmsg_batch *batch_begin(struct gate *g, size_t need)
 	}
 	b = mnl_nlmsg_batch_start(g->buf, need);
 	if (b) {
-		nftnl_batch_begin(mnl_nlmsg_batch_current(b), g->seq++);
+		struct nlmsghdr *nlh = nftnl_batch_begin(mnl_nlmsg_batch_current(b), g->seq++);
+
+		if (genid)
+			mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(*genid));
 		(void)mnl_nlmsg_batch_next(b);
+		g->begin_len = mnl_nlmsg_batch_size(b);
 	}
 	return b;
+}
+
+static struct mnl_nlmsg_batch *batch_begin(struct gate *g, size_t need)
+{
+	return batch_begin_at(g, need, NULL);
 }
 
 /* Ends and sends the batch, then reads the errors the kernel queued: 0 or -errno. */
@@ -109,6 +120,7 @@ static int batch_send(struct gate *g, struct mnl_nlmsg_batch *b)
 	ssize_t n;
 	int ret = 0;
 
+	g->changed = mnl_nlmsg_batch_size(b) > g->begin_len; /* an empty batch moves nothing */
 	nftnl_batch_end(mnl_nlmsg_batch_current(b), g->seq++);
 	if (!mnl_nlmsg_batch_next(b))
 		ret = -ENOSPC;
@@ -261,16 +273,18 @@ static int out_changes(struct gate *g, struct mnl_nlmsg_batch *b, const struct g
 }
 
 int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size_t n,
-		int64_t now_ms, char *err, size_t errlen)
+		int64_t now_ms, const uint32_t *genid, char *err, size_t errlen)
 {
 	struct mnl_nlmsg_batch *b;
 	int r = 0;
 
+	g->changed = 0;
 	if (g->nodestroy || g->dirty || !g->synced) {
 		g->dirty = 1; /* no element deletion that tolerates absence: a sync does it */
 		return 0;
 	}
-	b = batch_begin(g, 65536 + n * 512 + (size_t)DOOR_MAX_PORTS * 2 * 256 * CONFIG_MAX_DOORS);
+	b = batch_begin_at(g, 65536 + n * 512 + (size_t)DOOR_MAX_PORTS * 2 * 256 * CONFIG_MAX_DOORS,
+			   genid);
 	for (size_t i = 0; b && i < n && !r; i++) {
 		if (!gate_door_gated(v[i].door))
 			continue;
@@ -287,9 +301,15 @@ int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size
 	if (r == -EINVAL || r == -EOPNOTSUPP)
 		g->nodestroy = 1; /* before Linux 6.3 */
 	g->dirty = r != 0;
+	g->changed &= !r;
 	if (r)
 		snprintf(err, errlen, "gate: grants: %s", strerror(-r));
 	return r ? -1 : 0;
+}
+
+int gate_changed(const struct gate *g)
+{
+	return g && g->changed;
 }
 
 int gate_remove(struct gate *g, char *err, size_t errlen)

@@ -47,9 +47,13 @@ int gate_sync(struct gate *g, const struct config *c, const struct gate_grant *v
  */
 int gate_create(struct gate *g, const struct config *c, char *err, size_t errlen)
     __attribute__((warn_unused_result));
-/* Adds (refreshes) or deletes grants' elements in one batch; -1 leaves gate_dirty set. */
+/* Adds (refreshes) or deletes grants' elements in one batch; -1 leaves gate_dirty set. With
+ * genid, the kernel runs the batch only at that ruleset generation. */
 int gate_grants(struct gate *g, const struct gate_grant *v, const int *del, size_t n,
-		int64_t now_ms, char *err, size_t errlen) __attribute__((warn_unused_result));
+		int64_t now_ms, const uint32_t *genid, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* Whether the last gate_grants changed the ruleset (its generation went up by one). */
+int gate_changed(const struct gate *g);
 /* Whether the gate must be synced again (a grant change failed, the watch saw a removal). */
 int gate_dirty(const struct gate *g);
 /* Whether the table is owned by knockd's socket (owner + persist flags in force). */

@@ -27,13 +27,15 @@ struct gate {
 	struct mnl_socket *nl; /* writes the table, and owns it when locked */
 	struct mnl_socket *ev; /* subscribed to the nftables events */
 	uint32_t portid, seq;
-	uint32_t pid;  /* the writer's: its own batches are not watched */
-	int locked;    /* the table has the owner and persist flags */
-	int nolock;    /* the kernel refused them: not asked again */
-	int nodestroy; /* the kernel lacks DESTROYSETELEM: grant changes go by sync */
-	int dirty;     /* the kernel may not hold what the daemon does: sync */
-	int synced;    /* written whole once: grant changes can go by element */
-	int errtype;   /* the type of the message the kernel refused last */
+	uint32_t pid;     /* the writer's: its own batches are not watched */
+	int locked;       /* the table has the owner and persist flags */
+	int nolock;       /* the kernel refused them: not asked again */
+	int nodestroy;    /* the kernel lacks DESTROYSETELEM: grant changes go by sync */
+	int dirty;        /* the kernel may not hold what the daemon does: sync */
+	int synced;       /* written whole once: grant changes can go by element */
+	int errtype;      /* the type of the message the kernel refused last */
+	size_t begin_len; /* the batch's size after its begin message */
+	int changed;      /* the last batch sent held a change (the generation moved by one) */
 	char *buf;
 	size_t cap;
 	struct gate_out *out; /* the out doors' live grants */

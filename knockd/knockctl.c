@@ -68,15 +68,18 @@ static void socket_scan(const char *file, char *out, size_t len)
 /*
  * knockctl -c FILE: the socket named by the server's configuration, which must parse --
  * except for reload: the daemon then reads the broken file itself and answers with the
- * same refusal it logs (and shows in systemctl status), so the socket line is scanned.
+ * same refusal it logs (and shows in systemctl status), so the socket line is scanned; and
+ * for status (lenient 2), which says whether the daemon runs on its last-good copy.
  */
-static int socket_from_config(const char *file, int reload, char *out, size_t len)
+static int socket_from_config(const char *file, int lenient, char *out, size_t len)
 {
 	struct config c;
 	char err[512];
 
 	if (config_load(&c, file, err, sizeof(err)) < 0) {
-		if (reload) {
+		if (lenient) {
+			if (lenient == 2)
+				fprintf(stderr, "knockctl: note: %s\n", err);
 			socket_scan(file, out, len);
 			return 0;
 		}
@@ -270,7 +273,11 @@ int main(int argc, char **argv)
 	if (build(&r, argc - optind, argv + optind, ttl, addr) < 0)
 		return 1;
 	if (conf) {
-		if (socket_from_config(conf, r.verb == CTL_RELOAD, path, sizeof(path)) < 0)
+		if (socket_from_config(conf,
+				       r.verb == CTL_RELOAD   ? 1
+				       : r.verb == CTL_STATUS ? 2
+							      : 0,
+				       path, sizeof(path)) < 0)
 			return 1;
 		sock = path;
 	}

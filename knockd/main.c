@@ -12,12 +12,15 @@
 #include "config_load.h"
 #include "daemon.h"
 #include "fw.h"
+#include "fwmgr.h"
 #include "gate.h"
 #include "ifcheck.h"
+#include "lastgood.h"
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
 #include "seqcost.h"
+#include "sessions.h"
 #include "version.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/knockd/knockd.conf"
@@ -53,6 +56,21 @@ static void warn_seq_cost(const struct config *c, int to_log)
 }
 
 /* -t: everything start-up would refuse, without touching the firewall or the network. */
+/* knockd -t: the firewall managers this host runs (fwmgr.h), for fw_check's report. */
+static const struct fw_manager *manager(const struct config *c, struct fwmgr *mgr,
+					struct fw_manager *m)
+{
+	char err[256];
+
+	m->target_owned = 0;
+	m->names = mgr->names;
+	if (fwmgr_scan(c, mgr, err, sizeof(err)) < 0)
+		snprintf(mgr->names, sizeof(mgr->names), "cannot tell (%s)", err);
+	else
+		m->target_owned = mgr->target_owned;
+	return m;
+}
+
 static int check_only(const struct config *c)
 {
 	const char *chosen = "(not checked)";
@@ -79,8 +97,10 @@ static int check_only(const struct config *c)
 	}
 	if (geteuid() == 0) {
 		char msg[4096];
+		struct fwmgr mgr;
+		struct fw_manager m;
 
-		r = fw_check(c, msg, sizeof(msg), &chosen);
+		r = fw_check(c, manager(c, &mgr, &m), msg, sizeof(msg), &chosen);
 
 		if (r == -2) {
 			fprintf(stderr, "knockd: %s: %s\n", c->file, msg);
@@ -96,6 +116,7 @@ static int check_only(const struct config *c)
 	} else {
 		printf("%s: note: not root: the base ruleset was not checked\n", c->file);
 	}
+	(void)sessions_describe(c, stdout); /* /proc/net/tcp: root or not */
 	printf("%s: OK: %zu door(s), %zu client(s), %zu sequence(s), %zu window(s); "
 	       "backend %s: %s; token port udp/%u on %s\n",
 	       c->file, c->ndoors, c->nclients, c->nseqs, c->nwindows,
@@ -125,16 +146,61 @@ static int gate_only(const struct config *c)
 	return r < 0;
 }
 
+/*
+ * The configuration at start: the file; if it does not load, for the daemon and -G (not -t,
+ * which checks the file), the last-good copy, with why in fallback. NULL: neither loads,
+ * and *status is knockd's exit status. echo: the log is syslog, say it on stderr too.
+ */
+static struct config *load_start(const char *path, int test, int echo, struct config_text *keep,
+				 char *fallback, size_t fblen, int *status)
+{
+	struct config *cfg = calloc(1, sizeof(*cfg));
+	char err[512], lgerr[512], lgpath[PATH_MAX];
+
+	*status = 1;
+	if (!cfg) {
+		fprintf(stderr, "knockd: out of memory\n");
+		return NULL;
+	}
+	if (config_load_keep(cfg, path, test ? NULL : keep, err, sizeof(err)) == 0)
+		return cfg;
+	if (test) {
+		fprintf(stderr, "knockd: %s\n", err);
+		free(cfg);
+		return NULL;
+	}
+	if (lastgood_load(cfg, path, lgpath, sizeof(lgpath), lgerr, sizeof(lgerr)) < 0) {
+		log_err("%s", err);
+		log_err("no last-good configuration to start on instead: %s", lgerr);
+		if (echo)
+			fprintf(stderr, "knockd: %s\nknockd: no last-good configuration: %s\n", err,
+				lgerr);
+		free(cfg);
+		*status = LASTGOOD_EXIT_NONE;
+		return NULL;
+	}
+	snprintf(fallback, fblen, "%s", err);
+	if (echo)
+		fprintf(stderr, "knockd: %s\nknockd: starting on the last-good copy %s\n", err,
+			lgpath);
+	log_err("%s", err);
+	log_err("STARTING ON THE LAST CONFIGURATION THAT LOADED, %s, not on %s: fix it, then "
+		"reload (knockctl reload) or restart",
+		lgpath, path);
+	return cfg;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
 						 {"version", no_argument, NULL, 'V'},
 						 {NULL, 0, NULL, 0}};
 	const char *path = DEFAULT_CONFIG;
-	int foreground = 0, test = 0, verbose = 0, gate = 0, opt, ret;
-	char err[512], abspath[PATH_MAX];
-	struct config *cfg;
 	struct daemon d;
+	int foreground = 0, test = 0, verbose = 0, gate = 0, opt, ret;
+	char err[512], abspath[PATH_MAX], fallback[sizeof(d.fallback)];
+	struct config_text keep = {NULL, 0};
+	struct config *cfg;
 
 	sandbox_close_inherited(); /* neither the writer nor the parser gets the caller's */
 	/*
@@ -185,35 +251,41 @@ int main(int argc, char **argv)
 	 * daemon runs in /). */
 	if (!realpath(path, abspath))
 		snprintf(abspath, sizeof(abspath), "%s", path);
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg || config_load(cfg, path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "knockd: %s\n", cfg ? err : "out of memory");
-		free(cfg);
-		return 1;
-	}
+	if (!test) /* -G: its messages on stderr (the journal, for the boot unit) */
+		log_init("knockd", foreground || gate, verbose);
+	fallback[0] = '\0';
+	cfg = load_start(path, test, !foreground && !gate, &keep, fallback, sizeof(fallback), &ret);
+	if (!cfg)
+		return ret;
 	if (test || gate) {
 		ret = test ? check_only(cfg) : gate_only(cfg);
+		config_text_free(&keep);
 		config_free(cfg);
 		free(cfg);
 		return ret;
 	}
-	log_init("knockd", foreground, verbose);
 	warn_seq_cost(cfg, 1);
 	if (daemon_init(&d, cfg, abspath, err, sizeof(err)) < 0) {
 		if (!foreground) /* the admin starting us by hand must see why, too */
 			fprintf(stderr, "knockd: %s\n", err);
 		log_err("%s", err);
+		config_text_free(&keep);
 		daemon_free(&d);
 		return 1;
 	}
+	snprintf(d.fallback, sizeof(d.fallback), "%s", fallback);
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon: cannot detach");
 	/* The parser is forked after detaching, so it is the detached writer's child. */
 	if (daemon_start(&d, err, sizeof(err)) < 0) {
 		log_err("%s", err);
+		config_text_free(&keep);
 		daemon_free(&d);
 		return 1;
 	}
+	/* started: kept as the last good one, by the sandboxed writer as a reload does (a start
+	 * on the last-good copy has nothing to keep) */
+	lastgood_keep(d.lastgood_dir, &keep);
 	malloc_trim(0); /* start-up's freed memory back to the system */
 	log_info("started: %zu door(s), %zu client(s), token port udp/%u on %s, %zu grant(s) "
 		 "adopted, backend %s",

@@ -9,6 +9,7 @@
 #include "nftprobe.h"
 
 #include "fwxt.h"
+#include "rswalk.h"
 
 #include <errno.h>
 #include <libnftnl/chain.h>
@@ -182,12 +183,12 @@ int nftprobe_rule_drops(const struct nftnl_rule *r)
 	return k.reject || k.vmap || k.verdict == NF_DROP;
 }
 
-/* A base chain and the regular chains it jumps to (breadth first, bounded; not ours). */
+/* A base chain's walk (rswalk.h): the chains it jumps or goes to, to any depth (bounded). */
 struct walk {
+	struct nftprobe_sock *s;
 	struct nftprobe_chain *b;
-	char q[16][NFTPROBE_NAME];
-	int nq;
-	int in_base, nrules; /* reading the base chain itself; its rules so far */
+	int nrules;      /* the base chain's rules so far */
+	int docker_read; /* DOCKER-USER was reached and read */
 };
 
 static int own_chain(const char *name)
@@ -214,37 +215,80 @@ static int chain_hook(struct nftnl_chain *c)
 					   : -1;
 }
 
-static int on_base_rule(struct nftnl_rule *r, void *data)
+/* A rule of DOCKER-USER: its first rule's jump, later jumps to our chains. */
+static void docker_rule(struct nftprobe_chain *b, const struct rule_kind *k, uint64_t handle)
 {
-	struct walk *w = data;
-	struct rule_kind k = classify(r);
-	int seen = own_chain(k.jump);
-
-	w->b->drops |= k.reject || k.vmap || k.verdict == NF_DROP;
-	w->b->established |= k.established && k.verdict == NF_ACCEPT;
-	if (w->in_base && w->nrules++ == 0) {
-		memcpy(w->b->top, k.jump, sizeof(k.jump));
-	} else if (w->in_base && own_chain(k.jump) && w->b->njumps < 4) {
-		w->b->jumps[w->b->njumps].handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-		memcpy(w->b->jumps[w->b->njumps++].chain, k.jump, sizeof(k.jump));
+	if (b->ndrules++ == 0) {
+		memcpy(b->dtop, k->jump, sizeof(k->jump));
+	} else if (own_chain(k->jump) && b->ndjumps < 4) {
+		b->djumps[b->ndjumps].handle = handle;
+		memcpy(b->djumps[b->ndjumps++].chain, k->jump, sizeof(k->jump));
 	}
-	for (int i = 0; i < w->nq && !seen; i++)
-		seen = !strcmp(w->q[i], k.jump);
-	if (k.jump[0] && !seen && w->nq < 16)
-		memcpy(w->q[w->nq++], k.jump, sizeof(k.jump));
+}
+
+static int on_docker_rule(struct nftnl_rule *r, void *data)
+{
+	struct rule_kind k = classify(r);
+
+	docker_rule(data, &k, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
 	return MNL_CB_OK;
+}
+
+struct walk_rule {
+	struct walk *wk;
+	struct rswalk *w;
+	int docker; /* reading DOCKER-USER from iptables-nft's FORWARD */
+};
+
+static int on_walk_rule(struct nftnl_rule *r, void *data)
+{
+	struct walk_rule *wr = data;
+	struct nftprobe_chain *b = wr->wk->b;
+	struct rule_kind k = classify(r);
+	int in_base = wr->w->cur == 0;
+	uint64_t handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+
+	if (in_base && wr->wk->nrules++ == 0) {
+		memcpy(b->top, k.jump, sizeof(k.jump));
+		b->top_handle = handle;
+	} else if (in_base && own_chain(k.jump) && b->njumps < 4) {
+		b->jumps[b->njumps].handle = handle;
+		memcpy(b->jumps[b->njumps++].chain, k.jump, sizeof(k.jump));
+	} else if (wr->docker) {
+		docker_rule(b, &k, handle);
+	}
+	rswalk_rule(wr->w,
+		    (k.reject || k.vmap || k.verdict == NF_DROP ? RSWALK_DROP : 0) |
+			(k.established && k.verdict == NF_ACCEPT ? RSWALK_ESTABLISHED : 0),
+		    own_chain(k.jump) ? NULL : k.jump); /* our chains only accept grants */
+	return MNL_CB_OK;
+}
+
+static int walk_read(struct rswalk *w, const char *chain, void *ctx)
+{
+	struct walk *wk = ctx;
+	struct walk_rule wr = {wk, w, 0};
+
+	if (wk->b->docker && !strcmp(chain, "DOCKER-USER"))
+		wr.docker = wk->docker_read = 1;
+
+	return nftprobe_rules(wk->s, wk->b->family, wk->b->table, chain, on_walk_rule, &wr);
 }
 
 static int walk_base(struct nftprobe_sock *s, struct nftprobe_chain *b)
 {
-	struct walk w = {b, {{0}}, 0, 1, 0};
+	struct walk wk = {s, b, 0, 0};
+	struct rswalk w;
 
-	if (nftprobe_rules(s, b->family, b->table, b->chain, on_base_rule, &w) < 0)
+	if (rswalk_run(&w, b->chain, walk_read, &wk) < 0)
 		return -1;
-	w.in_base = 0;
-	for (int i = 0; i < w.nq; i++) /* w.nq grows as jumps are found */
-		if (nftprobe_rules(s, b->family, b->table, w.q[i], on_base_rule, &w) < 0)
-			return -1;
+	b->drops |= w.drops;
+	b->established |= w.established;
+	/* Docker deletes and re-inserts its jump to DOCKER-USER (a restart): where knockd's
+	 * jump is, is read even while FORWARD does not reach the chain */
+	if (b->docker && !wk.docker_read &&
+	    nftprobe_rules(s, b->family, b->table, "DOCKER-USER", on_docker_rule, b) < 0)
+		return -1;
 	return 0;
 }
 
@@ -270,6 +314,13 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 		snprintf(b->chain, sizeof(b->chain), "%s",
 			 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	}
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
+	    !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), "DOCKER-USER") &&
+	    !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), "filter"))
+		scan->docker_user |= nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY) == NFPROTO_IPV4 ? 1
+				     : nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY) == NFPROTO_IPV6
+					 ? 2
+					 : 0;
 	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) || !nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE))
 		goto out;
 	fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
@@ -304,6 +355,7 @@ int nftprobe_scan_sock(struct nftprobe_sock *s, struct nftprobe_scan *scan, char
 	struct nlmsghdr *nlh;
 
 	scan->n = scan->nown = 0;
+	scan->docker_user = 0;
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, ++s->seq);
 	if (nftprobe_query(s, nlh, on_chain, scan) < 0)
 		goto fail;
@@ -313,9 +365,16 @@ int nftprobe_scan_sock(struct nftprobe_sock *s, struct nftprobe_scan *scan, char
 			 NFTPROBE_MAX);
 		return -1;
 	}
-	for (int i = 0; i < scan->n; i++)
-		if (walk_base(s, &scan->c[i]) < 0)
+	for (int i = 0; i < scan->n; i++) {
+		struct nftprobe_chain *b = &scan->c[i];
+
+		b->docker = b->hook == NFTPROBE_FWD && !strcmp(b->table, "filter") &&
+			    (scan->docker_user & (b->family == NFPROTO_IPV4   ? 1
+						  : b->family == NFPROTO_IPV6 ? 2
+									      : 0));
+		if (walk_base(s, b) < 0)
 			goto fail;
+	}
 	return 0;
 fail:
 	snprintf(err, errlen, "nftables netlink: %s", strerror(errno));

@@ -28,11 +28,21 @@ struct nftprobe_chain {
 			    reject or a verdict map */
 	int established; /* policy accept, or a rule (there too) accepts ct state established */
 	char top[NFTPROBE_NAME]; /* the chain its first rule jumps to, or "" */
+	uint64_t top_handle;     /* ... that rule's handle */
 	struct {
 		uint64_t handle;
 		char chain[NFTPROBE_NAME];
 	} jumps[4]; /* later rules of its own that jump to one of knockd's chains */
 	int njumps;
+	/* Docker on iptables-nft: this is ip/ip6 filter FORWARD and DOCKER-USER exists beside
+	 * it; that chain's first rule's jump and its later jumps to knockd's chains, as above. */
+	int docker, ndrules;
+	char dtop[NFTPROBE_NAME];
+	struct {
+		uint64_t handle;
+		char chain[NFTPROBE_NAME];
+	} djumps[4];
+	int ndjumps;
 };
 
 struct nftprobe_scan {
@@ -40,6 +50,7 @@ struct nftprobe_scan {
 	int n;
 	struct nftprobe_chain own[8]; /* knockd's own chains found (family, table, chain) */
 	int nown;
+	unsigned docker_user; /* DOCKER-USER in ip filter (1), ip6 filter (2): Docker's */
 };
 
 /* A netlink socket to nf_tables with its sequence counter. */

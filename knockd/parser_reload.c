@@ -1,8 +1,9 @@
 /*
  * A reload, in the packet parser: the rule writer hands over the new configuration (parsed
- * by it), the server's key file and the new captures as descriptors; the parser derives
- * the new client keys, carries its replay cache over and swaps everything in at once, or
- * keeps what it has and says why. It opens nothing itself: it cannot.
+ * by it), the client keys (derived by it: the parser never holds the server's key) and the
+ * new captures as descriptors; the parser builds its verifier, carries its replay cache over
+ * and swaps everything in at once, or keeps what it has and says why. It opens nothing
+ * itself: it cannot.
  */
 #include "parser.h"
 
@@ -15,6 +16,7 @@
 
 #include "cfgpass.h"
 #include "log.h"
+#include "pairs.h"
 
 struct next {
 	struct config *cfg;
@@ -42,7 +44,7 @@ static void drop(struct next *n)
 static int build(struct parser *p, struct next *n, int *fds, int nfds, char *err, size_t len)
 {
 	struct cfgpass_capture caps[MAX_PARSER_FDS - 1];
-	struct keypair server;
+	struct pairs pairs;
 	uint8_t hashkey[16];
 	int ncaps = 0, r;
 
@@ -59,12 +61,11 @@ static int build(struct parser *p, struct next *n, int *fds, int nfds, char *err
 		fds[2 + i] = -1;
 		n->nsniffs++;
 	}
-	r = keys_read_private_fd(fds[1], n->cfg->private_key, &server, err, len);
+	r = pairs_read(fds[1], n->cfg->nclients, &pairs, err, len);
 	fds[1] = -1;
 	if (r < 0)
 		return -1;
-	r = verify_init(&n->ver, n->cfg, &server, err, len);
-	keys_wipe(&server);
+	r = verify_init_keys(&n->ver, n->cfg, pairs.server_pk, pairs.keys, err, len);
 	n->have_ver = r == 0;
 	if (r < 0 || replay_carry(&n->ver.replay, &p->ver->replay, (int64_t)time(NULL)) < 0) {
 		if (r == 0)

@@ -27,8 +27,8 @@ enum ps_type {
 	PS_RELOADED = 5,  /* child -> parent: status 0 (in place) or -1 and text (refused) */
 };
 
-/* PS_RELOAD's descriptors: the configuration (cfgpass.h), the server's key file, then one
- * per capture. */
+/* PS_RELOAD's descriptors: the configuration (cfgpass.h), the client keys (pairs.h), then
+ * one per capture. */
 #define PS_MAX_FDS 10
 
 /* What the parser counts; summed across parser restarts by the parent. */

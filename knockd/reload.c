@@ -1,8 +1,9 @@
 /*
  * SIGHUP and knockctl reload: re-read the configuration without revoking live grants.
- * The writer parses the configuration and opens what the parser needs (the key file, the
- * captures); the parser, which lives as long as the daemon, builds the new keys and
- * sequences from them and swaps them in, or refuses. Before that, the grants of doors the new
+ * The writer parses the configuration, reads the server's key and derives the client keys,
+ * and opens the captures; the parser, which lives as long as the daemon and never holds the
+ * server's key, builds the new verifier and sequences from them and swaps them in, or
+ * refuses. Before that, the grants of doors the new
  * configuration drops (or turns around) are ended and committed while the old doors are in
  * place; if their deletion fails the reload is refused and they are live again. Up to the
  * parser's answer, any refusal leaves the daemon as it was, except that grants of removed
@@ -12,8 +13,6 @@
  * capability to start a parser as nobody any more. The grant side of all this is the grant
  * service's (grantsvc_end_removed, grantsvc_reconfigure).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,36 +22,41 @@
 #include "cfgpass.h"
 #include "config_restart.h"
 #include "daemon.h"
+#include "lastgood.h"
 #include "log.h"
 #include "notify.h"
+#include "pairs.h"
 
 struct staged {
 	struct config *cfg;
 	struct sniff sniffs[MAX_IFACES];
 	int nsniffs;
-	int key_fd, cfg_fd;
+	int pairs_fd, cfg_fd;
+	struct config_text text; /* what was read: the last-good copy once in force */
 };
 
-/* What the parser needs, opened by the writer: the key file (not read here: the writer
- * holds no key), the captures (detached from libpcap), the parsed configuration. */
+/* What the parser needs, made by the writer: the client keys (derived here from the server
+ * key, which is wiped), the captures (detached from libpcap), the parsed configuration. */
 static int stage(struct daemon *d, struct staged *s, char *err, size_t errlen)
 {
 	struct cfgpass_capture caps[MAX_IFACES];
+	struct pairs pairs;
 	const char *what;
 
 	s->cfg = calloc(1, sizeof(*s->cfg));
-	if (!s->cfg || config_load(s->cfg, d->config_path, err, errlen) < 0)
+	if (!s->cfg || config_load_keep(s->cfg, d->config_path, &s->text, err, errlen) < 0)
 		return -1;
 	what = config_restart_key(d->svc.cfg, s->cfg);
 	if (what) {
 		snprintf(err, errlen, "changing %s needs a restart", what);
 		return -1;
 	}
-	s->key_fd = open(s->cfg->private_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (s->key_fd < 0) {
-		snprintf(err, errlen, "%s: %s", s->cfg->private_key, strerror(errno));
+	if (pairs_derive(s->cfg, &pairs, err, errlen) < 0)
 		return -1;
-	}
+	s->pairs_fd = pairs_write(&pairs, err, errlen);
+	pairs_free(&pairs);
+	if (s->pairs_fd < 0)
+		return -1;
 	if (daemon_open_captures(s->cfg, s->sniffs, &s->nsniffs, err, errlen) < 0)
 		return -1;
 	for (int i = 0; i < s->nsniffs; i++) {
@@ -67,11 +71,12 @@ static void unstage(struct staged *s)
 {
 	while (s->nsniffs > 0)
 		sniff_close(&s->sniffs[--s->nsniffs]);
-	if (s->key_fd >= 0)
-		close(s->key_fd);
+	if (s->pairs_fd >= 0)
+		close(s->pairs_fd);
 	if (s->cfg_fd >= 0)
 		close(s->cfg_fd);
-	s->key_fd = s->cfg_fd = -1;
+	s->pairs_fd = s->cfg_fd = -1;
+	config_text_free(&s->text);
 	if (s->cfg) {
 		config_free(s->cfg);
 		free(s->cfg);
@@ -90,7 +95,7 @@ static int hand_over(struct daemon *d, struct staged *s, char *err, size_t errle
 	struct ps_msg m;
 
 	fds[n++] = s->cfg_fd;
-	fds[n++] = s->key_fd;
+	fds[n++] = s->pairs_fd;
 	for (int i = 0; i < s->nsniffs; i++)
 		fds[n++] = s->sniffs[i].fd;
 	memset(&m, 0, sizeof(m));
@@ -139,7 +144,7 @@ static void refused(char *err, size_t errlen)
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
-	struct staged s = {.key_fd = -1, .cfg_fd = -1};
+	struct staged s = {.pairs_fd = -1, .cfg_fd = -1};
 	size_t before = d->svc.grants.n, nrewrite = 0;
 	int r = -1;
 
@@ -148,6 +153,10 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		r = hand_over(d, &s, err, errlen);
 	if (r == 0 && take_over(d, &s, &nrewrite, err, errlen) < 0)
 		r = -2;
+	if (r == 0) { /* in force: the last good one, and no longer on a fallback */
+		lastgood_keep(d->lastgood_dir, &s.text);
+		d->fallback[0] = '\0';
+	}
 	if (r == -2) {
 		log_err("reload: %s; stopping", err);
 		d->stop = d->failed = 1;

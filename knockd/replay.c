@@ -63,6 +63,34 @@ int replay_seen(const struct replay *r, const uint8_t id[REPLAY_ID_LEN], int64_t
 	return e->expires > now;
 }
 
+const struct replay_entry *replay_find(const struct replay *r, const uint8_t id[REPLAY_ID_LEN],
+				       int64_t now)
+{
+	const struct replay_entry *e = find(r, id);
+
+	return e->expires > now ? e : NULL;
+}
+
+void replay_mark(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint32_t src, int64_t dup_until)
+{
+	struct replay_entry *e = find(r, id);
+
+	if (!e->expires)
+		return;
+	e->src = src;
+	e->dup_until = dup_until;
+}
+
+uint32_t replay_src_hash(const struct replay *r, const void *addr, size_t len)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint32_t v;
+
+	crypto_shorthash(h, addr, len, r->key);
+	memcpy(&v, h, sizeof(v));
+	return v;
+}
+
 /*
  * Drops expired entries and recounts the shares. Rehash in place: start after a slot that
  * was empty, so each chain is walked in probe order and every entry moves only backwards.
@@ -119,6 +147,8 @@ int replay_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN], int64_t expire
 		r->used++;
 	memcpy(e->id, id, REPLAY_ID_LEN);
 	e->expires = expires;
+	e->dup_until = 0;
+	e->src = 0;
 	e->client = client;
 	if (client >= 0)
 		r->counts[client]++; /* an expired entry's old share is recounted at a purge */

@@ -18,8 +18,10 @@
 
 struct replay_entry {
 	uint8_t id[REPLAY_ID_LEN];
-	int64_t expires; /* wall-clock seconds; 0 = empty slot */
-	int32_t client;  /* whose share it counts against; -1: loaded from the state file */
+	int64_t expires;   /* wall-clock seconds; 0 = empty slot */
+	int64_t dup_until; /* copies from src until then are duplicates; 0 = none */
+	int32_t client;    /* whose share it counts against; -1: loaded from the state file */
+	uint32_t src;      /* keyed hash of the address the token was accepted from */
 };
 
 struct replay {
@@ -42,6 +44,14 @@ int replay_seen(const struct replay *r, const uint8_t id[REPLAY_ID_LEN], int64_t
  * only). client -1 (loading) counts against no share; replay_init sized the room for it. */
 int replay_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN], int64_t expires, int client,
 	       int64_t now) __attribute__((warn_unused_result));
+/* The live entry for id, or NULL: one lookup, before any crypto. */
+const struct replay_entry *replay_find(const struct replay *r, const uint8_t id[REPLAY_ID_LEN],
+				       int64_t now);
+/* Copies of an accepted token from the address it came from (src, a replay_src_hash), until
+ * dup_until, are its sender's own copies: duplicates, not replays. */
+void replay_mark(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint32_t src,
+		 int64_t dup_until);
+uint32_t replay_src_hash(const struct replay *r, const void *addr, size_t len);
 size_t replay_live(const struct replay *r, int64_t now);
 /* A reload: every entry of from into to (re-initialised for to's clients), counted against
  * no share, as if loaded from the state file. */

@@ -1,20 +1,24 @@
 /*
  * Dropping privileges. The packet parser handles bytes from anyone on the network, so it
- * runs as nobody with no capabilities, PR_SET_NO_NEW_PRIVS, not dumpable, under a seccomp
- * filter that allows only what its poll loop and its reloads need, and writes only to the
- * descriptors it must. The rule writer stays root but keeps only CAP_NET_ADMIN (rules) and
- * CAP_NET_RAW (captures opened again on a reload, handed to the parser), with
- * PR_SET_NO_NEW_PRIVS and a seccomp allowlist of its own: it never starts a process again.
+ * runs as nobody with no capabilities, PR_SET_NO_NEW_PRIVS, not dumpable, under a
+ * default-deny seccomp filter that allows only what its poll loop and its reloads need, and
+ * writes only to the descriptors it must. The rule writer stays root but keeps only
+ * CAP_NET_ADMIN (rules) and CAP_NET_RAW (captures opened again on a reload, handed to the
+ * parser), with PR_SET_NO_NEW_PRIVS, Landlock (sandbox_landlock.c) and a default-deny
+ * seccomp filter of its own: it never starts a process again. Every "cannot" here is
+ * attacked by tests/net/attack_parser.t and attack_writer.t.
  */
 #include "sandbox.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/seccomp.h>
 #include <pwd.h>
 #include <stddef.h>
@@ -25,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -107,6 +112,8 @@ static void on_fds(struct prog *p, const struct sandbox_fds *fds, uint32_t actio
 		on_nr(p, fds->fd[i], action);
 }
 
+/* Kills a call of another architecture (i386 through int 0x80) or of the x32 ABI (the
+ * same architecture, numbers with bit 30 set): the lists below are x86_64's numbers. */
 static void start(struct prog *p)
 {
 	p->n = 0;
@@ -116,6 +123,28 @@ static void start(struct prog *p)
 	ret(p, SECCOMP_RET_KILL_PROCESS);
 	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					     offsetof(struct seccomp_data, nr)));
+#ifdef __X32_SYSCALL_BIT
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1));
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+#endif
+}
+
+/* mmap and mprotect (the parser's): allowed, but never for executable memory (no code can
+ * be loaded). */
+static void no_exec_memory(struct prog *p)
+{
+	static const long nrs[] = {__NR_mmap, __NR_mprotect};
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nrs[i], 0,
+						     5));
+		load_arg(p, 2);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
+		ret(p, SECCOMP_RET_KILL_PROCESS);
+		ret(p, SECCOMP_RET_ALLOW);
+		emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						     offsetof(struct seccomp_data, nr)));
+	}
 }
 
 /* Memory (libc), signals, time, exit: what every loop here needs. */
@@ -125,11 +154,12 @@ static void allow_common(struct prog *p)
 #ifdef __NR_poll /* not on asm-generic architectures (aarch64): ppoll there */
 	    __NR_poll,
 #endif
-	    __NR_ppoll,      __NR_clock_gettime, __NR_gettimeofday,   __NR_getpid,
-	    __NR_getrandom,  __NR_brk,           __NR_mmap,           __NR_munmap,
-	    __NR_mremap,     __NR_madvise,       __NR_futex,          __NR_fstat,
-	    __NR_newfstatat, __NR_rt_sigreturn,  __NR_rt_sigprocmask, __NR_restart_syscall,
-	    __NR_exit,       __NR_exit_group,    __NR_sigaltstack, /* ASan, at exit */
+	    __NR_ppoll,        __NR_clock_gettime,  __NR_gettimeofday,
+	    __NR_getpid,       __NR_getrandom,      __NR_brk,
+	    __NR_munmap,       __NR_mremap,         __NR_madvise,
+	    __NR_futex,        __NR_fstat,          __NR_newfstatat,
+	    __NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_restart_syscall,
+	    __NR_exit,         __NR_exit_group,     __NR_sigaltstack, /* ASan, at exit */
 	};
 
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
@@ -150,7 +180,9 @@ static int install(struct prog *p)
 /*
  * The parser: reads its captures and channel; writes and sends only on fds->fd (its
  * channel, the state file, stderr, the syslog socket), never on a capture socket; may not
- * close those (so no other descriptor can take their number); anything else kills it.
+ * close those (so no other descriptor can take their number). Default deny: any other
+ * call kills it, whatever its arguments; only the calls that take a descriptor to write to
+ * reach the descriptor comparison.
  */
 static int install_parser_filter(const struct sandbox_fds *fds)
 {
@@ -161,19 +193,16 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_read, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvfrom, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_recvmsg, SECCOMP_RET_ALLOW);
-	/* libsodium's guarded memory for the keys a reload derives */
-	on_nr(&p, __NR_geteuid, SECCOMP_RET_ALLOW); /* the key file's owner is checked */
-	on_nr(&p, __NR_getuid, SECCOMP_RET_ALLOW);
+	on_nr(&p, __NR_recvmmsg, SECCOMP_RET_ALLOW); /* the captures, a run of frames a call */
+	/* glibc's qsort asks for the memory size (sysinfo) when it sorts more than 1 KiB: the
+	 * sequence engine sorts its table of first knocks at each time step, and with some
+	 * 30 sequence clients that is more (the parser was killed at the first knock) */
+	on_nr(&p, __NR_sysinfo, SECCOMP_RET_ALLOW);
+	/* libsodium's guarded memory for the keys a reload brings */
 	on_nr(&p, __NR_mlock, SECCOMP_RET_ALLOW);
 	on_nr(&p, __NR_munlock, SECCOMP_RET_ALLOW);
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4));
-	load_arg(&p, 2);
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
-	ret(&p, SECCOMP_RET_KILL_PROCESS);
-	ret(&p, SECCOMP_RET_ALLOW);
-	emit(&p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr)));
 	allow_common(&p);
+	no_exec_memory(&p);
 	jump_if(&p, __NR_write, &out[0]);
 	jump_if(&p, __NR_writev, &out[1]);
 	jump_if(&p, __NR_sendto, &out[2]);
@@ -183,6 +212,7 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	on_nr(&p, __NR_openat, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_socket, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES);
+	ret(&p, SECCOMP_RET_KILL_PROCESS); /* every other number */
 	land(&p, out, 4);
 	load_fd(&p);
 	on_fds(&p, fds, SECCOMP_RET_ALLOW);
@@ -194,10 +224,15 @@ static int install_parser_filter(const struct sandbox_fds *fds)
 	return install(&p);
 }
 
-/* openat: read-only opens only (a reload reads the configuration and the key file). */
-static void writer_openat(struct prog *p, unsigned *at)
+/* openat: read-only opens (a reload reads the configuration and the key file), and a write
+ * only relative to save_dir (state_dir: the last-good copy, lastgood.c), if it is a descriptor. */
+static void writer_openat(struct prog *p, unsigned *at, int save_dir)
 {
 	land(p, at, 1);
+	if (save_dir >= 0) {
+		load_fd(p);
+		on_nr(p, save_dir, SECCOMP_RET_ALLOW);
+	}
 	load_arg(p, 2);
 	emit(p,
 	     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
@@ -206,21 +241,50 @@ static void writer_openat(struct prog *p, unsigned *at)
 	ret(p, SECCOMP_RET_ALLOW);
 }
 
-/* socket: netlink (nftables), IPv4/IPv6 (libiptc's raw socket), packet (captures), Unix
- * datagrams (sd_notify); a Unix stream socket (systemd's, D-Bus) fails. */
+/* renameat, renameat2: within save_dir only (the last-good copy's temporary file); else EPERM. */
+static void writer_rename(struct prog *p, unsigned *at, int save_dir)
+{
+	land(p, at, 2);
+	if (save_dir >= 0) {
+		load_fd(p);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)save_dir,
+						     0, 3));
+		load_arg(p, 2);
+		on_nr(p, save_dir, SECCOMP_RET_ALLOW);
+	}
+	ret(p, SECCOMP_RET_ERRNO | EPERM);
+}
+
+/* socket: netlink for nftables only (NETLINK_NETFILTER: no routes, no addresses, no
+ * generic families), libiptc's raw IPv4/IPv6 socket (IPPROTO_RAW: it sends nothing, it
+ * carries get/setsockopt), packet sockets (captures opened again on a reload), Unix
+ * datagrams (sd_notify, syslog; SOCK_RAW is one too: libpcap's handle for interface
+ * ioctls, once its netlink one fails). Any other fails: no TCP or UDP socket. */
 static void writer_socket(struct prog *p, unsigned *at)
 {
 	land(p, at, 1);
 	load_arg(p, 0);
-	on_nr(p, AF_NETLINK, SECCOMP_RET_ALLOW);
-	on_nr(p, AF_INET, SECCOMP_RET_ALLOW);
-	on_nr(p, AF_INET6, SECCOMP_RET_ALLOW);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 4));
+	load_arg(p, 2);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_NETFILTER, 0, 1));
+	ret(p, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(p, AF_PACKET, SECCOMP_RET_ALLOW);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 2, 0));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 1, 0));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 7, 0, 0)); /* to AF_UNIX */
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf)); /* the type */
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_RAW, 0, 3));
+	load_arg(p, 2);
+	on_nr(p, IPPROTO_RAW, SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_ERRNO | EACCES);
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0));
 	ret(p, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
 	load_arg(p, 1);
-	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf)); /* the type */
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
 	on_nr(p, SOCK_DGRAM, SECCOMP_RET_ALLOW);
+	on_nr(p, SOCK_RAW, SECCOMP_RET_ALLOW); /* a datagram socket: libpcap's ioctl handle */
 	ret(p, SECCOMP_RET_ERRNO | EACCES);
 }
 
@@ -238,26 +302,52 @@ static void writer_unlinkat(struct prog *p, unsigned *at, int unlink_dir)
 	ret(p, SECCOMP_RET_ERRNO | EPERM);
 }
 
-/* ioctl: socket requests only (0x89xx: interface index, flags, address for libpcap). */
+/* ioctl: what libpcap asks of an interface when a reload opens a capture; SIOCETHTOOL
+ * (which can also change a device) fails, as libpcap allows. Anything else kills. */
 static void writer_ioctl(struct prog *p, unsigned *at)
 {
+	static const long get[] = {SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFHWADDR, SIOCGIFMTU,
+				   SIOCGIFFLAGS};
+
 	land(p, at, 1);
 	load_arg(p, 1);
-	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffffff00u));
-	on_nr(p, 0x8900, SECCOMP_RET_ALLOW);
-	ret(p, SECCOMP_RET_ERRNO | ENOTTY);
+	for (size_t i = 0; i < sizeof(get) / sizeof(get[0]); i++)
+		on_nr(p, get[i], SECCOMP_RET_ALLOW);
+	on_nr(p, SIOCETHTOOL, SECCOMP_RET_ERRNO | EOPNOTSUPP);
+	ret(p, SECCOMP_RET_KILL_PROCESS);
+}
+
+/* sendto and sendmsg: never MSG_FASTOPEN (data on a TCP connect; no TCP socket can be
+ * made either). bind: a netlink or packet address only, by its length (a Unix path bind
+ * is refused by Landlock besides: sandbox_landlock.c). */
+static void writer_send_bind(struct prog *p, unsigned *snd, unsigned *bnd)
+{
+	for (int i = 0; i < 2; i++) {
+		land(p, &snd[i], 1);
+		load_arg(p, i == 0 ? 3 : 2); /* the flags: sendto's fourth, sendmsg's third */
+		emit(p,
+		     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 0, 1));
+		ret(p, SECCOMP_RET_KILL_PROCESS);
+		ret(p, SECCOMP_RET_ALLOW);
+	}
+	land(p, bnd, 1);
+	load_arg(p, 2);
+	on_nr(p, sizeof(struct sockaddr_nl), SECCOMP_RET_ALLOW);
+	on_nr(p, sizeof(struct sockaddr_ll), SECCOMP_RET_ALLOW);
+	ret(p, SECCOMP_RET_KILL_PROCESS);
 }
 
 /*
  * The rule writer's loop and its reloads: firewall commits (netlink; libiptc's raw socket
  * and get/setsockopt; the xtables lock), the control socket, signalfd, captures opened
  * again (libpcap), the configuration and key files opened read-only, a memfd for the
- * parser, and at exit the removal of the control socket (unlinkat in its directory's
- * descriptor, unlink_dir). Not allowed: execve, fork, ptrace, opening a file for writing,
- * connect (no talking to PID 1 or D-Bus), any other unlink, mount, module loading, and all
- * else not listed.
+ * parser, the last-good copy written and renamed in state_dir (save_dir), and at exit the
+ * removal of the control socket (unlinkat in its directory's descriptor, unlink_dir). Not
+ * allowed: execve, fork, ptrace, opening a file for writing elsewhere, connect (no talking
+ * to PID 1 or D-Bus), any other unlink or rename, mount, module loading, and all else not
+ * listed.
  */
-static int install_writer_filter(int unlink_dir)
+static int install_writer_filter(int unlink_dir, int save_dir)
 {
 	static const long allow[] = {
 	    __NR_read,
@@ -271,10 +361,7 @@ static int install_writer_filter(int unlink_dir)
 	    __NR_getdents64,
 	    __NR_recvfrom,
 	    __NR_recvmsg,
-	    __NR_sendto,
-	    __NR_sendmsg,
 	    __NR_accept4,
-	    __NR_bind,
 	    __NR_getsockname,
 	    __NR_getsockopt,
 	    __NR_setsockopt,
@@ -286,16 +373,20 @@ static int install_writer_filter(int unlink_dir)
 	    __NR_getegid,
 	    __NR_gettid,
 	    __NR_uname,
+	    __NR_mmap, /* executable too: NSS loads its modules on a reload (owner = USER) */
 	    __NR_mprotect,
 	    __NR_rt_sigaction,
 	    __NR_wait4,
 	    __NR_sched_yield,
-	    __NR_memfd_create /* the configuration for the parser */,
+	    __NR_memfd_create /* the configuration and client keys for the parser */,
+	    __NR_mlock /* libsodium's guarded memory: the keys a reload derives */,
+	    __NR_munlock,
 	    __NR_eventfd2 /* libpcap */,
 	    __NR_sysinfo /* qsort */,
+	    __NR_fsync /* the last-good copy */,
 	};
 	struct prog p;
-	unsigned op[1], so[1], io[1], ul[1];
+	unsigned op[1], so[1], io[1], ul[1], rn[2], snd[2], bnd[1];
 
 	start(&p);
 	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
@@ -304,26 +395,46 @@ static int install_writer_filter(int unlink_dir)
 	jump_if(&p, __NR_openat, &op[0]);
 	jump_if(&p, __NR_socket, &so[0]);
 	jump_if(&p, __NR_ioctl, &io[0]);
+	jump_if(&p, __NR_sendto, &snd[0]);
+	jump_if(&p, __NR_sendmsg, &snd[1]);
+	jump_if(&p, __NR_bind, &bnd[0]);
 	on_nr(&p, __NR_connect, SECCOMP_RET_ERRNO | EACCES); /* syslog, NSS may try: fail */
 	/* owner = USER in a reload: NSS modules past "files" (libnss_systemd) read links */
 	on_nr(&p, __NR_readlinkat, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_readlink, SECCOMP_RET_ERRNO | EACCES);
 	on_nr(&p, __NR_unlink, SECCOMP_RET_ERRNO | EPERM);
 	jump_if(&p, __NR_unlinkat, &ul[0]);
+#ifdef __NR_rename
+	on_nr(&p, __NR_rename, SECCOMP_RET_ERRNO | EPERM);
+#endif
+#ifdef __NR_renameat /* not on asm-generic architectures (aarch64): renameat2 there */
+	jump_if(&p, __NR_renameat, &rn[0]);
+#else
+	jump_if(&p, __NR_renameat2, &rn[0]);
+#endif
+	jump_if(&p, __NR_renameat2, &rn[1]);
 #ifdef __NR_clone3
 	on_nr(&p, __NR_clone3, SECCOMP_RET_ERRNO | ENOSYS); /* the C library falls back */
 #endif
 	ret(&p, SECCOMP_RET_KILL_PROCESS);
-	writer_openat(&p, op);
+	writer_openat(&p, op, save_dir);
 	writer_socket(&p, so);
 	writer_ioctl(&p, io);
+	writer_send_bind(&p, snd, bnd);
 	writer_unlinkat(&p, ul, unlink_dir);
+	writer_rename(&p, rn, save_dir);
 	return install(&p);
 }
 
-int sandbox_writer_filter(int unlink_dir, char *err, size_t errlen)
+int sandbox_writer_filter(int unlink_dir, int save_dir, char *err, size_t errlen)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_writer_filter(unlink_dir) < 0) {
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "rule writer: no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	if (sandbox_writer_landlock(save_dir, err, errlen) < 0)
+		return -1;
+	if (install_writer_filter(unlink_dir, save_dir) < 0) {
 		snprintf(err, errlen, "rule writer: cannot install its seccomp filter: %s",
 			 strerror(errno));
 		return -1;
@@ -378,47 +489,4 @@ int sandbox_writer(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-static int kept(const int *keep, int nkeep, int fd)
-{
-	for (int i = 0; i < nkeep; i++)
-		if (keep[i] == fd)
-			return 1;
-	return fd <= 2;
-}
-
-int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbox_fds *out)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *e;
-	int dfd, dom;
-	socklen_t len;
-
-	if (!dir)
-		return -errno;
-	dfd = dirfd(dir);
-	while ((e = readdir(dir))) {
-		int fd = e->d_name[0] == '.' ? -1 : atoi(e->d_name);
-
-		if (fd < 0 || fd == dfd || kept(keep, nkeep, fd))
-			continue;
-		len = sizeof(dom);
-		if (unix_too && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
-		    dom == AF_UNIX && out->n < SANDBOX_MAX_FDS) {
-			out->fd[out->n++] = fd; /* syslog's socket, opened by openlog() */
-			continue;
-		}
-		close(fd);
-	}
-	closedir(dir);
-	return 0;
-}
-
-void sandbox_close_inherited(void)
-{
-	if (close_range(3, ~0U, 0) == 0)
-		return;
-	for (int fd = 3; fd < 65536; fd++) /* a kernel before 5.9 */
-		close(fd);
 }

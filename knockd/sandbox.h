@@ -38,8 +38,15 @@ int sandbox_close_others(const int *keep, int nkeep, int unix_too, struct sandbo
  * its reloads do; execve, ptrace, a write-open, connect and the rest kill or fail.
  * unlink_dir (or -1): the directory descriptor in which unlinkat of a file still works
  * (the control socket's, removed at exit); every other unlink fails with EPERM.
+ * save_dir (or -1): state_dir, in which files may be opened for writing and renamed (the
+ * last-good copy, lastgood.h); every other rename fails with EPERM.
  */
-int sandbox_writer_filter(int unlink_dir, char *err, size_t errlen)
+int sandbox_writer_filter(int unlink_dir, int save_dir, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* The writer's Landlock ruleset (sandbox_landlock.c): no file created, written or
+ * executed from then on, but created and written beneath save_dir (or -1: nowhere).
+ * Called by sandbox_writer_filter. */
+int sandbox_writer_landlock(int save_dir, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 /* Parent, once the parser runs: keeps CAP_NET_ADMIN and CAP_NET_RAW only (effective,
  * permitted, bounding; no inheritable), no core dumps. */

@@ -1,8 +1,12 @@
 /*
- * Token verification, cheapest check first: size and version, an O(1) key-hint lookup,
- * one AEAD open, timestamp window, replay cache, Ed25519 signature, then policy; only a
+ * Token verification, cheapest check first: size and version, an O(1) key-hint lookup, the
+ * replay cache, one AEAD open, timestamp window, Ed25519 signature, then policy; only a
  * token that passes all of it is recorded in the replay cache.
  * No trial decryption: the rotating hint names the client (or nothing) before any crypto.
+ * The replay cache is asked before the AEAD: the nonce is in clear, and only a token that
+ * opened, verified and was accepted is in the cache, so a packet carrying one of those
+ * nonces is a copy of an accepted token (or forged from one): refusing it costs one hash,
+ * however fast the copies come.
  */
 #include "verify.h"
 
@@ -20,7 +24,7 @@ struct hint_slot {
 
 static const char *const result_names[V_NRESULTS] = {
     "ok",     "bad-size", "bad-version", "unknown-hint", "aead",    "malformed", "stale",
-    "future", "replay",   "signature",   "replay-full",  "address", "door"};
+    "future", "replay",   "signature",   "replay-full",  "address", "door",      "duplicate"};
 
 const char *verify_strresult(int r)
 {
@@ -71,39 +75,50 @@ static size_t next_pow2(size_t n)
 	return p;
 }
 
-int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
-		char *err, size_t errlen)
+int verify_init_keys(struct verifier *v, const struct config *cfg,
+		     const uint8_t server_pk[KEY_PUBLIC_LEN], struct pair_keys *keys, char *err,
+		     size_t errlen)
 {
 	uint8_t rkey[16];
 	size_t n = cfg->nclients ? cfg->nclients : 1;
 
 	memset(v, 0, sizeof(*v));
 	v->cfg = cfg;
-	memcpy(v->server_pk, server->pk, KEY_PUBLIC_LEN);
+	v->keys = keys;
+	memcpy(v->server_pk, server_pk, KEY_PUBLIC_LEN);
 	/* One step beyond the window, so a skewed clock is refused as stale/future (logged,
 	 * diagnosable) rather than as an unknown hint (junk, silent). */
 	v->hint_span = (int)((cfg->replay_window + TIME_STEP - 1) / TIME_STEP) + 1;
-	v->keys = sodium_allocarray(n, sizeof(*v->keys));
 	v->hint_mask = next_pow2(n * (size_t)(2 * v->hint_span + 1) * 2) - 1;
 	v->hints = calloc(v->hint_mask + 1, sizeof(*v->hints));
 	randombytes_buf(rkey, sizeof(rkey));
+	randombytes_buf(v->refused, sizeof(v->refused)); /* no all-zero nonce is "seen" */
 	if (!v->keys || !v->hints || replay_init(&v->replay, cfg->nclients, 0, rkey) < 0) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	for (size_t c = 0; c < cfg->nclients; c++) {
-		const struct client *cl = &cfg->clients[c];
-
-		if (crypto_pair_derive(&v->keys[c], server, cl->pk, cl->pk, server->pk) < 0) {
-			snprintf(err, errlen, "client '%s': key agreement failed", cl->name);
-			goto out;
-		}
+		verify_free(v);
+		return -1;
 	}
 	v->hint_step = UINT64_MAX;
 	return 0;
-out:
-	verify_free(v);
-	return -1;
+}
+
+int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
+		char *err, size_t errlen)
+{
+	size_t n = cfg->nclients ? cfg->nclients : 1;
+	struct pair_keys *keys = sodium_allocarray(n, sizeof(*keys));
+
+	memset(v, 0, sizeof(*v));
+	for (size_t c = 0; keys && c < cfg->nclients; c++) {
+		const struct client *cl = &cfg->clients[c];
+
+		if (crypto_pair_derive(&keys[c], server, cl->pk, cl->pk, server->pk) < 0) {
+			snprintf(err, errlen, "client '%s': key agreement failed", cl->name);
+			sodium_free(keys);
+			return -1;
+		}
+	}
+	return verify_init_keys(v, cfg, server->pk, keys, err, errlen);
 }
 
 void verify_free(struct verifier *v)
@@ -184,17 +199,47 @@ static int authenticate(struct verifier *v, const uint8_t *buf, int c, int64_t n
 		return V_STALE;
 	if ((int64_t)t->timestamp > now + w)
 		return V_FUTURE;
-	if (replay_seen(&v->replay, t->nonce, now))
-		return V_REPLAY;
 	if (token_verify(t, v->cfg->clients[c].pk, v->server_pk) != TOKEN_OK)
 		return V_SIGNATURE;
 	return V_OK;
+}
+
+/* A nonce already accepted: the sender's own copy (same address, just after), or a replay. */
+static int seen(struct verifier *v, const uint8_t *buf, const struct addr *src, int64_t now)
+{
+	const struct replay_entry *e =
+	    replay_find(&v->replay, buf + 1 + HINT_LEN, now); /* the nonce's first bytes */
+
+	if (!e)
+		return V_OK;
+	if (now <= e->dup_until && e->src == replay_src_hash(&v->replay, src, sizeof(*src)))
+		return V_DUPLICATE;
+	return V_REPLAY;
+}
+
+static int refused_copy(const struct verifier *v, const uint8_t *buf, const struct addr *src)
+{
+	for (int i = 0; i < VERIFY_REFUSED_RING; i++)
+		if (!memcmp(v->refused[i].id, buf + 1 + HINT_LEN, REPLAY_ID_LEN))
+			return v->refused[i].src == replay_src_hash(&v->replay, src, sizeof(*src));
+	return 0;
 }
 
 static int result(struct verifier *v, int r)
 {
 	v->counts[r]++;
 	return r;
+}
+
+/* A refusal the parser logs: its copies, which follow, are counted as duplicates. */
+static int refuse(struct verifier *v, const uint8_t *buf, const struct addr *src, int r)
+{
+	if (verify_logged(r)) {
+		memcpy(v->refused[v->refused_next].id, buf + 1 + HINT_LEN, REPLAY_ID_LEN);
+		v->refused[v->refused_next].src = replay_src_hash(&v->replay, src, sizeof(*src));
+		v->refused_next = (v->refused_next + 1) % VERIFY_REFUSED_RING;
+	}
+	return result(v, r);
 }
 
 int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struct addr *src,
@@ -211,9 +256,14 @@ int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struc
 	if (c < 0)
 		return result(v, V_HINT);
 	out->client = c;
-	r = authenticate(v, buf, c, now, &t);
+	r = seen(v, buf, src, now);
+	if (r == V_OK && refused_copy(v, buf, src))
+		r = V_DUPLICATE;
 	if (r != V_OK)
 		return result(v, r);
+	r = authenticate(v, buf, c, now, &t);
+	if (r != V_OK)
+		return refuse(v, buf, src, r);
 	memcpy(out->nonce_id, t.nonce, REPLAY_ID_LEN);
 	out->nonce_expires = (int64_t)t.timestamp + v->cfg->replay_window + 1;
 	out->timestamp = t.timestamp;
@@ -221,7 +271,7 @@ int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struc
 	out->addr = t.addr;
 	if (addr_is_unspecified(&t.addr) || !addr_equal(&t.addr, src)) {
 		if (!v->cfg->clients[c].nat)
-			return result(v, V_ADDRESS);
+			return refuse(v, buf, src, V_ADDRESS);
 		if (addr_is_unspecified(&t.addr))
 			out->addr = *src;
 	}
@@ -230,5 +280,9 @@ int verify_token(struct verifier *v, const uint8_t *buf, size_t len, const struc
 	 * timestamp leaves the window (then the clock check refuses it). */
 	if (r == V_OK && replay_add(&v->replay, t.nonce, out->nonce_expires, c, now) < 0)
 		r = V_REPLAY_FULL;
+	if (r != V_OK)
+		return refuse(v, buf, src, r);
+	replay_mark(&v->replay, t.nonce, replay_src_hash(&v->replay, src, sizeof(*src)),
+		    now + VERIFY_DUP_SECS);
 	return result(v, r);
 }

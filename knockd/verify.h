@@ -1,7 +1,8 @@
 /*
- * Token verification, cheapest check first: size and version, an O(1) key-hint lookup,
- * one AEAD open, timestamp window, replay cache, Ed25519 signature, then policy (address
- * binding, doors, TTL). Pure apart from libsodium; the caller persists accepted nonces.
+ * Token verification, cheapest check first: size and version, an O(1) key-hint lookup, the
+ * replay cache (by the nonce, in clear), one AEAD open, timestamp window, Ed25519
+ * signature, then policy (address binding, doors, TTL). Pure apart from libsodium; the caller
+ * persists accepted nonces.
  */
 #ifndef KNOCKD_VERIFY_H
 #define KNOCKD_VERIFY_H
@@ -29,8 +30,14 @@ enum verify_result {
 	V_REPLAY_FULL, /* the client's share of the replay cache is full: refused, fail closed */
 	V_ADDRESS,     /* token names another address than the packet's source */
 	V_DOOR,        /* a door unknown or not allowed for this client */
+	V_DUPLICATE,   /* the sender's own copy of a token just accepted: counted, not logged */
 	V_NRESULTS
 };
+
+/* Seconds after a token is accepted during which copies from its address are duplicates
+ * (the client sends a few, spread over well under a second, so that one survives loss). */
+#define VERIFY_DUP_SECS     2
+#define VERIFY_REFUSED_RING 8
 
 struct verdict {
 	int client;       /* index in config clients */
@@ -54,10 +61,23 @@ struct verifier {
 	uint64_t hint_step; /* step the table was built for */
 	int hint_span;      /* steps on each side of now */
 	struct replay replay;
+	/* The nonces (and sources) of the last refused tokens: their copies from the same
+	 * address are duplicates, not refusals logged once per copy. */
+	struct {
+		uint8_t id[REPLAY_ID_LEN];
+		uint32_t src;
+	} refused[VERIFY_REFUSED_RING];
+	unsigned refused_next;
 	uint64_t counts[V_NRESULTS];
 };
 
-/* Cleans up after itself on failure; verify_free() is for a verifier that was made. */
+/* Cleans up after itself on failure; verify_free() is for a verifier that was made.
+ * verify_init derives the client keys from the server's key pair; verify_init_keys takes
+ * them derived (struct pairs: the packet parser never holds the server key) and owns keys,
+ * a sodium_allocarray of cfg->nclients, from then on (freed on failure too). */
+int verify_init_keys(struct verifier *v, const struct config *cfg,
+		     const uint8_t server_pk[KEY_PUBLIC_LEN], struct pair_keys *keys, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
 int verify_init(struct verifier *v, const struct config *cfg, const struct keypair *server,
 		char *err, size_t errlen) __attribute__((warn_unused_result));
 void verify_free(struct verifier *v);

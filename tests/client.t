@@ -38,6 +38,12 @@ expect "unreadable key contents" "not a knock private key" -c "$TMP/garbage.conf
 conf "$TMP/badpk.conf" "$TMP/id" "not-a-key"
 expect "bad server key, with file:line" "badpk.conf:5: bad server_public_key 'not-a-key'" \
 	-c "$TMP/badpk.conf" prod
+# base64 of 32 bytes that are no Ed25519 point (y = 2^255 - 1: not canonical): found
+# when the profile is used, still with file:line
+conf "$TMP/badpt.conf" "$TMP/id" "$(printf '\377%.0s' $(seq 32) | base64)"
+expect "server key not a usable point, with file:line" \
+	"badpt.conf:5: server_public_key of [host:prod] is not a usable Ed25519 public key" \
+	-c "$TMP/badpt.conf" prod
 expect "bad --ttl" "--ttl: bad duration '5 minutes'" -c "$TMP/good.conf" --ttl "5 minutes" prod
 expect "bad --addr" "bad address to open '999.1.1.1'" -c "$TMP/good.conf" --addr 999.1.1.1 prod
 expect "a door name too long for the token" "bad door list" -c "$TMP/good.conf" prod \

@@ -28,10 +28,12 @@ check "/etc/knockd/clients.d (drop-in files) is mode 700" mode /etc/knockd/clien
 U=$D/usr/lib/systemd/system/knockd-auth.service
 check "unit installed with its paths filled in" \
 	eval 'grep -q "^ExecStart=/usr/sbin/knockd -f -c /etc/knockd/knockd.conf$" "$U" && ! grep -q @ "$U"'
-check "unit: Type=notify, ExecStartPre knockd -t, ExecReload, capability bounding set" \
-	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=/usr/sbin/knockd -t" "$U" &&
+check "unit: Type=notify, ExecStartPre knockd -t (failure ignored), ExecReload, capability bounding set" \
+	eval 'grep -q "^Type=notify$" "$U" && grep -q "^ExecStartPre=-/usr/sbin/knockd -t" "$U" &&
 	      grep -q "^ExecReload=/usr/sbin/knockctl -c /etc/knockd/knockd.conf reload$" "$U" &&
 	      grep -q "^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP$" "$U"'
+check "unit: no restart loop: a start limit (5 starts in 2 minutes)" \
+	eval 'grep -q "^StartLimitIntervalSec=120$" "$U" && grep -q "^StartLimitBurst=5$" "$U"'
 G=$D/usr/lib/systemd/system/knockd-gate.service
 check "gate unit installed: knockd -G before network-pre.target, wanted by knockd-auth.service" \
 	eval 'grep -q "^ExecStart=/usr/sbin/knockd -G -c /etc/knockd/knockd.conf$" "$G" &&

@@ -15,15 +15,19 @@ bail() { echo "Bail out! $*"; exit 1; }
 TMP=$(mktemp -d /tmp/knockmk.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cd "$KNOCK_SRC" || bail "no $KNOCK_SRC"
+# Run from make check, the parent make's flags (-w: "Entering directory") would reach ours.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # --- a second make deb: build/deb/src/debian/tmp/etc/knockd/clients.d exists ------------
 mkdir -p "$TMP/b/deb/src/debian/tmp/etc/knockd/clients.d" "$TMP/b/obj/common"
 echo "$TMP/b/obj/common/x.o: common/log.c" >"$TMP/b/obj/common/x.d"
 out=$(make -s BUILD="$TMP/b" print-BUILD 2>&1)
-check "make with a directory clients.d under the build directory: exit $?, '$out'" \
-	[ "$out" = "$TMP/b" ]
+rc=$?
+check "make with a directory clients.d under the build directory: exit $rc, '$out'" \
+	eval '[ "$rc" = 0 ] && [ "$out" = "$TMP/b" ]'
 out=$(make -n BUILD="$TMP/b" clean 2>&1)
-check "make -n clean there too: $out" eval '[ $? = 0 ] && [ "$out" = "rm -rf build" ]'
+rc=$?
+check "make -n clean there too: exit $rc, '$out'" eval '[ "$rc" = 0 ] && [ "$out" = "rm -rf build" ]'
 out=$(make -s BUILD="$TMP/b" -p print-BUILD 2>/dev/null | grep -c "^$TMP/b/obj/common/x.o: common/log.c")
 check "the dependency files under obj/ are still read ($out)" [ "$out" -ge 1 ]
 

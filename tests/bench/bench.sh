@@ -2,8 +2,11 @@
 # make bench: this knockd, Debian's knockd and Debian's fwknopd, one after another, in the
 # same network-namespace topology (server with default-DROP INPUT on iptables-legacy, client
 # and bystander on a bridge). Writes a Markdown report to stdout and tests/bench/results.md.
-#   BENCH_REPS (30)  repetitions of knock -> open -> close
+#   BENCH_REPS (30)  repetitions of knock -> open -> close, of client invoke -> wire, and of
+#                    the knock during each kind of flood
 #   BENCH_FLOOD (1000000) junk datagrams in the flood run;  BENCH_IDLE (60) idle seconds
+#   BENCH_TRIAL_FLOOD (100000) datagrams of each flood trial
+#   BENCH_LOSS (1000) token tries, BENCH_LOSS_SEQ (300) sequence tries over a 30 % lossy link
 #   BENCH_DAEMONS ("ours debian_knockd fwknopd"); BENCH_SCALE=0 skips the scale and nftables
 #   runs (quick checks of the script; never for results)
 . "$KNOCK_SRC/tests/net/lib.sh"
@@ -51,7 +54,12 @@ ours_start() {
 	rm -f "$TMP/ours.log" # start_knockd waits for "started": not the previous run's
 	start_knockd "$TMP/ours.conf" "$TMP/ours.log" || bail "knockd did not start: $(cat "$TMP/ours.log")"
 	DPIDS="$KNOCKD_PID $(pgrep -P "$KNOCKD_PID")"
-	KNOCK=("$B/knock" -c "$TMP/knock.conf" prod)
+	# one copy: the probe counts from the knock's exit, which copies would delay by 60 ms
+	KNOCK=("$B/knock" --copies 1 -c "$TMP/knock.conf" prod)
+	# as shipped (7 copies): the first packet is what the launch probe times
+	LAUNCH=("$B/knock" -c "$TMP/knock.conf" prod)
+	FLOOD_KNOCK=("$B/knock" -c "$TMP/knock.conf" prod)
+	FLOOD_KINDS="random rightsize bitflip replay"
 	JUNK_PORT=62201
 }
 debian_knockd_start() {
@@ -73,6 +81,7 @@ CONF
 	sleep 1
 	DPIDS=$KNOCKD_PID
 	KNOCK=(/usr/bin/knock "$SRV4" 7000 8000 9000)
+	LAUNCH=("${KNOCK[@]}") FLOOD_KNOCK=("${KNOCK[@]}") FLOOD_KINDS=random
 	JUNK_PORT=7000
 }
 fwknopd_start() {
@@ -94,6 +103,7 @@ fwknopd_start() {
 	DPIDS=$KNOCKD_PID
 	KNOCK=(env HOME="$TMP" fwknop --no-save-args -A tcp/22 -a "$C14" -D "$SRV4"
 		--key-base64-rijndael "$k" --key-base64-hmac "$h" --use-hmac)
+	LAUNCH=("${KNOCK[@]}") FLOOD_KNOCK=("${KNOCK[@]}") FLOOD_KINDS=random
 	JUNK_PORT=62201
 }
 
@@ -162,6 +172,85 @@ flood_run() {
 	sleep $((TTL + 2))
 }
 
+# Client invoke -> its first packet on the wire (ns, the kernel's timestamp; tests/bench/
+# launch.c), REPS times; the neighbour entry is resolved by the open/close runs before.
+launch_run() {
+	local r v=""
+	for r in $(seq "$REPS"); do
+		v+="$(in_ns "$C1" "$B/bench/launch" eth0 "$SRV4" "${LAUNCH[@]}" 2>/dev/null |
+			awk '$1 ~ /^[0-9]+$/ {print $1 / 1000000}')"$'\n'
+		sleep 0.2
+	done
+	printf '%s' "$v" | grep . | stats
+}
+
+# REPS trials of each flood kind: BENCH_TRIAL_FLOOD datagrams from the bystander, a genuine
+# knock in the middle; "KIND opened/REPS median-ms" per kind. The replayed token is a real
+# one, captured off the client's wire (for this knockd).
+flood_trials() {
+	local kind r fpid out n ms res="" tok="$TMP/token.bin"
+	case " $FLOOD_KINDS " in *" replay "*)
+		ip netns exec "$C1" "$B/tests/tools/wiretap" eth0 62201 "$tok" 10 >"$TMP/wt.out" 2>&1 &
+		PIDS+=($!)
+		wait_until 30 grep -q ready "$TMP/wt.out"
+		in_ns "$C1" "${FLOOD_KNOCK[@]}" >/dev/null 2>&1
+		wait_until 50 [ -s "$tok" ]
+		in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" flush >/dev/null ;;
+	esac
+	for kind in $FLOOD_KINDS; do
+		n=0 ms=""
+		for r in $(seq "$REPS"); do
+			ip netns exec "$C2" "$B/tests/tools/flood" "$kind" "$SRV4" "$JUNK_PORT" \
+				"${BENCH_TRIAL_FLOOD:-100000}" "$tok" >/dev/null 2>&1 &
+			fpid=$!
+			PIDS+=("$fpid")
+			sleep 0.1
+			if out=$(in_ns "$C1" "$B/bench/probe" open "$SRV4" 22 5000 "${FLOOD_KNOCK[@]}"); then
+				n=$((n + 1)) ms+="$(awk '{print ($2 - $1) / 1000000}' <<<"$out")"$'\n'
+			fi
+			wait "$fpid"
+			close_grant
+		done
+		res+="${res:+, }$kind $n/$REPS $(printf '%s' "$ms" | grep . | stats | cut -d/ -f1 | tr -d ' ')ms"
+	done
+	echo "$res"
+}
+# Takes the knock's grant away at once (this knockd: flush; the others: their rule).
+close_grant() {
+	if [ -S "$TMP/knockd.sock" ] && kill -0 "$KNOCKD_PID" 2>/dev/null &&
+		in_ns "$SRV" "$B/knockctl" -S "$TMP/knockd.sock" flush >/dev/null 2>&1; then
+		return 0
+	fi
+	in_ns "$SRV" iptables-legacy-save | grep -- '-A INPUT -s .* --dport 22 -j ACCEPT' |
+		sed 's/^-A/-D/' | while read -r rule; do
+			# shellcheck disable=SC2086
+			in_ns "$SRV" iptables-legacy $rule
+		done
+	in_ns "$SRV" iptables-legacy -F FWKNOP_INPUT 2>/dev/null
+	return 0
+}
+
+# Knocks over a link that drops 30 % of the client's packets at random (the client's bridge
+# port, as tests/net/loss.t): "opened/tries", each within 1 s of the knock's exit.
+loss_run() {
+	local n=0 r tries=$1
+	in_ns "$LAN" nft -f - <<'NFT'
+table bridge loss {
+	chain lossy {
+		type filter hook forward priority 0; policy accept;
+		iifname "v-c1" ip daddr 192.0.2.1 numgen random mod 100 < 30 drop
+	}
+}
+NFT
+	for r in $(seq "$tries"); do
+		in_ns "$C1" "$B/bench/probe" open "$SRV4" 22 1000 "${LAUNCH[@]}" >/dev/null 2>&1 &&
+			n=$((n + 1))
+		close_grant
+	done
+	in_ns "$LAN" nft delete table bridge loss
+	echo "$n/$tries"
+}
+
 # Idle: summed PSS and RSS (kB, from smaps_rollup) with each process's PSS/RSS, and CPU.
 idle_run() {
 	local c0 ps rs det
@@ -174,20 +263,31 @@ idle_run() {
 alive() { # alive NAME LOG: the daemon just started is still there
 	kill -0 "$KNOCKD_PID" 2>/dev/null || bail "$1 did not stay up: $(tail -5 "$2" 2>/dev/null)"
 }
-declare -A LAT CLOSE FLOODR IDLER IP IR ID IC
+declare -A LAT CLOSE FLOODR IDLER IP IR ID IC LAUNCHR TRIALS LOSSR
 for d in ${BENCH_DAEMONS:-ours debian_knockd fwknopd}; do
 	note "== $d"
 	"${d}_start"
 	alive "$d" "$TMP/$d.log"
 	IDLER[$d]=$(idle_run)
 	{ read -r LAT[$d]; read -r CLOSE[$d]; } < <(open_close)
+	LAUNCHR[$d]=$(launch_run)
+	note "$d: client invoke -> wire ${LAUNCHR[$d]} ms"
 	FLOODR[$d]=$(flood_run)
+	TRIALS[$d]=$(flood_trials)
+	note "$d: flood trials ${TRIALS[$d]}"
+	LOSSR[$d]=$(loss_run "$([ "$d" = ours ] && echo 100 || echo "${BENCH_LOSS_OTHERS:-100}")")
+	note "$d: through 30 % loss ${LOSSR[$d]}"
 	daemon_stop
 done
+# This knockd's tokens and authenticated sequences through 30 % loss, many tries (a sequence
+# is valid once per client and step: tests/net/loss.t knocks with one client per try).
+LOSS_OURS=$(LOSS_TOKENS=${BENCH_LOSS:-1000} LOSS_SEQS=${BENCH_LOSS_SEQ:-300} \
+	"$KNOCK_SRC/tests/net/loss.t" 2>/dev/null | sed -n 's/^# loss: //p')
+note "loss.t: $LOSS_OURS"
 
 if [ "${BENCH_SCALE:-1}" = 0 ]; then
 	for d in ${BENCH_DAEMONS:-ours debian_knockd fwknopd}; do
-		echo "$d: open ${LAT[$d]}; close ${CLOSE[$d]}; flood ${FLOODR[$d]}; idle ${IDLER[$d]}"
+		echo "$d: open ${LAT[$d]}; close ${CLOSE[$d]}; invoke ${LAUNCHR[$d]}; flood ${FLOODR[$d]}; trials ${TRIALS[$d]}; loss ${LOSSR[$d]}; idle ${IDLER[$d]}"
 	done
 	exit 0
 fi
@@ -222,7 +322,7 @@ scale_run() {
 note "== scale"
 # Knocks over IPv6, like the mass grants: a libiptc commit then rewrites the table that holds them.
 write_client_conf "$TMP/knock6.conf" "$TMP/c1.key" "$SPK" "$SRV6"
-KNOCK6=("$B/knock" -6 -c "$TMP/knock6.conf" prod)
+KNOCK6=("$B/knock" -6 --copies 1 -c "$TMP/knock6.conf" prod)
 count_legacy() { in_ns "$SRV" ip6tables-legacy-save -t filter | grep -c 'addr=2001:db8:1::' || true; }
 COUNT6=count_legacy
 # 10,000 tokens at 16,000/s, near what the parser verifies: the ring must cover its pauses
@@ -275,6 +375,9 @@ micro() { sed -n "s/^$1 //p" <<<"$MICRO" | awk '{printf "%\047.0f", $1}'; }
 	echo "|---|---|---|---|"
 	echo "| knock-to-open, ms: median / p90 / min / max | ${LAT[ours]} | ${LAT[debian_knockd]} | ${LAT[fwknopd]} |"
 	echo "| close error (closed - knock - TTL), ms: median / p90 / min / max | ${CLOSE[ours]} | ${CLOSE[debian_knockd]} | ${CLOSE[fwknopd]} |"
+	echo "| client invoke -> first packet on the wire, ms: median / p90 / min / max | ${LAUNCHR[ours]} | ${LAUNCHR[debian_knockd]} | ${LAUNCHR[fwknopd]} |"
+	echo "| knock through a link dropping 30 % at random, opened within 1 s: token (sequence) | ${LOSS_OURS:-n/a} | sequence ${LOSSR[debian_knockd]} | ${LOSSR[fwknopd]} |"
+	echo "| genuine knock during each kind of flood ($REPS trials of ${BENCH_TRIAL_FLOOD:-100000} datagrams): opened/trials, median ms | ${TRIALS[ours]} | ${TRIALS[debian_knockd]} | ${TRIALS[fwknopd]} |"
 	echo "| under flood: opened, how fast \| CPU s per million junk datagrams (per process) \| RSS growth kB | ${FLOODR[ours]//|/\\|} | ${FLOODR[debian_knockd]//|/\\|} | ${FLOODR[fwknopd]//|/\\|} |"
 	for d in ours debian_knockd fwknopd; do IFS=';' read -r IP[$d] IR[$d] ID[$d] IC[$d] <<<"${IDLER[$d]}"; done
 	echo "| idle memory, summed over the daemon's processes: PSS / RSS, kB | ${IP[ours]}/${IR[ours]} | ${IP[debian_knockd]}/${IR[debian_knockd]} | ${IP[fwknopd]}/${IR[fwknopd]} |"

@@ -27,8 +27,9 @@ admin_loop() {
 admin_loop >"$TMP/admin.log" 2>&1 &
 ADMIN=$!
 
+# one datagram each (--copies 1): 200 knocks of 7 copies would take longer than the TTL
 for i in $(seq 1 200); do
-	in_ns "$C1" "$KNOCK_BUILD/knock" -c "$TMP/roamer.conf" --addr "198.51.$((100 + i / 250)).$((i % 250 + 1))" prod
+	in_ns "$C1" "$KNOCK_BUILD/knock" --copies 1 -c "$TMP/roamer.conf" --addr "198.51.$((100 + i / 250)).$((i % 250 + 1))" prod
 done
 rule_count_is() { [ "$(grant_rules4 | wc -l)" = "$1" ]; }
 check "200 grants open" wait_until 50 rule_count_is 200

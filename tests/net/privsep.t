@@ -89,12 +89,12 @@ sed -i -e "s|^public_key = $CPK\$|public_key = $C1BPK|" -e 's/^interfaces = eth0
 out=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
 check "reload 3 (laptop's key replaced, interfaces reordered): $out" eval '[[ $out == "reloaded "* ]]'
 check "... the same parser, every process just as confined" confined "$W"
-# The parser refuses a reload (a key file others may read): the reload fails with its
-# reason, and everything stays as it was.
+# A reload with a key file others may read is refused (by the writer, which reads it):
+# it fails with the reason, and everything stays as it was.
 chmod 0644 "$TMP/server.key"
 out=$(in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" reload 2>&1)
 chmod 0600 "$TMP/server.key"
-check "a reload the parser refuses fails with its reason: $out" \
+check "a reload refused for the key file fails with its reason: $out" \
 	eval '[[ $out == *"server.key"*"group or others"* ]] && kill -0 $W && confined $W'
 in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" flush >/dev/null
 write_client_conf "$TMP/knock1b.conf" "$TMP/c1b.key" "$SPK" "$SRV4"

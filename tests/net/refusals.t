@@ -1,6 +1,7 @@
 #!/bin/bash
-# What must open nothing: the captured token re-sent byte for byte (while its grant is open
-# and after it expired), a token made with a key the server does not know, a door the
+# What must open nothing: the captured token re-sent byte for byte (at once from the
+# client's address: a duplicate, counted, not logged; later: a replay, logged; and after its
+# grant expired), a token made with a key the server does not know, a door the
 # client is not allowed, and a token naming another address than the one it comes from.
 # FAMILY=6 (tests/net/refusals6.t) runs the same over IPv6.
 . "$KNOCK_SRC/tests/net/lib.sh"
@@ -10,7 +11,7 @@ rules() { "grant_rules$FAMILY"; }
 net_setup
 SPK=$(make_key server) && CPK=$(make_key c1) && make_key stranger >/dev/null ||
 	bail "knock keygen failed"
-TTL=3s write_server_conf "$TMP/knockd.conf" "$CPK"
+TTL=10s write_server_conf "$TMP/knockd.conf" "$CPK"
 write_client_conf "$TMP/knock.conf" "$TMP/c1.key" "$SPK" "$S"
 write_client_conf "$TMP/stranger.conf" "$TMP/stranger.key" "$SPK" "$S"
 start_knockd "$TMP/knockd.conf" "$TMP/knockd.log" || bail "knockd did not start: $(cat "$TMP/knockd.log")"
@@ -35,12 +36,22 @@ check "the token was captured off the wire (273 bytes)" \
 deadline=$(rules | sed -n 's/.*exp=\([0-9]*\).*/\1/p')
 
 resend() { in_ns "$C1" socat -u "FILE:$TMP/token.bin" "UDP-SENDTO:$( [ "$FAMILY" = 6 ] && echo "[$S]" || echo "$S"):62201"; }
+dups() { in_ns "$SRV" "$KNOCK_BUILD/knockctl" -S "$TMP/knockd.sock" status |
+	sed -n 's/.* token-duplicate=\([0-9]*\).*/\1/p'; }
+d0=$(dups)
+check "the client's own copies were counted as duplicates ($d0)" [ "${d0:-0}" -ge 1 ]
+resend
+wait_for 20 '[ "$(dups)" = $((d0 + 1)) ]'
+check "a copy at once from the same address: one more duplicate ($(dups))" [ "$(dups)" = $((d0 + 1)) ]
+check "... not logged" eval '! logged "refuse reason=replay"'
+check "... the deadline did not move" [ "$(rules | sed -n 's/.*exp=\([0-9]*\).*/\1/p')" = "$deadline" ]
+sleep 3.2 # past the duplicate window (2 s after acceptance, in whole seconds)
 resend
 sleep 0.5
 check "replay while open: refused and logged" logged "refuse reason=replay src=$A1 client=laptop"
 check "replay while open: the deadline did not move" \
 	[ "$(rules | sed -n 's/.*exp=\([0-9]*\).*/\1/p')" = "$deadline" ]
-check "the grant expires" wait_until 60 rules_empty rules
+check "the grant expires" wait_until 150 rules_empty rules
 resend
 nothing_opens "replay after expiry"
 check "replay after expiry: refused as replay" [ "$(grep -c 'refuse reason=replay' "$TMP/knockd.log")" = 2 ]

@@ -4,7 +4,8 @@
  * to its channel, but a send on a capture (packet) socket, a write to any other descriptor,
  * an execve or an open kill it; closing its channel is refused. Then the rule writer's
  * filter: execve, fork, ptrace, opening a file for writing kill it; connect, Unix stream sockets
- * and unlink fail; read-only opens and netlink work. Needs root (setresuid).
+ * and unlink fail; read-only opens and netlink work; in its state_dir (save_fd) a file is
+ * written and renamed, any other rename fails. Needs root (setresuid).
  */
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -104,13 +105,33 @@ enum writer_attempt {
 	W_UNLINK,
 	W_UNLINK_DIR,
 	W_NETLINK,
-	W_FORK
+	W_FORK,
+	W_SAVE,
+	W_RENAME_OUT
 };
 
 /* A directory with a file f and a directory sub; dir_fd (O_PATH) is the one the writer's
  * filter lets it unlink in (the control socket's, in knockd). */
 static char tdir[] = "/tmp/knockd-sandbox-XXXXXX", tfile[64], tsub[64];
-static int dir_fd = -1;
+static int dir_fd = -1, save_fd = -1;
+static char sdir[] = "/tmp/knockd-sandbox-save-XXXXXX";
+
+/* The last-good copy's way: a temporary file in save_fd, written, synced, renamed. */
+static int save_works(void)
+{
+	int fd = openat(save_fd, "g.new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	return fd >= 0 && write(fd, "x", 1) == 1 && fsync(fd) == 0 && close(fd) == 0 &&
+	       renameat(save_fd, "g.new", save_fd, "g") == 0;
+}
+
+/* Renames out of save_fd, into it from elsewhere, and by path: EPERM each. */
+static int rename_denied(void)
+{
+	return renameat(save_fd, "g", AT_FDCWD, "/tmp/knockd-sandbox-moved") < 0 &&
+	       errno == EPERM && renameat(AT_FDCWD, tfile, save_fd, "h") < 0 && errno == EPERM &&
+	       rename(tfile, "/tmp/knockd-sandbox-moved") < 0 && errno == EPERM;
+}
 
 static int unlink_denied(void)
 {
@@ -133,7 +154,7 @@ static int run_writer(enum writer_attempt a)
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		int fd;
 
-		if (sandbox_writer_filter(dir_fd, err, sizeof(err)) < 0)
+		if (sandbox_writer_filter(dir_fd, save_fd, err, sizeof(err)) < 0)
 			_exit(92);
 		switch (a) {
 		case W_READ_ONLY:
@@ -166,6 +187,10 @@ static int run_writer(enum writer_attempt a)
 		case W_FORK:
 			(void)fork();
 			break;
+		case W_SAVE:
+			_exit(save_works() ? 0 : 100);
+		case W_RENAME_OUT:
+			_exit(rename_denied() ? 0 : 101);
 		case W_NETLINK:
 			fd = socket(AF_NETLINK, SOCK_RAW, 12 /* NETLINK_NETFILTER */);
 			_exit(fd >= 0 ? 0 : 97);
@@ -241,6 +266,23 @@ int main(void)
 	   "nothing removed");
 	ok(exited0(run_writer(W_UNLINK_DIR)) && access(tfile, F_OK) < 0,
 	   "writer filter: unlinkat of a file in its control socket's directory works");
+	save_fd = mkdtemp(sdir) ? open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (save_fd < 0 || close(open(tfile, O_WRONLY | O_CREAT, 0600)) < 0) {
+		printf("Bail out! %s: %s\n", sdir, strerror(errno));
+		return 1;
+	}
+	ok(exited0(run_writer(W_SAVE)) && faccessat(save_fd, "g", F_OK, 0) == 0 &&
+	       faccessat(save_fd, "g.new", F_OK, 0) < 0,
+	   "writer filter: in state_dir a file is created, written, synced and renamed");
+	ok(exited0(run_writer(W_RENAME_OUT)) && faccessat(save_fd, "g", F_OK, 0) == 0 &&
+	       access(tfile, F_OK) == 0,
+	   "writer filter: a rename out of state_dir, into it or by path fails (EPERM)");
+	st = run_writer(W_CREATE);
+	ok(killed(st) && access("/tmp/knockd-writer-must-not-create", F_OK) < 0,
+	   "writer filter with state_dir: creating a file elsewhere still kills (status 0x%x)", st);
+	(void)unlinkat(save_fd, "g", 0);
+	(void)rmdir(sdir);
+	(void)unlink(tfile);
 	(void)rmdir(tsub);
 	(void)rmdir(tdir);
 	return tap_done();

@@ -404,8 +404,24 @@ static void verifier(void)
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 5, &vd) == V_OK && vd.client == 0 &&
 	       vd.doors == 1 && addr_equal(&vd.addr, &src),
 	   "valid token accepted: client laptop, door ssh, its address");
-	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 5, &vd) == V_REPLAY,
-	   "the same token again: replay");
+	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 5, &vd) == V_DUPLICATE,
+	   "the same token again at once from its address: the sender's copy, a duplicate");
+	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 5 + VERIFY_DUP_SECS, &vd) == V_DUPLICATE,
+	   "... still a duplicate %d s after it was accepted", VERIFY_DUP_SECS);
+	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 6 + VERIFY_DUP_SECS, &vd) == V_REPLAY,
+	   "... a second later: a replay");
+	{
+		struct addr other;
+
+		addr_parse("192.0.2.11", &other);
+		ok(verify_token(&v, tok, sizeof(tok), &other, T0 + 5, &vd) == V_REPLAY &&
+		       vd.client == 0,
+		   "the same token at once from another address: a replay, of laptop's token");
+		tok[TOKEN_SIZE - 1] ^= 1;
+		ok(verify_token(&v, tok, sizeof(tok), &other, T0 + 5, &vd) == V_REPLAY,
+		   "a copy with its tag bit-flipped: refused by the nonce before any AEAD");
+		tok[TOKEN_SIZE - 1] ^= 1;
+	}
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0 + 3600, &vd) == V_HINT,
 	   "an hour later its key hint no longer names anyone");
 	make_token(tok, &kc, &client, T0 - 61, "192.0.2.10", "ssh", 0);
@@ -421,6 +437,8 @@ static void verifier(void)
 	make_token(tok, &kc, &client, T0, "192.0.2.10", "web", 0);
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_DOOR,
 	   "door not allowed for this client refused");
+	ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_DUPLICATE,
+	   "... its copy from the same address: a duplicate (one refusal logged, not seven)");
 	make_token(tok, &kc, &client, T0, "192.0.2.10", "nosuch", 0);
 	ok(verify_token(&v, tok, sizeof(tok), &src, T0, &vd) == V_DOOR, "unknown door refused");
 	make_token(tok, &kc, &client, T0, "192.0.2.99", "ssh", 0);
@@ -455,7 +473,8 @@ static void verifier(void)
 		       addr_equal(&vd.addr, &src),
 		   "nat = yes and address 0.0.0.0: the packet's source is opened");
 	}
-	ok(v.counts[V_OK] == 4 && v.counts[V_REPLAY] == 1 && v.counts[V_DOOR] == 2,
+	ok(v.counts[V_OK] == 4 && v.counts[V_REPLAY] == 3 && v.counts[V_DUPLICATE] == 3 &&
+	       v.counts[V_DOOR] == 2,
 	   "per-reason counters");
 	verify_free(&v);
 	config_free(&c);

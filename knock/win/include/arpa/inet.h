@@ -1,0 +1,2 @@
+/* <arpa/inet.h> on Windows: Winsock (see knock/win/compat.h). */
+#include "../../compat.h"

@@ -1,0 +1,2 @@
+/* <netinet/in.h> on Windows: Winsock (see knock/win/compat.h). */
+#include "../../compat.h"

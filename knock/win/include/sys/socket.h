@@ -1,0 +1,2 @@
+/* <sys/socket.h> on Windows: Winsock (see knock/win/compat.h). */
+#include "../../compat.h"

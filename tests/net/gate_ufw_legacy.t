@@ -1,0 +1,11 @@
+#!/bin/bash
+# The gate under ufw on legacy iptables, MANAGE_BUILTINS=no, default deny incoming and
+# `ufw deny 22`: a grant lives in the gate and as an accept in the legacy filter table;
+# `ufw reload` during a grant (tests/net/ufw.sh: ufw in private namespaces;
+# tests/net/matrix.sh: the checks; bound 1 s).
+. "$KNOCK_SRC/tests/net/lib.sh"
+NO_LEGACY=1 net_setup
+. "$KNOCK_SRC/tests/net/ufw.sh"
+ufw_setup legacy no
+MGR="ufw (legacy, MANAGE_BUILTINS=no)" BOUND_MS=1000
+MATRIX_END=ufw_host_unchanged . "$KNOCK_SRC/tests/net/matrix.sh"
