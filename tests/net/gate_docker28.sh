@@ -148,24 +148,20 @@ done
 
 # Before the gate, the guides closed a published port with a drop in DOCKER-USER (new
 # connections from the outside interface to the container's port): a grant's accept must
-# then come before it, and a Docker restart puts DOCKER-USER's jump back on top of FORWARD,
-# above knockd's. (A drop without the NEW match also drops the granted connections' later
-# packets, which knockd's probe does not see: the probes do not follow jumps yet.)
+# then come before it (knockd writes it in DOCKER-USER), and a Docker restart puts
+# DOCKER-USER's jump back on top of FORWARD.
 for fam in 4 6; do
 	in_ns "$SRV" "$(ipt "$fam")" -I DOCKER-USER -i eth0 -p tcp --dport 80 \
 		-m conntrack --ctstate NEW -j DROP
 done
-check "Docker 28 ($RULESET), DOCKER-USER drop: control: the drop is first in DOCKER-USER" \
-	eval 'in_ns "$SRV" "$(ipt 4)-save" -t filter | grep -- "-A DOCKER-USER" | head -1 | grep -q "dport 80 .*NEW -j DROP"'
-# knockd's accepts belong in DOCKER-USER (issue 22 item 2), not yet: iptables-nft: its watch
-# moves its FORWARD jump back on top, once seen 3 s after Docker's last change (IPv6);
-# legacy: no watch yet (item 3), shadowed until the next commit.
-MGR_TODO="issue 22 item 2: accepts in DOCKER-USER$([ "$RULESET" = legacy ] && echo "; item 3: no legacy watch")"
+check "Docker 28 ($RULESET), DOCKER-USER drop: control: the drop is in DOCKER-USER" \
+	eval 'in_ns "$SRV" "$(ipt 4)-save" -t filter | grep -- "-A DOCKER-USER" | grep -q "dport 80 .*NEW -j DROP"'
 for fam in 4 6; do
 	mgr_grant "$fam" "Docker 28 ($RULESET), DOCKER-USER drop"
 	mgr_reload "$fam" "Docker 28 ($RULESET), DOCKER-USER drop: docker restart" docker_restart
 done
-MGR_TODO=""
+check "Docker 28 ($RULESET), DOCKER-USER drop: knockd's accepts are jumped to from DOCKER-USER" \
+	eval 'in_ns "$SRV" "$(ipt 4)-save" -t filter | grep -q -- "-A DOCKER-USER -j KNOCKD-FORWARD"'
 in_ns "$SRV" "$(ipt 4)-save" -t filter | sed 's/^/#   /'
 sed 's/^/#   /' "$TMP/knockd.log" "$TMP/knockd2.log"
 done_testing

@@ -127,7 +127,7 @@ mgr_clients "$SPK"
 in_ns "$SRV" "$KNOCK_BUILD/knockd" -t -c "$TMP/knockd.conf" >"$TMP/t.out" 2>&1
 rc=$?
 sed 's/^/#   /' "$TMP/t.out"
-PROBES="issue 22 items 2/4: the probes do not see that Docker's chains accept the published port"
+PROBES="issue 22 item 2: auto refuses Docker 29's docker-bridges though its chains accept the published port"
 todo_check "$PROBES" "knockd -t accepts the Docker 29 host (exit $rc)" [ "$rc" = 0 ]
 if start_knockd "$TMP/knockd.conf" "$TMP/knockd.log"; then
 	ok "knockd starts on the Docker 29 host"
