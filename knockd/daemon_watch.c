@@ -1,7 +1,8 @@
 /*
  * The daemon's side of the legacy xtables watch (fw.h, fw_watch): the legacy tables send no
- * change events, so the rule writer looks every DAEMON_WATCH_MS (a quarter of the 1 s bound:
- * under load a look and a commit take a few hundred ms), and when knockd's chains, jumps or
+ * change events, so the rule writer looks every DAEMON_WATCH_MS, and reads a table whose
+ * info changed once it stayed the same for one look (a manager's reload is over): within
+ * the 1 s bound, with room for a look and a commit under load, and when knockd's chains, jumps or
  * grant rules were removed or shadowed, writes the live grants again (which puts the chains
  * and jumps back first). Repairs are logged at most once a second; a manager that keeps
  * undoing them (DAEMON_WATCH_FIGHT repairs within a minute) is reported and then looked at
@@ -14,7 +15,7 @@
 #include "clock.h"
 #include "log.h"
 
-#define DAEMON_WATCH_MS      250
+#define DAEMON_WATCH_MS      200
 #define DAEMON_WATCH_SLOW_MS 10000
 #define DAEMON_WATCH_FIGHT   10
 

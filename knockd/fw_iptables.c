@@ -28,6 +28,13 @@ struct ipt_state {
 	 * table's info when it was last found intact (known: 0 after each commit of ours). */
 	int ours[2], known[2];
 	struct fwipt_info info[2];
+	/* The info at the previous look, when it differed from info: a change is read only once
+	 * the table has stayed the same from one look to the next. A manager's reload is a burst
+	 * of table replacements (ufw with MANAGE_BUILTINS=yes flushes every chain, then deletes
+	 * them all: a jump of ours written back in between makes its `iptables -X` fail and
+	 * leaves its firewall half-loaded). */
+	int seen[2];
+	struct fwipt_info seen_info[2];
 };
 
 /* FWIPT_*: the chains and tables the config's doors need besides INPUT/OUTPUT. */
@@ -157,7 +164,8 @@ static int ipt_open(void **st, const struct config *c, char *err, size_t errlen)
 
 /*
  * The watch (legacy xtables send no change events): a look at each family's filter table
- * info, and only if it changed since the table was last found intact, a read of the table.
+ * info, and only if it changed since the table was last found intact and then stayed the
+ * same until the next look (the change is over), a read of the table.
  * 1 if our chains, the jumps to them or grant rules of ours are gone (what says which).
  */
 static int ipt_watch(void *st, char *what, size_t len)
@@ -173,12 +181,18 @@ static int ipt_watch(void *st, char *what, size_t len)
 			continue;
 		if (s->known[f] && !memcmp(&now, &s->info[f], sizeof(now)))
 			continue;
+		if (!s->seen[f] || memcmp(&now, &s->seen_info[f], sizeof(now))) {
+			s->seen_info[f] = now; /* still changing: looked at again next time */
+			s->seen[f] = 1;
+			continue;
+		}
 		if (lock_xtables(s, what, len) < 0)
 			return -1;
 		r = (f ? fw_ipt6_intact : fw_ipt4_intact)(s->flags, s->ours[f], what, len);
 		flock(s->lock_fd, LOCK_UN);
 		s->info[f] = now; /* taken before the read: a later change is seen next time */
 		s->known[f] = 1;
+		s->seen[f] = 0;
 	}
 	return r;
 }
