@@ -27,6 +27,7 @@ DEB_PKGS := gcc libc6-dev make pkg-config libpcap-dev libsodium-dev libiptc-dev 
 	clang libclang-rt-14-dev \
 	iptables iproute2 socat perl mandoc bc openssh-server openssh-client systemd strace
 DEB_PKGS += apt dpkg-dev curl python3 util-linux # tests/net/apt.sh: a local APT repository
+DEB_PKGS += dbus python3-dbus python3-gi gir1.2-glib-2.0 python3-nftables # tests/net/firewalld.sh
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wsign-compare -Wformat=2 -Wundef \
@@ -87,7 +88,7 @@ endif
 
 .SECONDARY:
 .PHONY: all client tests fuzzers fuzz bench check demo deps zig install install-client uninstall \
-	clean format lint-man deb deb-test dist-clients check-dist
+	clean format lint-man deb deb-test dist-clients check-dist firewalld-root
 all: $(PROGS)
 client: $(BUILD)/knock
 tests: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
@@ -243,6 +244,18 @@ $(UFWDIR)/root/usr/sbin/ufw:
 		{ apt-get download -q ufw 2>/dev/null || \
 		  { apt-get -o DPkg::Lock::Timeout=600 update -q && apt-get download -q ufw; }; } && \
 		dpkg-deb -x ufw_*.deb root && touch root/usr/sbin/ufw
+# tests/net/firewalld.sh runs firewalld unpacked here, never installed (the package would
+# enable it at the host's next boot): apt-get download + dpkg-deb -x.
+FWD_DEBS := firewalld python3-firewall
+firewalld-root: $(BUILD)/firewalld/usr/sbin/firewalld
+$(BUILD)/firewalld/usr/sbin/firewalld:
+	@echo "  UNPACK  $(FWD_DEBS) -> $(BUILD)/firewalld"
+	$(Q)rm -rf $(BUILD)/firewalld && mkdir -p $(BUILD)/firewalld/debs
+	$(Q)cd $(BUILD)/firewalld/debs && \
+		{ apt-get -q -o APT::Sandbox::User=root download $(FWD_DEBS) 2>/dev/null || \
+		  { apt-get -o DPkg::Lock::Timeout=600 update -q && \
+		    apt-get -q -o APT::Sandbox::User=root download $(FWD_DEBS); }; }
+	$(Q)for d in $(BUILD)/firewalld/debs/*.deb; do dpkg-deb -x $$d $(BUILD)/firewalld || exit 1; done
 
 SANBUILD  := build/san
 FUZZBUILD := build/fuzz
@@ -252,6 +265,7 @@ check:
 	@$(MAKE) --no-print-directory zig
 	@$(MAKE) --no-print-directory ufw
 	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) SAN=1 tests
+	@$(MAKE) --no-print-directory BUILD=$(SANBUILD) firewalld-root
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
 		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) KNOCK_UFW=$(abspath $(UFWDIR)) \

@@ -168,16 +168,19 @@ static struct idpos *index_chain(struct xtc_handle *h, const char *chain, size_t
 	return v ? v : calloc(1, sizeof(*v));
 }
 
-/* Removes the rules of every changed grant (all but fresh ones) from one chain. */
+/* Removes the rules of every changed grant (all but fresh ones) from one chain. One id may
+ * come more than once (a reconcile lists each rule it found: a grant's NEW and reply rules):
+ * each rule is taken once, so that del never holds more than the chain's rules. */
 static int delete_changed(struct xtc_handle *h, const char *chain, const struct fw_change *ch,
 			  size_t n)
 {
 	size_t nidx, ndel = 0;
 	struct idpos *idx = index_chain(h, chain, &nidx), key;
 	unsigned *del = idx ? calloc(nidx + 1, sizeof(*del)) : NULL;
+	unsigned char *taken = idx ? calloc(nidx + 1, 1) : NULL;
 	int ret = -1;
 
-	if (!del)
+	if (!del || !taken)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct idpos *hit;
@@ -190,7 +193,10 @@ static int delete_changed(struct xtc_handle *h, const char *chain, const struct 
 		while (hit && hit > idx && hit[-1].id == key.id)
 			hit--;
 		for (; hit && hit < idx + nidx && hit->id == key.id; hit++)
-			del[ndel++] = hit->num;
+			if (!taken[hit - idx]) {
+				taken[hit - idx] = 1;
+				del[ndel++] = hit->num;
+			}
 	}
 	qsort(del, ndel, sizeof(*del), cmp_num_desc); /* from the bottom: numbers stay valid */
 	for (size_t i = 0; i < ndel; i++)
@@ -202,6 +208,7 @@ static int delete_changed(struct xtc_handle *h, const char *chain, const struct 
 out:
 	free(idx);
 	free(del);
+	free(taken);
 	return ret;
 }
 
