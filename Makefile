@@ -269,7 +269,7 @@ check:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) FUZZ=1 CC=clang fuzzers
 	@KNOCK_BUILD=$(abspath $(SANBUILD)) KNOCK_FUZZ=$(abspath $(FUZZBUILD))/fuzz \
 		KNOCK_SRC=$(CURDIR) KNOCK_ZIG=$(abspath $(ZIGDIR)) KNOCK_UFW=$(abspath $(UFWDIR)) \
-		prove -f --timer -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
+		prove -j2 -f --timer -e '' $(patsubst $(BUILD)/%,$(SANBUILD)/%,$(UNITS)) tests/*.t tests/net/*.t
 
 # Benchmarks (never part of make check): this knockd against Debian's knockd and fwknopd.
 BENCH_PKGS := knockd fwknop-server fwknop-client
